@@ -1,0 +1,77 @@
+/**
+ * Shared types of the kernel layer.
+ *
+ * Layout decision (fixed for the whole project): blocks are dense float64, **column-major**,
+ * element (r, c) at `data[r + c * rows]` — the native layout of BLAS/LAPACK, so the openblas
+ * backend passes buffers straight through with `lda = rows`. A block's `data.length` is
+ * exactly `rows * cols` (no padding, no leading-dimension stride).
+ */
+
+/** A dense float64 matrix block in column-major order. */
+export interface Block {
+  readonly rows: number;
+  readonly cols: number;
+  /** Column-major values, `rows * cols` long; may be backed by a SharedArrayBuffer. */
+  readonly data: Float64Array;
+}
+
+/** A constant kernel attribute from the program text, e.g. `gemm(A, B, transB=true)`. */
+export type AttrValue = number | boolean | string;
+export type Attrs = Readonly<Record<string, AttrValue>>;
+
+/**
+ * Allocates an output block. The runtime passes one that allocates in shared memory so that
+ * outputs cross worker threads without a copy; kernels must allocate every output through it.
+ * The returned data is zero-filled.
+ */
+export type Allocator = (rows: number, cols: number) => Block;
+
+/** Names of the kernel backends, in the order `auto` tries them (js is never auto-chosen). */
+export type KernelBackendName = 'openblas' | 'wasm' | 'js';
+export type KernelChoice = KernelBackendName | 'auto';
+
+/** What the language and runtime know about a kernel, independent of any backend. */
+export interface KernelSpec {
+  readonly name: string;
+  /** One-line description for `--help` and error messages. */
+  readonly doc: string;
+  readonly minArity: number;
+  readonly maxArity: number;
+  /** Number of output blocks for a call with `arity` inputs. */
+  outputs(arity: number): number;
+  /** Attribute names the kernel accepts (anything else is a compile error). */
+  readonly attrs: readonly string[];
+  /** Floating-point operations for these input shapes (used for GFLOP/s figures). */
+  flops(shapes: readonly (readonly [number, number])[], attrs: Attrs): number;
+}
+
+/** One backend's implementation of every kernel. */
+export interface KernelBackend {
+  readonly name: KernelBackendName;
+  /** Human-readable detail for run summaries, e.g. the library path that was loaded. */
+  readonly detail: string;
+  /**
+   * Runs kernel `name` on `inputs`; returns its outputs, each allocated with `alloc`.
+   * Throws {@link KernelError} for a deterministic failure (not positive definite, bad shapes).
+   */
+  run(name: string, inputs: readonly Block[], attrs: Attrs, alloc: Allocator): Block[];
+}
+
+/** Codes of deterministic kernel failures: retrying the task cannot help. */
+export type KernelErrorCode = 'NOT_POSITIVE_DEFINITE' | 'SINGULAR' | 'SHAPE' | 'UNKNOWN_KERNEL' | 'BAD_ATTR';
+
+/** A deterministic kernel failure (the job should fail at once, not retry). */
+export class KernelError extends Error {
+  readonly code: KernelErrorCode;
+  /** For NOT_POSITIVE_DEFINITE / SINGULAR: the 1-based order of the leading minor that failed. */
+  readonly minor?: number;
+  constructor(code: KernelErrorCode, message: string, minor?: number) {
+    super(message);
+    this.name = 'KernelError';
+    this.code = code;
+    this.minor = minor;
+  }
+}
+
+/** Plain allocator on the JS heap (tests and single-threaded use). */
+export const heapAlloc: Allocator = (rows, cols) => ({ rows, cols, data: new Float64Array(rows * cols) });
