@@ -114,10 +114,16 @@ export interface MatrixBinding {
   readonly prefix: string;
 }
 
+/** Statistics a task reports when it completes. */
+export interface TaskStats {
+  readonly flops: number;
+}
+
 export interface JobState {
   readonly status: JobStatus;
   readonly error?: string;
   readonly terminalDone: number;
+  /** Includes `tasks` (completed tasks) and `flops` (their flops), kept by completeTask. */
   readonly counters: Readonly<Record<string, number>>;
 }
 
@@ -131,10 +137,11 @@ export interface StateStore {
   /** True if the task completed (completeTask succeeded). */
   isTaskDone(jobId: string, task: string): Promise<boolean>;
   /**
-   * Marks the task done (once); if `terminal`, increments the job's terminal count in the same
-   * atomic step. Returns false if it was already done.
+   * Marks the task done (once); in the same atomic step increments the job's `tasks` counter,
+   * its terminal count if `terminal`, and its `flops` counter by `stats.flops`.
+   * Returns false if it was already done (nothing changes then).
    */
-  completeTask(jobId: string, task: string, terminal: boolean): Promise<boolean>;
+  completeTask(jobId: string, task: string, terminal: boolean, stats?: TaskStats): Promise<boolean>;
   /**
    * Adds `member` to the set `node` (a child task, or a block's reader set) and returns the
    * set's size afterwards. Idempotent: re-adding returns the same size. One atomic operation.

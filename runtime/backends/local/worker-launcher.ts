@@ -1,0 +1,86 @@
+/**
+ * Starts executor threads for the local backend and serves their store calls.
+ */
+import { Worker } from 'node:worker_threads';
+import type { ExecutorLauncher, TraceRecord } from '../../interfaces.ts';
+import { answer, type WorkerMessage } from './rpc.ts';
+import type { MemoryBlockStore } from './memory-block-store.ts';
+import type { MemoryQueue } from './memory-queue.ts';
+import type { MemoryStateStore } from './memory-state-store.ts';
+import type { WorkerConfig } from './worker.ts';
+
+export interface WorkerLauncherOptions {
+  readonly executor: WorkerConfig['options'];
+  /** Called with every trace record executors emit (when set, executors trace). */
+  onTrace?: (r: TraceRecord) => void;
+  /** Fault injection for the next launched workers (see WorkerConfig.crashAt). */
+  crashAt?: WorkerConfig['crashAt'];
+}
+
+export interface WorkerExit {
+  readonly executorId: string;
+  readonly code: number;
+}
+
+export class WorkerLauncher implements ExecutorLauncher {
+  private readonly workers = new Map<string, Worker>();
+  private seq = 0;
+  readonly exits: WorkerExit[] = [];
+  /** Called when a worker thread ends (normally or killed). */
+  onExit?: (e: WorkerExit) => void;
+
+  constructor(
+    private readonly stores: { blocks: MemoryBlockStore; queue: MemoryQueue; state: MemoryStateStore },
+    readonly options: WorkerLauncherOptions,
+  ) {}
+
+  async launch(count: number): Promise<void> {
+    for (let i = 0; i < count; i++) this.spawn();
+  }
+
+  running(): number {
+    return this.workers.size;
+  }
+
+  ids(): string[] {
+    return [...this.workers.keys()];
+  }
+
+  /** Ends one executor thread at once (fault experiments). */
+  async kill(executorId: string): Promise<boolean> {
+    const w = this.workers.get(executorId);
+    if (!w) return false;
+    await w.terminate();
+    return true;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.workers.values()].map((w) => w.terminate()));
+    this.workers.clear();
+  }
+
+  private spawn(): void {
+    const executorId = `local-${process.pid}-${++this.seq}`;
+    const cfg: WorkerConfig = {
+      executorId,
+      options: this.options.executor,
+      trace: this.options.onTrace !== undefined,
+      ...(this.options.crashAt ? { crashAt: this.options.crashAt } : {}),
+    };
+    const w = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: cfg });
+    this.workers.set(executorId, w);
+    w.on('message', (m: WorkerMessage) => {
+      if (m.kind === 'call') void answer(this.stores, w, m);
+      else if (m.kind === 'trace') this.options.onTrace?.(m.record);
+    });
+    w.on('error', (e) => {
+      process.emitWarning(`lapwing executor ${executorId} failed: ${e.message}`);
+    });
+    w.on('exit', (code) => {
+      this.workers.delete(executorId);
+      const ex = { executorId, code };
+      this.exits.push(ex);
+      this.onExit?.(ex);
+    });
+  }
+}

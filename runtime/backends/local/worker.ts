@@ -1,0 +1,34 @@
+/**
+ * An executor thread of the local backend: the shared executor loop over RPC proxies of the
+ * main thread's stores. Fault injection (`crashAt`) terminates this thread at a protocol step,
+ * as a killed Lambda would stop: no cleanup, no ack.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { runExecutor, type CrashPoint, type ExecutorOptions } from '../../executor.ts';
+import { RpcClient, type ExitMessage, type TraceMessage } from './rpc.ts';
+
+export interface WorkerConfig {
+  readonly executorId: string;
+  readonly options: Omit<ExecutorOptions, 'executorId' | 'onTrace' | 'crash' | 'signal'>;
+  readonly trace: boolean;
+  /** Crash (end this thread) the `nth` time (1-based) the executor reaches `point`. */
+  readonly crashAt?: { readonly point: CrashPoint; readonly nth: number };
+}
+
+const port = parentPort;
+if (!port) throw new Error('worker.ts must run in a worker thread');
+const cfg = workerData as WorkerConfig;
+const client = new RpcClient(port);
+let hits = 0;
+const stats = await runExecutor(client.stores(), {
+  ...cfg.options,
+  executorId: cfg.executorId,
+  onTrace: cfg.trace ? (record) => port.postMessage({ kind: 'trace', record } satisfies TraceMessage) : undefined,
+  crash: cfg.crashAt
+    ? (point) => {
+        if (point === cfg.crashAt!.point && ++hits === cfg.crashAt!.nth) process.exit(86);
+      }
+    : undefined,
+});
+port.postMessage({ kind: 'exit', stats } satisfies ExitMessage);
+port.close();

@@ -1,0 +1,201 @@
+/**
+ * The driver: binds a program to matrices, records the job in the state store, enqueues the
+ * starter tasks, makes sure executors run, waits until every terminal task completed (or the
+ * job failed), then cleans up everything of the job but its outputs.
+ *
+ * The driver holds no state the executors need: the job record, task states and edges live in
+ * the state store, so a driver that dies can be replaced (`resume`).
+ */
+import { bind, params, taskKey, type BoundProgram, type Program } from '../lang/index.ts';
+import type { Backend, JobRecord, JobState, MatrixBinding, SampleTrace } from './interfaces.ts';
+import { encodeMessage, jobPrefix, newJobId, tempPrefix } from './keys.ts';
+
+export interface JobSpec {
+  readonly program: Program;
+  /** Integer arguments of the program. */
+  readonly args: Readonly<Record<string, number>>;
+  /** Key prefix of every `in` matrix (a BlockMatrix's prefix). */
+  readonly inputs: Readonly<Record<string, string>>;
+  /** Key prefix of `out` matrices (default: under the job's prefix). */
+  readonly outputs?: Readonly<Record<string, string>>;
+  /** Kernel backend executors use ('auto' by default). */
+  readonly kernels?: string;
+}
+
+export interface JobProgress {
+  readonly jobId: string;
+  readonly tasksDone: number;
+  readonly terminalDone: number;
+  readonly terminalTasks: number;
+  readonly flops: number;
+  readonly elapsedS: number;
+  readonly executors: number;
+  readonly queueVisible: number;
+  readonly queueInFlight: number;
+}
+
+export interface RunOptions {
+  /** Executors to keep running (default: the backend's own default, e.g. one per core). */
+  readonly workers?: number;
+  /** State polling interval (default 5 ms, fine for in-process stores). */
+  readonly pollMs?: number;
+  /** Called about every 250 ms and once at the end. */
+  readonly onProgress?: (p: JobProgress) => void;
+  /** Receives queue-depth/executor samples for traces. */
+  readonly onSample?: (s: SampleTrace) => void;
+  readonly signal?: AbortSignal;
+  /** Keep the job's state items after the run (debugging). */
+  readonly keepState?: boolean;
+  /** Preassigned job id (tests, resume). */
+  readonly jobId?: string;
+}
+
+export interface JobResult {
+  readonly jobId: string;
+  readonly status: 'done' | 'failed' | 'cancelled';
+  readonly error?: string;
+  readonly wallS: number;
+  /** Completed tasks (each counted once, however often it ran). */
+  readonly tasks: number;
+  readonly flops: number;
+  /** Key prefix of each `out` matrix. */
+  readonly outputs: Readonly<Record<string, string>>;
+}
+
+/** A job failed: the message names the task and the reason. */
+export class JobFailedError extends Error {
+  readonly code = 'JOB_FAILED';
+  constructor(readonly jobId: string, message: string) {
+    super(message);
+    this.name = 'JobFailedError';
+  }
+}
+
+const STARTER_BATCH = 512;
+
+/** Runs one job to completion on `backend`. Does not throw for a failed job: see `status`. */
+export async function runJob(backend: Backend, spec: JobSpec, opts: RunOptions = {}): Promise<JobResult> {
+  const t0 = performance.now();
+  const jobId = opts.jobId ?? newJobId();
+  const bound = bind(spec.program, spec.args);
+  const matrices = bindMatrices(jobId, spec);
+  const record: JobRecord = {
+    id: jobId,
+    program: spec.program,
+    args: spec.args,
+    matrices,
+    terminalTasks: bound.terminalCount(),
+    createdAt: Date.now(),
+    kernels: spec.kernels ?? 'auto',
+  };
+  await backend.state.putJob(record);
+  const wanted = opts.workers ?? defaultWorkers(backend);
+  const missing = wanted - backend.launcher.running();
+  if (missing > 0) await backend.launcher.launch(missing);
+  await enqueueStarters(backend, jobId, bound);
+  return await waitForJob(backend, record, t0, opts);
+}
+
+function defaultWorkers(backend: Backend): number {
+  const w = (backend as { workers?: unknown }).workers;
+  return typeof w === 'number' ? w : 1;
+}
+
+function bindMatrices(jobId: string, spec: JobSpec): Record<string, MatrixBinding> {
+  const out: Record<string, MatrixBinding> = {};
+  for (const p of params(spec.program)) {
+    if (p.kind !== 'matrix') continue;
+    const role = p.role ?? 'temp';
+    if (role === 'in') {
+      const prefix = spec.inputs[p.name];
+      if (prefix === undefined) throw new Error(`input matrix ${p.name} is not given`);
+      out[p.name] = { role, prefix };
+    } else if (role === 'out') {
+      out[p.name] = { role, prefix: spec.outputs?.[p.name] ?? `${jobPrefix(jobId)}/out/${p.name}` };
+    } else {
+      out[p.name] = { role, prefix: tempPrefix(jobId, p.name) };
+    }
+  }
+  for (const name of Object.keys(spec.inputs)) {
+    if (out[name]?.role !== 'in') throw new Error(`${name} is not an input matrix of ${spec.program.name}`);
+  }
+  return out;
+}
+
+async function enqueueStarters(backend: Backend, jobId: string, bound: BoundProgram): Promise<void> {
+  let batch: { body: string; priority: number }[] = [];
+  for (const t of bound.starters()) {
+    batch.push({ body: encodeMessage(jobId, taskKey(t)), priority: bound.priority(t) });
+    if (batch.length >= STARTER_BATCH) {
+      await backend.queue.send(batch);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) await backend.queue.send(batch);
+}
+
+/** Polls the job's state until it ends; reports progress; cleans up. */
+export async function waitForJob(backend: Backend, record: JobRecord, t0: number, opts: RunOptions): Promise<JobResult> {
+  const poll = opts.pollMs ?? 5;
+  let lastReport = 0;
+  let st: JobState | null = null;
+  const report = async (final: boolean): Promise<void> => {
+    const now = performance.now();
+    if (!final && now - lastReport < 250) return;
+    lastReport = now;
+    if (!opts.onProgress && !opts.onSample) return;
+    const depth = await backend.queue.depth();
+    const tasksDone = st?.counters.tasks ?? 0;
+    opts.onProgress?.({
+      jobId: record.id, tasksDone, terminalDone: st?.terminalDone ?? 0, terminalTasks: record.terminalTasks,
+      flops: st?.counters.flops ?? 0, elapsedS: (now - t0) / 1000, executors: backend.launcher.running(),
+      queueVisible: depth.visible, queueInFlight: depth.inFlight,
+    });
+    opts.onSample?.({ type: 'sample', time: Date.now(), queueVisible: depth.visible, queueInFlight: depth.inFlight, executors: backend.launcher.running(), tasksDone });
+  };
+  for (;;) {
+    st = await backend.state.getJobState(record.id);
+    if (!st) throw new Error(`job ${record.id} vanished from the state store`);
+    if (st.status !== 'running') break;
+    if (st.terminalDone >= record.terminalTasks) {
+      await backend.state.finishJob(record.id, 'done');
+      continue;
+    }
+    if (opts.signal?.aborted) {
+      await backend.state.finishJob(record.id, 'cancelled', 'cancelled by the user');
+      continue;
+    }
+    await report(false);
+    await new Promise((r) => setTimeout(r, poll));
+  }
+  await report(true);
+  const status = st.status === 'running' ? 'failed' : st.status;
+  await cleanup(backend, record, opts.keepState === true, status === 'done');
+  const outputs: Record<string, string> = {};
+  for (const [name, m] of Object.entries(record.matrices)) if (m.role === 'out') outputs[name] = m.prefix;
+  return {
+    jobId: record.id,
+    status,
+    ...(st.error !== undefined ? { error: st.error } : {}),
+    wallS: (performance.now() - t0) / 1000,
+    tasks: st.counters.tasks ?? 0,
+    flops: st.counters.flops ?? 0,
+    outputs,
+  };
+}
+
+/**
+ * Removes the job's temporaries, its queue messages (local backend: purged; remote: executors
+ * drop messages of finished jobs) and its state items. Outputs of a failed job are removed too.
+ */
+async function cleanup(backend: Backend, record: JobRecord, keepState: boolean, succeeded: boolean): Promise<void> {
+  const prefixes = [`${jobPrefix(record.id)}/tmp/`];
+  if (!succeeded) for (const m of Object.values(record.matrices)) if (m.role === 'out') prefixes.push(`${m.prefix}/`);
+  for (const p of prefixes) {
+    const keys = await backend.blocks.list(p);
+    if (keys.length > 0) await backend.blocks.delete(keys);
+  }
+  const q = backend.queue as { purge?: (f: (body: string) => boolean) => number };
+  if (typeof q.purge === 'function') q.purge((body) => body.includes(`"j":"${record.id}"`));
+  if (!keepState) await backend.state.deleteJob(record.id);
+}

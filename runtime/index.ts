@@ -1,0 +1,22 @@
+/**
+ * lapwing's public API.
+ *
+ * ```ts
+ * import { lapwing } from 'lapwing';
+ * const lw = await lapwing();                       // local backend, one executor per core
+ * const A = await lw.randomSpd(4096, { block: 512 });
+ * const L = await lw.cholesky(A);
+ * await L.toNpy('L.npy');
+ * await lw.close();
+ * ```
+ */
+export { lapwing, Lapwing, ShapeError, cholesky, matmul, solve, trsm, tsqr, sessionOf, type SessionOptions, type MatrixOptions, type LastRun } from './session.ts';
+export { BlockMatrix } from './matrix.ts';
+export { runJob, JobFailedError, type JobSpec, type JobResult, type JobProgress, type RunOptions } from './driver.ts';
+export { runExecutor, CRASH_POINTS, type CrashPoint, type ExecutorOptions } from './executor.ts';
+export { readNpy, writeNpy, parseNpy, formatNpy, NpyError } from './npy.ts';
+export { createLocalBackend, type LocalBackend, type LocalBackendOptions } from './backends/local/index.ts';
+export * from './interfaces.ts';
+export { compile, bind, programSource } from '../lang/index.ts';
+export { loadKernels } from '../kernels/index.ts';
+

@@ -1,0 +1,62 @@
+/**
+ * Names of everything a job puts in the stores. User strings never reach a key: matrix names
+ * are identifiers checked by the compiler, job ids are generated here, and block indices are
+ * integers.
+ */
+import { randomBytes } from 'node:crypto';
+
+/** A new job id: time-ordered, URL- and key-safe, e.g. `j-lz2k8c1-3f9a`. */
+export function newJobId(): string {
+  return `j-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+}
+
+const SAFE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** Throws unless `s` is safe to use as one path segment of a key. */
+export function checkSegment(s: string, what: string): string {
+  if (!SAFE.test(s) || s.length > 128) throw new Error(`invalid ${what} '${s}': use letters, digits, '.', '_' or '-'`);
+  return s;
+}
+
+/** Block (i, j, …) of the matrix stored under `prefix`. */
+export function blockKey(prefix: string, idx: readonly number[]): string {
+  return `${prefix}/${idx.join('_')}`;
+}
+
+/** Prefix of a job's temporaries and outputs. */
+export function jobPrefix(jobId: string): string {
+  return `jobs/${checkSegment(jobId, 'job id')}`;
+}
+
+/** Where a temporary matrix of a job lives. */
+export function tempPrefix(jobId: string, matrix: string): string {
+  return `${jobPrefix(jobId)}/tmp/${checkSegment(matrix, 'matrix name')}`;
+}
+
+/** State-store set of a child task's finished parents. */
+export const childNode = (task: string): string => `c:${task}`;
+/** State-store set of the finished readers of a temporary block. */
+export const readersNode = (block: string): string => `r:${block}`;
+
+/** Queue message body of a task. */
+export interface TaskMessage {
+  readonly j: string;
+  readonly t: string;
+}
+
+export function encodeMessage(job: string, task: string): string {
+  return JSON.stringify({ j: job, t: task });
+}
+
+/** Parses a queue message body; null if it is not a task message. */
+export function decodeMessage(body: string): TaskMessage | null {
+  try {
+    const m: unknown = JSON.parse(body);
+    if (typeof m === 'object' && m !== null && 'j' in m && 't' in m && typeof m.j === 'string' && typeof m.t === 'string') {
+      return { j: m.j, t: m.t };
+    }
+  } catch {
+    // fall through
+  }
+  return null;
+}
