@@ -6,9 +6,10 @@
  * The driver holds no state the executors need: the job record, task states and edges live in
  * the state store, so a driver that dies can be replaced (`resume`).
  */
-import { bind, params, taskKey, type BoundProgram, type Program } from '../lang/index.ts';
+import { bind, params, statementCount, taskKey, type BoundProgram, type Program } from '../lang/index.ts';
 import type { Backend, JobRecord, JobState, MatrixBinding, SampleTrace } from './interfaces.ts';
 import { encodeMessage, jobPrefix, newJobId, tempPrefix } from './keys.ts';
+import { decide, type ScalePolicy } from './autoscaler.ts';
 
 export interface JobSpec {
   readonly program: Program;
@@ -27,6 +28,8 @@ export interface JobProgress {
   readonly tasksDone: number;
   readonly terminalDone: number;
   readonly terminalTasks: number;
+  /** Tasks of the whole DAG (each counted once). */
+  readonly totalTasks: number;
   readonly flops: number;
   readonly elapsedS: number;
   readonly executors: number;
@@ -48,6 +51,8 @@ export interface RunOptions {
   readonly keepState?: boolean;
   /** Preassigned job id (tests, resume). */
   readonly jobId?: string;
+  /** Autoscaling policy (default: keep exactly `workers` executors, replacing any that die). */
+  readonly scale?: ScalePolicy;
 }
 
 export interface JobResult {
@@ -93,7 +98,16 @@ export async function runJob(backend: Backend, spec: JobSpec, opts: RunOptions =
   const missing = wanted - backend.launcher.running();
   if (missing > 0) await backend.launcher.launch(missing);
   await enqueueStarters(backend, jobId, bound);
-  return await waitForJob(backend, record, t0, opts);
+  const totalTasks = countTasks(bound);
+  const scale = opts.scale ?? { min: wanted, max: wanted, pipelineWidth: 1, cooldownMs: 0 };
+  return await waitForJob(backend, record, t0, { ...opts, scale }, totalTasks);
+}
+
+/** Tasks in the DAG, from closed-form loop counts (no enumeration of the DAG). */
+export function countTasks(bound: BoundProgram): number {
+  let n = 0;
+  for (let s = 0; s < bound.program.statements.length; s++) n += statementCount(bound, s);
+  return n;
 }
 
 function defaultWorkers(backend: Backend): number {
@@ -135,9 +149,22 @@ async function enqueueStarters(backend: Backend, jobId: string, bound: BoundProg
 }
 
 /** Polls the job's state until it ends; reports progress; cleans up. */
-export async function waitForJob(backend: Backend, record: JobRecord, t0: number, opts: RunOptions): Promise<JobResult> {
+export async function waitForJob(backend: Backend, record: JobRecord, t0: number, opts: RunOptions, totalTasks = 0): Promise<JobResult> {
   const poll = opts.pollMs ?? 5;
   let lastReport = 0;
+  let lastScale = 0;
+  let lastLaunchAt = Number.NEGATIVE_INFINITY;
+  const autoscale = async (): Promise<void> => {
+    const now = performance.now();
+    if (!opts.scale || now - lastScale < 100) return;
+    lastScale = now;
+    const depth = await backend.queue.depth();
+    const n = decide(opts.scale, { ...depth, running: backend.launcher.running(), now, lastLaunchAt });
+    if (n > 0) {
+      lastLaunchAt = now;
+      await backend.launcher.launch(n);
+    }
+  };
   let st: JobState | null = null;
   const report = async (final: boolean): Promise<void> => {
     const now = performance.now();
@@ -147,7 +174,7 @@ export async function waitForJob(backend: Backend, record: JobRecord, t0: number
     const depth = await backend.queue.depth();
     const tasksDone = st?.counters.tasks ?? 0;
     opts.onProgress?.({
-      jobId: record.id, tasksDone, terminalDone: st?.terminalDone ?? 0, terminalTasks: record.terminalTasks,
+      jobId: record.id, tasksDone, terminalDone: st?.terminalDone ?? 0, terminalTasks: record.terminalTasks, totalTasks,
       flops: st?.counters.flops ?? 0, elapsedS: (now - t0) / 1000, executors: backend.launcher.running(),
       queueVisible: depth.visible, queueInFlight: depth.inFlight,
     });
@@ -166,10 +193,11 @@ export async function waitForJob(backend: Backend, record: JobRecord, t0: number
       continue;
     }
     await report(false);
+    await autoscale();
     await new Promise((r) => setTimeout(r, poll));
   }
   await report(true);
-  const status = st.status === 'running' ? 'failed' : st.status;
+  const status = st.status as JobResult['status'];
   await cleanup(backend, record, opts.keepState === true, status === 'done');
   const outputs: Record<string, string> = {};
   for (const [name, m] of Object.entries(record.matrices)) if (m.role === 'out') outputs[name] = m.prefix;

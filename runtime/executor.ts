@@ -175,6 +175,7 @@ class Executor {
       });
     };
     let ctx: JobContext | null = null;
+    const keeper = this.keepLease(lease);
     try {
       ctx = await this.job(msg.j);
       if (!ctx || !ctx.running) {
@@ -196,7 +197,22 @@ class Executor {
     } catch (e) {
       this.stats.errors++;
       await this.fail(ctx, msg.j, msg.t, lease, e, emit);
+    } finally {
+      clearInterval(keeper);
     }
+  }
+
+  /**
+   * Heartbeat: renews the lease at half the visibility timeout for as long as the task runs
+   * (NumPyWren stopped after three renewals, so long tasks ran twice). A failed renewal is not
+   * an error here: the worst case is a duplicate run, which the protocol tolerates.
+   */
+  private keepLease(lease: Lease): NodeJS.Timeout {
+    const t = setInterval(() => {
+      this.b.queue.renew(lease, this.visibilityMs).catch(() => undefined);
+    }, Math.max(10, this.visibilityMs / 2));
+    t.unref();
+    return t;
   }
 
   private async runTask(
@@ -239,8 +255,9 @@ class Executor {
     const outputs = ctx.kernels.run(kernel.name, inputs, kernel.attrs, blocks.alloc);
     t.compute = Date.now();
     this.crash('kernel-done', key);
-    // Long kernels block the event loop, so the lease is renewed right after each one.
-    if (t.compute - t.read > this.visibilityMs / 4) await queue.renew(lease, this.visibilityMs);
+    // A kernel blocks this thread's event loop, so the heartbeat cannot fire during it: renew
+    // right after a long one.
+    if (t.compute - t.read > this.visibilityMs / 4) await queue.renew(lease, this.visibilityMs).catch(() => false);
 
     const writes = bound.writes(task);
     if (writes.length !== outputs.length) {

@@ -8,13 +8,17 @@
  * - `quiet`: nothing at all.
  *
  * update() is cheap and never throws (a closed stream must not fail the run); stop() is
- * idempotent. Time comes from the injectable `now` so the plain-line path tests without sleeping.
+ * idempotent. The total can change with an update, and never shows below `done`. The ETA is
+ * remaining × elapsed ÷ done in both modes. Time comes from the injectable `now` so both paths
+ * test without sleeping.
  */
 import { SingleBar } from 'cli-progress';
 
 /** A figure for the progress display. */
 export interface ProgressUpdate {
   readonly done: number;
+  /** A new total, when it becomes known or changes (e.g. once the DAG is expanded). */
+  readonly total?: number;
   /** Executors running now. */
   readonly running?: number;
   /** Recent GFLOP/s. */
@@ -72,21 +76,37 @@ export function formatEta(seconds: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
+/** Keeps the total (updatable, never below done) and estimates the time left. */
+function tracker(opts: ProgressOptions): { total: (p: ProgressUpdate) => number; eta: (done: number, total: number) => string; elapsed: () => number } {
+  const now = opts.now ?? Date.now;
+  const start = now();
+  let total = opts.total;
+  return {
+    total(p) {
+      if (p.total !== undefined && Number.isFinite(p.total)) total = p.total;
+      return Math.max(total, p.done);
+    },
+    eta(done, t) {
+      const elapsed = (now() - start) / 1000;
+      return done > 0 ? formatEta(((t - done) * elapsed) / done) : '?';
+    },
+    elapsed: () => (now() - start) / 1000,
+  };
+}
+
 function lineProgress(opts: ProgressOptions, stream: ProgressStream): Progress {
   const now = opts.now ?? Date.now;
   const interval = opts.intervalMs ?? 3000;
-  const start = now();
+  const track = tracker(opts);
   let last: ProgressUpdate | null = null;
   let lastPrinted = -Infinity;
   let printedLast: ProgressUpdate | null = null;
   let stopped = false;
 
   const line = (p: ProgressUpdate, final: boolean): string => {
-    const elapsed = (now() - start) / 1000;
-    let tail: string;
-    if (final || p.done >= opts.total) tail = `, took ${formatEta(elapsed)}`;
-    else tail = `, eta ${p.done > 0 ? formatEta(((opts.total - p.done) * elapsed) / p.done) : '?'}`;
-    return `${opts.label}: ${p.done}/${opts.total} tasks${extras(p)}${tail}\n`;
+    const total = track.total(p);
+    const tail = final || p.done >= total ? `, took ${formatEta(track.elapsed())}` : `, eta ${track.eta(p.done, total)}`;
+    return `${opts.label}: ${p.done}/${total} tasks${extras(p)}${tail}\n`;
   };
   const print = (p: ProgressUpdate, final: boolean): void => {
     try {
@@ -115,13 +135,15 @@ function lineProgress(opts: ProgressOptions, stream: ProgressStream): Progress {
 function ttyProgress(opts: ProgressOptions, stream: ProgressStream): Progress {
   const bar = new SingleBar({
     stream,
-    format: '{label} {bar} {value}/{total} tasks{extras} | ETA {eta_formatted}',
+    // {etaText} is ours: cli-progress prints "NFs" before the first task is done.
+    format: '{label} {bar} {value}/{total} tasks{extras} | ETA {etaText}',
     barsize: 28,
     hideCursor: true,
     clearOnComplete: false,
-    etaBuffer: 64,
     fps: 8,
   });
+  const track = tracker(opts);
+  let total = opts.total;
   let started = false;
   let stopped = false;
   const safe = (f: () => void): void => {
@@ -135,12 +157,16 @@ function ttyProgress(opts: ProgressOptions, stream: ProgressStream): Progress {
     update(p) {
       if (stopped) return;
       safe(() => {
+        const t = track.total(p);
+        const payload = { label: opts.label, extras: extras(p), etaText: p.done >= t ? '0s' : track.eta(p.done, t) };
         if (!started) {
-          bar.start(opts.total, p.done, { label: opts.label, extras: extras(p) });
+          bar.start(t, p.done, payload);
           started = true;
         } else {
-          bar.update(p.done, { extras: extras(p) });
+          if (t !== total) bar.setTotal(t);
+          bar.update(p.done, payload);
         }
+        total = t;
       });
     },
     stop() {

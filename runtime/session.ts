@@ -203,6 +203,7 @@ export class Lapwing {
     const prog = typeof program === 'string' ? compile(program) : program;
     const inputs: Record<string, string> = {};
     for (const [k, m] of Object.entries(args.inputs)) inputs[k] = m.prefix;
+    await this.start();
     const res = await runJob(this.backend, { program: prog, args: args.ints ?? {}, inputs, kernels: this.kernels }, {
       ...(this.options.workers !== undefined ? { workers: this.options.workers } : {}),
       ...(this.options.onProgress ? { onProgress: this.options.onProgress } : {}),
@@ -262,6 +263,13 @@ export class Lapwing {
     const [n] = a.grid;
     const res = await this.run(this.program('tsqr'), { ints: { N: n }, inputs: { A: a }, algorithm: 'tsqr' });
     return this.output(res, 'R', a.cols, a.cols, a.cols, a.cols);
+  }
+
+  /** Starts the executors now (otherwise the first job does), so jobs time only their work. */
+  async start(): Promise<void> {
+    const want = this.options.workers ?? (this.backend as { workers?: number }).workers ?? 1;
+    const missing = want - this.backend.launcher.running();
+    if (missing > 0) await this.backend.launcher.launch(missing);
   }
 
   async close(): Promise<void> {

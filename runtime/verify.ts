@@ -24,14 +24,14 @@ export async function matvec(m: BlockMatrix, x: Float64Array, transpose = false)
           const xj = x[c0 + j]!;
           if (xj === 0) continue;
           const col = j * b.rows;
-          for (let i = 0; i < b.rows; i++) y[r0 + i] += d[col + i]! * xj;
+          for (let i = 0; i < b.rows; i++) y[r0 + i] = y[r0 + i]! + d[col + i]! * xj;
         }
       } else {
         for (let j = 0; j < b.cols; j++) {
           const col = j * b.rows;
           let s = 0;
           for (let i = 0; i < b.rows; i++) s += d[col + i]! * x[r0 + i]!;
-          y[c0 + j] += s;
+          y[c0 + j] = y[c0 + j]! + s;
         }
       }
     }

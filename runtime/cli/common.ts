@@ -85,7 +85,7 @@ async function makeProgress(label: string, quiet: boolean): Promise<ProgressSink
   let bar: ReturnType<typeof mod.createProgress> | null = null;
   return {
     update: (p) => {
-      const total = Math.max(p.terminalTasks, p.tasksDone);
+      const total = Math.max(p.totalTasks, p.tasksDone);
       bar ??= mod.createProgress({ total, label, stream: process.stderr });
       bar.update({ done: p.tasksDone, running: p.executors, gflops: p.elapsedS > 0 ? p.flops / p.elapsedS / 1e9 : 0 });
     },

@@ -8,6 +8,7 @@ import { MemoryBlockStore } from './memory-block-store.ts';
 import { MemoryQueue } from './memory-queue.ts';
 import { MemoryStateStore } from './memory-state-store.ts';
 import { WorkerLauncher, type WorkerLauncherOptions } from './worker-launcher.ts';
+import { Faults, type FaultPlan } from '../../faults.ts';
 
 export { MemoryBlockStore, sharedAlloc } from './memory-block-store.ts';
 export { MemoryQueue } from './memory-queue.ts';
@@ -23,7 +24,10 @@ export interface LocalBackendOptions {
   readonly visibilityMs?: number;
   readonly maxAttempts?: number;
   readonly onTrace?: WorkerLauncherOptions['onTrace'];
+  /** Crash the first executor thread at a protocol step (fault experiments). */
   readonly crashAt?: WorkerLauncherOptions['crashAt'];
+  /** Faults the stores inject (fault experiments). */
+  readonly faults?: FaultPlan;
 }
 
 export interface LocalBackend extends Backend {
@@ -39,9 +43,10 @@ export interface LocalBackend extends Backend {
 export function createLocalBackend(options: LocalBackendOptions = {}): LocalBackend {
   const workers = options.workers ?? Math.max(1, availableParallelism());
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be a positive integer, got ${workers}`);
-  const blocks = new MemoryBlockStore();
-  const queue = new MemoryQueue();
-  const state = new MemoryStateStore();
+  const faults = new Faults(options.faults);
+  const blocks = new MemoryBlockStore(faults);
+  const queue = new MemoryQueue(Date.now, faults);
+  const state = new MemoryStateStore(faults);
   const launcher = new WorkerLauncher({ blocks, queue, state }, {
     executor: {
       // Pool threads live as long as the backend: close() ends them.

@@ -5,6 +5,7 @@
  */
 import type { Allocator, Block, BlockStore } from '../../interfaces.ts';
 import { StoreError } from '../../interfaces.ts';
+import { Faults } from '../../faults.ts';
 
 /** Allocates zeroed blocks in shared memory (transferable between threads without a copy). */
 export const sharedAlloc: Allocator = (rows, cols) => ({
@@ -18,6 +19,10 @@ export class MemoryBlockStore implements BlockStore {
   private readonly blocks = new Map<string, Block>();
   /** Bytes currently held (for memory figures). */
   bytes = 0;
+  /** Peak of `bytes`. */
+  peakBytes = 0;
+
+  constructor(private readonly faults: Faults = new Faults()) {}
 
   async get(key: string): Promise<Block> {
     return this.getSync(key);
@@ -34,6 +39,7 @@ export class MemoryBlockStore implements BlockStore {
   }
 
   putSync(key: string, block: Block): void {
+    this.faults.blockWrite(key);
     if (block.data.length !== block.rows * block.cols) {
       throw new StoreError('CORRUPT', `block ${key}: ${block.data.length} values for shape ${block.rows}x${block.cols}`);
     }
@@ -41,6 +47,7 @@ export class MemoryBlockStore implements BlockStore {
     if (old) this.bytes -= old.data.byteLength;
     this.blocks.set(key, block);
     this.bytes += block.data.byteLength;
+    if (this.bytes > this.peakBytes) this.peakBytes = this.bytes;
   }
 
   async delete(keys: readonly string[]): Promise<void> {

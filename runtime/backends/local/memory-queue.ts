@@ -8,6 +8,7 @@
  * by a timer at the next expiry or delayed release.
  */
 import type { Lease, QueueDepth, QueueMessage, TaskQueue } from '../../interfaces.ts';
+import { Faults } from '../../faults.ts';
 
 interface Entry {
   readonly id: number;
@@ -70,10 +71,14 @@ export class MemoryQueue implements TaskQueue {
   private timer: NodeJS.Timeout | null = null;
   readonly deadLetters: { body: string; reason: string }[] = [];
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly faults: Faults = new Faults(),
+  ) {}
 
   async send(messages: readonly QueueMessage[]): Promise<void> {
-    for (const m of messages) {
+    const copies = this.faults.plan.duplicateDelivery ? 2 : 1;
+    for (const m of messages) for (let c = 0; c < copies; c++) {
       this.visible.push({ id: this.nextId++, body: m.body, priority: m.priority, seq: this.seq++, receiveCount: 0, receipt: '', visibleAt: 0 });
     }
     this.wake();
@@ -128,6 +133,7 @@ export class MemoryQueue implements TaskQueue {
     // Like SQS, acking with a stale receipt of a message that was re-leased still deletes it
     // only if the receipt is current; a stale ack is ignored (the newer lease owns it).
     for (const h of handles) {
+      if (this.faults.flip(this.faults.plan.lostAck)) continue;
       const e = this.byReceipt(h);
       if (e) this.hidden.delete(e.id);
     }

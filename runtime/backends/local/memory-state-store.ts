@@ -4,6 +4,7 @@
  * contract the DynamoDB store has to meet with conditional writes.
  */
 import type { JobRecord, JobState, JobStatus, StateStore, TaskStats } from '../../interfaces.ts';
+import { Faults } from '../../faults.ts';
 
 interface JobEntry {
   record: JobRecord;
@@ -17,6 +18,8 @@ interface JobEntry {
 
 export class MemoryStateStore implements StateStore {
   private readonly jobs = new Map<string, JobEntry>();
+
+  constructor(private readonly faults: Faults = new Faults()) {}
 
   async putJob(job: JobRecord): Promise<void> {
     if (this.jobs.has(job.id)) return; // idempotent: the first record stays
@@ -50,6 +53,7 @@ export class MemoryStateStore implements StateStore {
   }
 
   async completeTask(jobId: string, task: string, terminal: boolean, stats?: TaskStats): Promise<boolean> {
+    this.faults.stateWrite('completeTask');
     const j = this.jobs.get(jobId);
     if (!j || j.done.has(task)) return false;
     j.done.add(task);
@@ -60,6 +64,7 @@ export class MemoryStateStore implements StateStore {
   }
 
   async markEdge(jobId: string, node: string, member: string): Promise<number> {
+    this.faults.stateWrite('markEdge');
     const j = this.jobs.get(jobId);
     if (!j) return 0;
     let s = j.edges.get(node);

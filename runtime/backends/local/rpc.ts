@@ -21,7 +21,8 @@ export interface RpcRequest { readonly kind: 'call'; readonly id: number; readon
 export interface RpcResponse { readonly kind: 'reply'; readonly id: number; readonly ok: boolean; readonly value?: unknown; readonly error?: { code?: string; message: string } }
 export interface TraceMessage { readonly kind: 'trace'; readonly record: TraceRecord }
 export interface ExitMessage { readonly kind: 'exit'; readonly stats: unknown }
-export type WorkerMessage = RpcRequest | TraceMessage | ExitMessage;
+export interface ReadyMessage { readonly kind: 'ready' }
+export type WorkerMessage = RpcRequest | TraceMessage | ExitMessage | ReadyMessage;
 
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;

@@ -34,8 +34,9 @@ export class WorkerLauncher implements ExecutorLauncher {
     readonly options: WorkerLauncherOptions,
   ) {}
 
+  /** Starts `count` executor threads; resolves when they are ready (modules and kernels loaded). */
   async launch(count: number): Promise<void> {
-    for (let i = 0; i < count; i++) this.spawn();
+    await Promise.all(Array.from({ length: count }, () => this.spawn()));
   }
 
   running(): number {
@@ -59,7 +60,7 @@ export class WorkerLauncher implements ExecutorLauncher {
     this.workers.clear();
   }
 
-  private spawn(): void {
+  private spawn(): Promise<void> {
     const executorId = `local-${process.pid}-${++this.seq}`;
     const cfg: WorkerConfig = {
       executorId,
@@ -67,11 +68,16 @@ export class WorkerLauncher implements ExecutorLauncher {
       trace: this.options.onTrace !== undefined,
       ...(this.options.crashAt ? { crashAt: this.options.crashAt } : {}),
     };
+    // An injected crash applies to one executor only: its replacement must be able to finish.
+    this.options.crashAt = undefined;
     const w = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: cfg });
     this.workers.set(executorId, w);
+    let ready: () => void = () => undefined;
+    const isReady = new Promise<void>((r) => (ready = r));
     w.on('message', (m: WorkerMessage) => {
       if (m.kind === 'call') void answer(this.stores, w, m);
       else if (m.kind === 'trace') this.options.onTrace?.(m.record);
+      else if (m.kind === 'ready') ready();
     });
     w.on('error', (e) => {
       process.emitWarning(`lapwing executor ${executorId} failed: ${e.message}`);
@@ -81,6 +87,8 @@ export class WorkerLauncher implements ExecutorLauncher {
       const ex = { executorId, code };
       this.exits.push(ex);
       this.onExit?.(ex);
+      ready();
     });
+    return isReady;
   }
 }

@@ -5,7 +5,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { runExecutor, type CrashPoint, type ExecutorOptions } from '../../executor.ts';
-import { RpcClient, type ExitMessage, type TraceMessage } from './rpc.ts';
+import { RpcClient, type ExitMessage, type ReadyMessage, type TraceMessage } from './rpc.ts';
+import { loadKernels } from '../../../kernels/index.ts';
 
 export interface WorkerConfig {
   readonly executorId: string;
@@ -20,6 +21,9 @@ if (!port) throw new Error('worker.ts must run in a worker thread');
 const cfg = workerData as WorkerConfig;
 const client = new RpcClient(port);
 let hits = 0;
+// Load the kernels before saying ready, so that start-up is not part of the first job.
+await loadKernels(cfg.options.kernels ?? 'auto').catch(() => undefined);
+port.postMessage({ kind: 'ready' } satisfies ReadyMessage);
 const stats = await runExecutor(client.stores(), {
   ...cfg.options,
   executorId: cfg.executorId,

@@ -1,0 +1,200 @@
+/**
+ * `lapwing chaos ALGORITHM …`: fault-tolerance experiments. Runs a job while killing a fraction
+ * of its executors at random times (NumPyWren killed 25% after 60 s), lets the autoscaler
+ * replace them, and checks the result.
+ *
+ * Figures (from the executors' attempt traces and the kill log):
+ * - killed: executors terminated;
+ * - reexecuted: task attempts that were redeliveries (attempt > 1) and ran to completion;
+ * - recovery_s: longest time from a kill to the completion of a task redelivered after it;
+ * - wasted_core_s: work lost with the killed executors — for each, the time from its last
+ *   completed task (or its start) to its kill;
+ * - overhead_pct (with --baseline): wall time against a fault-free run of the same job.
+ */
+import { Command } from 'commander';
+import { lapwing, type Lapwing } from '../session.ts';
+import type { BlockMatrix } from '../matrix.ts';
+import type { TaskAttemptTrace } from '../interfaces.ts';
+import type { LocalBackend } from '../backends/local/index.ts';
+import { loadKernels } from '../../kernels/index.ts';
+import { positiveInt, printSummary } from './common.ts';
+import { UserError } from './errors.ts';
+import { TOLERANCE } from './algorithms.ts';
+
+interface ChaosOptions {
+  n: string;
+  block: string;
+  workers: string;
+  killFraction: string;
+  after: string;
+  lease: string;
+  backend: string;
+  kernels?: string;
+  seed: string;
+  baseline?: boolean;
+  json?: boolean;
+}
+
+/** "2s", "500ms", "1.5" (seconds) → milliseconds. */
+export function parseDuration(s: string, what: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(s.trim());
+  if (!m) throw new UserError(`${what} must be a duration like 2s or 500ms, got '${s}'`);
+  const v = Number(m[1]);
+  return m[2] === 'ms' ? v : m[2] === 'm' ? v * 60_000 : v * 1000;
+}
+
+export function register(cli: Command): void {
+  cli.command('chaos')
+    .description('fault-tolerance experiment: run a job while killing executors at random times; exit 0 iff the result is correct')
+    .argument('<algorithm>', 'cholesky (the algorithm to run)')
+    .option('--n <n>', 'matrix size', '2048')
+    .option('--block <b>', 'block size', '256')
+    .option('--workers <w>', 'executors', '4')
+    .option('--kill-fraction <f>', 'fraction of the executors to kill (0..1)', '0.5')
+    .option('--after <t>', 'first kill after this long; kills spread over the same span again', '2s')
+    .option('--lease <t>', 'lease visibility timeout (a killed task comes back after it)', '2s')
+    .option('--backend <name>', 'local', 'local')
+    .option('--kernels <name>', 'kernel backend')
+    .option('--seed <s>', 'seed of the kill schedule and the matrix', '1')
+    .option('--baseline', 'first run the same job without faults and report the overhead')
+    .option('--json', 'one JSON object on the last line')
+    .action(async (alg: string, o: ChaosOptions) => {
+      if (alg !== 'cholesky') throw new UserError(`chaos runs: cholesky (got '${alg}')`);
+      if (o.backend !== 'local') throw new UserError(`unknown backend '${o.backend}' (this build runs: local)`);
+      const frac = Number(o.killFraction);
+      if (!(frac >= 0 && frac <= 1)) throw new UserError(`--kill-fraction must be between 0 and 1, got '${o.killFraction}'`);
+      const r = await chaos({
+        n: positiveInt(o.n, '--n'),
+        block: positiveInt(o.block, '--block'),
+        workers: positiveInt(o.workers, '--workers'),
+        killFraction: frac,
+        afterMs: parseDuration(o.after, '--after'),
+        leaseMs: parseDuration(o.lease, '--lease'),
+        kernels: (await loadKernels(o.kernels ?? process.env.LAPWING_KERNELS ?? 'auto')).backend.name,
+        seed: positiveInt(o.seed, '--seed'),
+        baseline: o.baseline === true,
+      });
+      printSummary(o.json === true, r, Object.entries(r).map(([k, v]) => `${k.padEnd(16)} ${typeof v === 'number' && !Number.isInteger(v) ? +v.toPrecision(4) : v}`));
+      if (!r.ok) process.exitCode = 1;
+    });
+}
+
+export interface ChaosConfig {
+  n: number;
+  block: number;
+  workers: number;
+  killFraction: number;
+  afterMs: number;
+  leaseMs: number;
+  kernels: string;
+  seed: number;
+  baseline: boolean;
+}
+
+export interface ChaosResult {
+  algorithm: string;
+  n: number;
+  block: number;
+  workers: number;
+  kill_fraction: number;
+  killed: number;
+  reexecuted: number;
+  recovery_s: number;
+  wasted_core_s: number;
+  wall_s: number;
+  baseline_wall_s?: number;
+  overhead_pct?: number;
+  residual: number;
+  ok: boolean;
+}
+
+/** Runs the experiment on the local backend. */
+export async function chaos(c: ChaosConfig): Promise<ChaosResult> {
+  let baselineWall: number | undefined;
+  if (c.baseline) {
+    const lw = await lapwing({ workers: c.workers, kernels: c.kernels, visibilityMs: c.leaseMs });
+    try {
+      const a = await lw.randomSpd(c.n, { block: c.block, seed: c.seed });
+      await warm(lw, c);
+      await lw.cholesky(a);
+      baselineWall = lw.last!.wallS;
+    } finally {
+      await lw.close();
+    }
+  }
+  const attempts: TaskAttemptTrace[] = [];
+  const lw = await lapwing({
+    workers: c.workers,
+    kernels: c.kernels,
+    visibilityMs: c.leaseMs,
+    onTrace: (r) => {
+      if (r.type === 'attempt') attempts.push(r);
+    },
+  });
+  const backend = lw.backend as LocalBackend;
+  try {
+    const a = await lw.randomSpd(c.n, { block: c.block, seed: c.seed });
+    await warm(lw, c);
+    attempts.length = 0;
+    const started = new Map<string, number>();
+    for (const id of backend.launcher.ids()) started.set(id, Date.now());
+    backend.launcher.onExit = undefined;
+    let rnd = c.seed >>> 0 || 1;
+    const random = (): number => {
+      rnd ^= rnd << 13; rnd >>>= 0; rnd ^= rnd >>> 17; rnd ^= rnd << 5; rnd >>>= 0;
+      return rnd / 4294967296;
+    };
+    const kills: { id: string; at: number }[] = [];
+    const toKill = Math.round(c.killFraction * c.workers);
+    const t0 = Date.now();
+    const timers = Array.from({ length: toKill }, () => setTimeout(() => {
+      const ids = backend.launcher.ids().filter((id) => !kills.some((k) => k.id === id));
+      if (ids.length === 0) return;
+      const id = ids[Math.floor(random() * ids.length)]!;
+      kills.push({ id, at: Date.now() });
+      void backend.launcher.kill(id);
+    }, c.afterMs + random() * c.afterMs));
+    let l: BlockMatrix;
+    try {
+      l = await lw.cholesky(a);
+    } finally {
+      for (const t of timers) clearTimeout(t);
+    }
+    const wall = lw.last!.wallS;
+    const residual = await lw.residual.cholesky(a, l);
+    const redone = attempts.filter((t) => t.outcome === 'ok' && t.attempt > 1);
+    let recovery = 0;
+    for (const t of redone) {
+      const kill = kills.filter((k) => k.at <= t.t.lease).at(-1);
+      if (kill && t.t.ack !== undefined) recovery = Math.max(recovery, (t.t.ack - kill.at) / 1000);
+    }
+    let wasted = 0;
+    for (const k of kills) {
+      const last = attempts.filter((t) => t.executor === k.id && t.t.ack !== undefined && t.t.ack <= k.at).reduce((m, t) => Math.max(m, t.t.ack!), started.get(k.id) ?? t0);
+      wasted += (k.at - last) / 1000;
+    }
+    return {
+      algorithm: 'cholesky',
+      n: c.n,
+      block: c.block,
+      workers: c.workers,
+      kill_fraction: c.killFraction,
+      killed: kills.length,
+      reexecuted: redone.length,
+      recovery_s: recovery,
+      wasted_core_s: wasted,
+      wall_s: wall,
+      ...(baselineWall !== undefined ? { baseline_wall_s: baselineWall, overhead_pct: (100 * (wall - baselineWall)) / baselineWall } : {}),
+      residual,
+      ok: Number.isFinite(residual) && residual <= TOLERANCE,
+    };
+  } finally {
+    await lw.close();
+  }
+}
+
+/** A tiny job first, so thread start-up and kernel loading are not part of the figures. */
+async function warm(lw: Lapwing, c: ChaosConfig): Promise<void> {
+  const w = await lw.randomSpd(Math.min(c.n, 2 * c.block), { block: c.block });
+  await lw.cholesky(w);
+}
