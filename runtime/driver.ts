@@ -196,6 +196,7 @@ export async function waitForJob(backend: Backend, record: JobRecord, t0: number
     await autoscale();
     await new Promise((r) => setTimeout(r, poll));
   }
+  await drain(backend);
   await report(true);
   const status = st.status as JobResult['status'];
   await cleanup(backend, record, opts.keepState === true, status === 'done');
@@ -210,6 +211,15 @@ export async function waitForJob(backend: Backend, record: JobRecord, t0: number
     flops: st.counters.flops ?? 0,
     outputs,
   };
+}
+
+/**
+ * Waits (briefly) until no task is in flight, so that executors finishing a last attempt do not
+ * race the cleanup and their trace records are in.
+ */
+async function drain(backend: Backend, maxMs = 2000): Promise<void> {
+  const until = performance.now() + maxMs;
+  while (performance.now() < until && (await backend.queue.depth()).inFlight > 0) await new Promise((r) => setTimeout(r, 2));
 }
 
 /**

@@ -36,6 +36,7 @@ import { KernelError, loadKernels, type Block, type Kernels } from '../kernels/i
 import type { BlockStore, JobRecord, Lease, StateStore, TaskAttemptTrace, TaskQueue } from './interfaces.ts';
 import { StoreError } from './interfaces.ts';
 import { blockKey, childNode, decodeMessage, encodeMessage, readersNode } from './keys.ts';
+import { withRetries } from './retry.ts';
 
 /** The named steps of the protocol, in order; fault injection crashes the executor at one. */
 export const CRASH_POINTS = [
@@ -108,7 +109,10 @@ class Executor {
   private readonly visibilityMs: number;
   private readonly maxAttempts: number;
 
-  constructor(private readonly b: ExecutorBackend, private readonly o: ExecutorOptions) {
+  private readonly b: ExecutorBackend;
+
+  constructor(backend: ExecutorBackend, private readonly o: ExecutorOptions) {
+    this.b = withRetries(backend);
     this.visibilityMs = o.visibilityMs ?? 60_000;
     this.maxAttempts = o.maxAttempts ?? 5;
   }
@@ -189,11 +193,13 @@ class Executor {
         return;
       }
       this.crash('leased', msg.t);
-      const outcome = await this.runTask(ctx, task, msg.t, lease, t, trace);
-      t.ack = Date.now();
-      emit(outcome);
+      const outcome = await this.runTask(ctx, task, msg.t, lease, t, trace, () => emit('ok'));
       if (outcome === 'ok') this.stats.tasks++;
-      else this.stats.duplicates++;
+      else {
+        t.ack = Date.now();
+        emit(outcome);
+        this.stats.duplicates++;
+      }
     } catch (e) {
       this.stats.errors++;
       await this.fail(ctx, msg.j, msg.t, lease, e, emit);
@@ -220,8 +226,9 @@ class Executor {
     task: Task,
     key: string,
     lease: Lease,
-    t: { read?: number; compute?: number; write?: number; mark?: number },
+    t: { read?: number; compute?: number; write?: number; mark?: number; ack?: number },
     trace: { bytesRead: number; bytesWritten: number; flops: number; kernel: string },
+    emitOk: () => void,
   ): Promise<'ok' | 'duplicate'> {
     const { bound, record } = ctx;
     const { blocks, queue, state } = this.b;
@@ -289,6 +296,10 @@ class Executor {
     this.crash('terminal-counted', key);
     await this.collectTemps(ctx, task, key);
     this.crash('temps-collected', key);
+    // The attempt's record goes out before the ack, so whoever sees the queue drained has
+    // every record of the job's attempts.
+    t.ack = Date.now();
+    emitOk();
     await queue.ack([lease]);
     this.crash('acked', key);
     return 'ok';

@@ -10,7 +10,7 @@ export function newJobId(): string {
   return `j-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
 
-const SAFE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const SAFE = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 
 /** Throws unless `s` is safe to use as one path segment of a key. */
 export function checkSegment(s: string, what: string): string {

@@ -27,6 +27,8 @@ export interface SessionOptions extends LocalBackendOptions {
   /** Progress callback for every job. */
   readonly onProgress?: (p: JobProgress) => void;
   readonly onSample?: (s: SampleTrace) => void;
+  /** Called as each job starts (tracing records the program and its arguments). */
+  readonly onJobStart?: (job: { jobId: string; program: Program; args: Readonly<Record<string, number>> }) => void;
 }
 
 export interface MatrixOptions {
@@ -204,11 +206,13 @@ export class Lapwing {
     const inputs: Record<string, string> = {};
     for (const [k, m] of Object.entries(args.inputs)) inputs[k] = m.prefix;
     await this.start();
+    const jobId = newJobId();
+    this.options.onJobStart?.({ jobId, program: prog, args: args.ints ?? {} });
     const res = await runJob(this.backend, { program: prog, args: args.ints ?? {}, inputs, kernels: this.kernels }, {
       ...(this.options.workers !== undefined ? { workers: this.options.workers } : {}),
       ...(this.options.onProgress ? { onProgress: this.options.onProgress } : {}),
       ...(this.options.onSample ? { onSample: this.options.onSample } : {}),
-      jobId: newJobId(),
+      jobId,
     });
     this.last = { ...res, algorithm: args.algorithm ?? prog.name };
     if (res.status !== 'done') throw new JobFailedError(res.jobId, res.error ?? `job ${res.jobId} ${res.status}`);

@@ -96,7 +96,13 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions): Promise
   const s = await openSession(o, alg);
   try {
     const p = await prepare(alg, s.lw, o, block);
-    const out = await p.run();
+    let out: BlockMatrix;
+    try {
+      out = await p.run();
+    } catch (e) {
+      await s.finish({ ok: false, wall_s: s.lw.last?.wallS ?? 0, error: e instanceof Error ? e.message : String(e) });
+      throw e;
+    }
     const last = s.lw.last!;
     const residual = await p.residual(out);
     if (o.output) await out.toNpy(o.output);
@@ -113,7 +119,7 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions): Promise
       residual,
       ok: Number.isFinite(residual) && residual <= TOLERANCE,
     };
-    await s.finish(summary);
+    await s.finish({ ...summary, n: p.n });
     printSummary(o.json === true, summary, [
       `${alg} n=${p.n} block=${block}: ${summary.ok ? 'ok' : 'FAILED'}`,
       `  wall time   ${fmtS(last.wallS)} s`,

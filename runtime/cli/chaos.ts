@@ -74,7 +74,7 @@ export function register(cli: Command): void {
         seed: positiveInt(o.seed, '--seed'),
         baseline: o.baseline === true,
       });
-      printSummary(o.json === true, r, Object.entries(r).map(([k, v]) => `${k.padEnd(16)} ${typeof v === 'number' && !Number.isInteger(v) ? +v.toPrecision(4) : v}`));
+      printSummary(o.json === true, { ...r }, Object.entries(r).map(([k, v]) => `${k.padEnd(16)} ${typeof v === 'number' && !Number.isInteger(v) ? +v.toPrecision(4) : v}`));
       if (!r.ok) process.exitCode = 1;
     });
 }

@@ -2,6 +2,7 @@
  * Options and helpers shared by the job commands (cholesky, matmul, solve, tsqr, run, bench).
  */
 import type { Command } from 'commander';
+import { availableParallelism } from 'node:os';
 import { loadKernels } from '../../kernels/index.ts';
 import { lapwing, type Lapwing } from '../session.ts';
 import type { JobProgress } from '../driver.ts';
@@ -52,12 +53,19 @@ export async function openSession(o: JobOptions, label: string): Promise<OpenedS
   const k = await loadKernels(choice);
   const kernels = k.backend.name;
   const progress = await makeProgress(label, o.quiet === true || o.json === true);
-  const tracer = o.trace ? await makeTracer(o.trace, { algorithm: label, backend: o.backend, kernels, workers: workers ?? 0 }) : null;
+  const block = Number(o.block);
+  const tracer = o.trace ? await makeTracer(o.trace, { algorithm: label, backend: o.backend, kernels, block }) : null;
   const lw = await lapwing({
     ...(workers !== undefined ? { workers } : {}),
     kernels,
     onProgress: progress.update,
-    ...(tracer ? { onTrace: tracer.write, onSample: tracer.write } : {}),
+    ...(tracer
+      ? {
+          onTrace: tracer.write,
+          onSample: tracer.write,
+          onJobStart: (j) => tracer.start({ job: j.jobId, program: j.program, args: j.args, workers: workers ?? availableParallelism() }),
+        }
+      : {}),
   });
   let finished = false;
   return {
@@ -87,7 +95,7 @@ async function makeProgress(label: string, quiet: boolean): Promise<ProgressSink
     update: (p) => {
       const total = Math.max(p.totalTasks, p.tasksDone);
       bar ??= mod.createProgress({ total, label, stream: process.stderr });
-      bar.update({ done: p.tasksDone, running: p.executors, gflops: p.elapsedS > 0 ? p.flops / p.elapsedS / 1e9 : 0 });
+      bar.update({ done: p.tasksDone, total, running: p.executors, gflops: p.elapsedS > 0 ? p.flops / p.elapsedS / 1e9 : 0 });
     },
     stop: () => bar?.stop(),
   };
@@ -95,17 +103,34 @@ async function makeProgress(label: string, quiet: boolean): Promise<ProgressSink
 
 interface Tracer {
   write: (r: TraceRecord) => void;
+  /** Opens the file with the job's header; records before it are kept and written after it. */
+  start: (header: Record<string, unknown>) => void;
   close: (summary?: Record<string, unknown>) => Promise<void>;
 }
 
-async function makeTracer(path: string, header: Record<string, unknown>): Promise<Tracer> {
+async function makeTracer(path: string, base: Record<string, unknown>): Promise<Tracer> {
   const mod = await import('../report/trace-file.ts');
-  const w = new mod.TraceWriter();
-  await w.open(path, { type: 'header', job: '', startedAt: Date.now(), ...header } as Parameters<typeof w.open>[1]);
+  let error: Error | null = null;
+  const w = new mod.TraceWriter({ onError: (e) => (error = e) });
+  const early: TraceRecord[] = [];
+  let opened: Promise<void> | null = null;
+  let open = false;
   return {
-    write: (r) => w.write(r),
+    write: (r) => {
+      if (open) w.write(r);
+      else early.push(r);
+    },
+    start: (header) => {
+      if (opened) return;
+      opened = w.open(path, { startedAt: Date.now(), ...base, ...header } as Parameters<typeof w.open>[1]).then(() => {
+        open = true;
+        for (const r of early.splice(0)) w.write(r);
+      });
+    },
     close: async (summary) => {
-      await w.close(summary as Parameters<typeof w.close>[0]);
+      await opened;
+      await w.close({ ok: true, wall_s: 0, ...summary } as Parameters<typeof w.close>[0]);
+      if (error) throw new UserError(`writing the trace ${path} failed: ${String(error)}`);
     },
   };
 }

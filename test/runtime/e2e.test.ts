@@ -15,7 +15,7 @@ function mul(a: Float64Array, b: Float64Array, m: number, k: number, n: number, 
   const c = new Float64Array(m * n);
   for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) {
     const x = a[i * k + p]!;
-    for (let j = 0; j < n; j++) c[i * n + j] += x * (transB ? b[j * k + p]! : b[p * n + j]!);
+    for (let j = 0; j < n; j++) c[i * n + j] = c[i * n + j]! + x * (transB ? b[j * k + p]! : b[p * n + j]!);
   }
   return c;
 }

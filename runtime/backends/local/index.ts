@@ -44,10 +44,10 @@ export function createLocalBackend(options: LocalBackendOptions = {}): LocalBack
   const workers = options.workers ?? Math.max(1, availableParallelism());
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be a positive integer, got ${workers}`);
   const faults = new Faults(options.faults);
-  const blocks = new MemoryBlockStore(faults);
+  const blocks = new MemoryBlockStore();
   const queue = new MemoryQueue(Date.now, faults);
-  const state = new MemoryStateStore(faults);
-  const launcher = new WorkerLauncher({ blocks, queue, state }, {
+  const state = new MemoryStateStore();
+  const launcher = new WorkerLauncher({ blocks, queue, state, faults }, {
     executor: {
       // Pool threads live as long as the backend: close() ends them.
       idleTimeoutMs: Number.POSITIVE_INFINITY,

@@ -5,7 +5,6 @@
  */
 import type { Allocator, Block, BlockStore } from '../../interfaces.ts';
 import { StoreError } from '../../interfaces.ts';
-import { Faults } from '../../faults.ts';
 
 /** Allocates zeroed blocks in shared memory (transferable between threads without a copy). */
 export const sharedAlloc: Allocator = (rows, cols) => ({
@@ -22,7 +21,6 @@ export class MemoryBlockStore implements BlockStore {
   /** Peak of `bytes`. */
   peakBytes = 0;
 
-  constructor(private readonly faults: Faults = new Faults()) {}
 
   async get(key: string): Promise<Block> {
     return this.getSync(key);
@@ -39,7 +37,6 @@ export class MemoryBlockStore implements BlockStore {
   }
 
   putSync(key: string, block: Block): void {
-    this.faults.blockWrite(key);
     if (block.data.length !== block.rows * block.cols) {
       throw new StoreError('CORRUPT', `block ${key}: ${block.data.length} values for shape ${block.rows}x${block.cols}`);
     }

@@ -4,7 +4,6 @@
  * contract the DynamoDB store has to meet with conditional writes.
  */
 import type { JobRecord, JobState, JobStatus, StateStore, TaskStats } from '../../interfaces.ts';
-import { Faults } from '../../faults.ts';
 
 interface JobEntry {
   record: JobRecord;
@@ -18,8 +17,6 @@ interface JobEntry {
 
 export class MemoryStateStore implements StateStore {
   private readonly jobs = new Map<string, JobEntry>();
-
-  constructor(private readonly faults: Faults = new Faults()) {}
 
   async putJob(job: JobRecord): Promise<void> {
     if (this.jobs.has(job.id)) return; // idempotent: the first record stays
@@ -53,7 +50,6 @@ export class MemoryStateStore implements StateStore {
   }
 
   async completeTask(jobId: string, task: string, terminal: boolean, stats?: TaskStats): Promise<boolean> {
-    this.faults.stateWrite('completeTask');
     const j = this.jobs.get(jobId);
     if (!j || j.done.has(task)) return false;
     j.done.add(task);
@@ -64,7 +60,6 @@ export class MemoryStateStore implements StateStore {
   }
 
   async markEdge(jobId: string, node: string, member: string): Promise<number> {
-    this.faults.stateWrite('markEdge');
     const j = this.jobs.get(jobId);
     if (!j) return 0;
     let s = j.edges.get(node);

@@ -10,6 +10,7 @@ import { StoreError } from '../../interfaces.ts';
 import { sharedAlloc, type MemoryBlockStore } from './memory-block-store.ts';
 import type { MemoryQueue } from './memory-queue.ts';
 import type { MemoryStateStore } from './memory-state-store.ts';
+import type { Faults } from '../../faults.ts';
 
 /** Port-like object: a worker's parentPort or the Worker itself. */
 export interface Endpoint {
@@ -95,12 +96,20 @@ const s = (v: unknown): string => String(v);
 const n = (v: unknown): number => Number(v);
 
 /** Main-thread side: dispatches one request to the in-memory stores. */
-export async function serve(
-  stores: { blocks: MemoryBlockStore; queue: MemoryQueue; state: MemoryStateStore },
-  op: string,
-  a: readonly unknown[],
-): Promise<unknown> {
-  const { blocks, queue, state } = stores;
+export interface LocalStores {
+  readonly blocks: MemoryBlockStore;
+  readonly queue: MemoryQueue;
+  readonly state: MemoryStateStore;
+  /** Faults injected into executors' calls (the "network" between executor and store). */
+  readonly faults?: Faults;
+}
+
+export async function serve(stores: LocalStores, op: string, a: readonly unknown[]): Promise<unknown> {
+  const { blocks, queue, state, faults } = stores;
+  if (faults) {
+    if (op === 'b.put') faults.blockWrite(s(a[0]));
+    else if (op === 's.markEdge' || op === 's.completeTask') faults.stateWrite(op.slice(2));
+  }
   switch (op) {
     case 'b.get': return blocks.getSync(s(a[0]));
     case 'b.put': return blocks.putSync(s(a[0]), a[1] as Block);
@@ -128,7 +137,7 @@ export async function serve(
 
 /** Answers one request on `port`, translating errors into a serialisable form. */
 export async function answer(
-  stores: { blocks: MemoryBlockStore; queue: MemoryQueue; state: MemoryStateStore },
+  stores: LocalStores,
   port: Endpoint,
   req: RpcRequest,
 ): Promise<void> {

@@ -3,10 +3,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { ExecutorLauncher, TraceRecord } from '../../interfaces.ts';
-import { answer, type WorkerMessage } from './rpc.ts';
-import type { MemoryBlockStore } from './memory-block-store.ts';
-import type { MemoryQueue } from './memory-queue.ts';
-import type { MemoryStateStore } from './memory-state-store.ts';
+import { answer, type LocalStores, type WorkerMessage } from './rpc.ts';
 import type { WorkerConfig } from './worker.ts';
 
 export interface WorkerLauncherOptions {
@@ -30,7 +27,7 @@ export class WorkerLauncher implements ExecutorLauncher {
   onExit?: (e: WorkerExit) => void;
 
   constructor(
-    private readonly stores: { blocks: MemoryBlockStore; queue: MemoryQueue; state: MemoryStateStore },
+    private readonly stores: LocalStores,
     readonly options: WorkerLauncherOptions,
   ) {}
 

@@ -12,8 +12,11 @@ export interface WorkerConfig {
   readonly executorId: string;
   readonly options: Omit<ExecutorOptions, 'executorId' | 'onTrace' | 'crash' | 'signal'>;
   readonly trace: boolean;
-  /** Crash (end this thread) the `nth` time (1-based) the executor reaches `point`. */
-  readonly crashAt?: { readonly point: CrashPoint; readonly nth: number };
+  /**
+   * Crash (end this thread) the `nth` time (1-based) the executor reaches `point`; with
+   * `stallMs`, freeze the thread that long instead (an executor that stalls past its lease).
+   */
+  readonly crashAt?: { readonly point: CrashPoint; readonly nth: number; readonly stallMs?: number };
 }
 
 const port = parentPort;
@@ -30,7 +33,10 @@ const stats = await runExecutor(client.stores(), {
   onTrace: cfg.trace ? (record) => port.postMessage({ kind: 'trace', record } satisfies TraceMessage) : undefined,
   crash: cfg.crashAt
     ? (point) => {
-        if (point === cfg.crashAt!.point && ++hits === cfg.crashAt!.nth) process.exit(86);
+        const c = cfg.crashAt!;
+        if (point !== c.point || ++hits !== c.nth) return;
+        if (c.stallMs === undefined) process.exit(86);
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, c.stallMs);
       }
     : undefined,
 });

@@ -1,0 +1,60 @@
+/**
+ * Transient store errors (throttling, unavailability) are retried where they happen, with
+ * exponential backoff and full jitter, before an attempt is given up; permanent errors pass
+ * straight through.
+ */
+import type { BlockStore, StateStore, TaskQueue } from './interfaces.ts';
+import { StoreError } from './interfaces.ts';
+
+export interface RetryPolicy {
+  /** Tries in all (first call included). */
+  readonly tries: number;
+  readonly baseMs: number;
+  readonly maxMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { tries: 6, baseMs: 5, maxMs: 1000 };
+
+/** Calls `fn` until it succeeds, a non-transient error occurs, or the tries run out. */
+export async function retrying<T>(fn: () => Promise<T>, p: RetryPolicy = DEFAULT_RETRY): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!(e instanceof StoreError) || !e.transient || i >= p.tries) throw e;
+      const cap = Math.min(p.maxMs, p.baseMs * 2 ** i);
+      await new Promise((r) => setTimeout(r, Math.random() * cap));
+    }
+  }
+}
+
+/** Wraps every method of an object so transient StoreErrors are retried. */
+function wrap<T extends object>(target: T, p: RetryPolicy): T {
+  return new Proxy(target, {
+    get(obj, prop, receiver) {
+      const v: unknown = Reflect.get(obj, prop, receiver);
+      if (typeof v !== 'function' || prop === 'alloc') return v;
+      const f = v as (...a: unknown[]) => unknown;
+      return (...args: unknown[]): unknown => {
+        const first = f.apply(obj, args);
+        if (!(first instanceof Promise)) return first;
+        let called = false;
+        return retrying(() => {
+          if (!called) {
+            called = true;
+            return first;
+          }
+          return f.apply(obj, args) as Promise<unknown>;
+        }, p);
+      };
+    },
+  });
+}
+
+/** The same stores, retrying transient errors. */
+export function withRetries<B extends { blocks: BlockStore; queue: TaskQueue; state: StateStore }>(
+  b: B,
+  p: RetryPolicy = DEFAULT_RETRY,
+): { blocks: BlockStore; queue: TaskQueue; state: StateStore } {
+  return { blocks: wrap(b.blocks, p), queue: wrap(b.queue, p), state: wrap(b.state, p) };
+}
