@@ -72,6 +72,11 @@ export interface ExecutorOptions {
   readonly crash?: (point: CrashPoint, task: string) => void;
   /** Stops the loop after the current task. */
   readonly signal?: AbortSignal;
+  /**
+   * Tasks one executor works on at once (default 1). Kernels still run one at a time; more
+   * slots overlap one task's store round trips with another's compute.
+   */
+  readonly concurrency?: number;
 }
 
 export interface ExecutorStats {
@@ -121,17 +126,31 @@ class Executor {
     const start = Date.now();
     let lastWork = Date.now();
     const poll = this.o.pollMs ?? 1000;
+    const slots = Math.max(1, this.o.concurrency ?? 1);
+    const inflight = new Set<Promise<void>>();
     while (!this.o.signal?.aborted) {
       const now = Date.now();
       if (this.o.maxRuntimeMs !== undefined && now - start >= this.o.maxRuntimeMs) break;
-      if (now - lastWork >= this.o.idleTimeoutMs) break;
-      const wait = Math.max(0, Math.min(poll, this.o.idleTimeoutMs - (now - lastWork)));
-      const leases = await this.b.queue.lease(1, this.visibilityMs, wait);
+      if (inflight.size === 0 && now - lastWork >= this.o.idleTimeoutMs) break;
+      if (inflight.size >= slots) {
+        await Promise.race(inflight);
+        continue;
+      }
+      const wait = inflight.size > 0 ? 0 : Math.max(0, Math.min(poll, this.o.idleTimeoutMs - (now - lastWork)));
+      const leases = await this.b.queue.lease(slots - inflight.size, this.visibilityMs, wait);
+      if (leases.length === 0 && inflight.size > 0) {
+        await Promise.race(inflight);
+        continue;
+      }
       for (const lease of leases) {
-        await this.process(lease);
-        lastWork = Date.now();
+        const p: Promise<void> = this.process(lease).finally(() => {
+          inflight.delete(p);
+          lastWork = Date.now();
+        });
+        inflight.add(p);
       }
     }
+    await Promise.all(inflight);
     return this.stats;
   }
 
@@ -234,7 +253,10 @@ class Executor {
     const { blocks, queue, state } = this.b;
     const kernel = bound.kernel(task);
     trace.kernel = kernel.name;
-    if (await state.isTaskDone(record.id, key)) {
+    // A first delivery is almost never of a finished task (only a parent's crash between its
+    // enqueue and its ack duplicates a message), so the status read is saved there; a duplicate
+    // that slips through reruns idempotently.
+    if (lease.receiveCount > 1 && (await state.isTaskDone(record.id, key))) {
       await this.collectTemps(ctx, task, key);
       await queue.ack([lease]);
       return 'duplicate';

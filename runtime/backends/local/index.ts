@@ -23,6 +23,8 @@ export interface LocalBackendOptions {
   /** Lease visibility timeout (default 60 s). */
   readonly visibilityMs?: number;
   readonly maxAttempts?: number;
+  /** Tasks each executor thread works on at once (default 2: hides store round trips). */
+  readonly concurrency?: number;
   readonly onTrace?: WorkerLauncherOptions['onTrace'];
   /** Crash the first executor thread at a protocol step (fault experiments). */
   readonly crashAt?: WorkerLauncherOptions['crashAt'];
@@ -52,6 +54,7 @@ export function createLocalBackend(options: LocalBackendOptions = {}): LocalBack
       // Pool threads live as long as the backend: close() ends them.
       idleTimeoutMs: Number.POSITIVE_INFINITY,
       pollMs: 1000,
+      concurrency: options.concurrency ?? 2,
       ...(options.kernels !== undefined ? { kernels: options.kernels } : {}),
       ...(options.visibilityMs !== undefined ? { visibilityMs: options.visibilityMs } : {}),
       ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),

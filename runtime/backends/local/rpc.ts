@@ -18,8 +18,11 @@ export interface Endpoint {
   on(event: 'message', listener: (value: unknown) => void): unknown;
 }
 
-export interface RpcRequest { readonly kind: 'call'; readonly id: number; readonly op: string; readonly args: readonly unknown[] }
-export interface RpcResponse { readonly kind: 'reply'; readonly id: number; readonly ok: boolean; readonly value?: unknown; readonly error?: { code?: string; message: string } }
+export interface RpcCall { readonly id: number; readonly op: string; readonly args: readonly unknown[] }
+/** Calls made in the same tick travel together: one message, one wake-up of the server. */
+export interface RpcRequest { readonly kind: 'calls'; readonly calls: readonly RpcCall[] }
+export interface RpcReply { readonly id: number; readonly ok: boolean; readonly value?: unknown; readonly error?: { code?: string; message: string } }
+export interface RpcResponse { readonly kind: 'replies'; readonly replies: readonly RpcReply[] }
 export interface TraceMessage { readonly kind: 'trace'; readonly record: TraceRecord }
 export interface ExitMessage { readonly kind: 'exit'; readonly stats: unknown }
 export interface ReadyMessage { readonly kind: 'ready' }
@@ -29,23 +32,25 @@ function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
 }
 
-/** Worker side: sends requests, resolves replies. */
+/** Worker side: sends requests (coalesced per tick), resolves replies. */
 export class RpcClient {
   private next = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private queued: RpcCall[] = [];
 
   constructor(private readonly port: Endpoint | MessagePort) {
     port.on('message', (m: unknown) => {
-      if (!isObj(m) || m.kind !== 'reply') return;
-      const r = m as unknown as RpcResponse;
-      const p = this.pending.get(r.id);
-      if (!p) return;
-      this.pending.delete(r.id);
-      if (r.ok) p.resolve(r.value);
-      else {
-        const code = r.error?.code;
-        const msg = r.error?.message ?? 'rpc failed';
-        p.reject(code ? new StoreError(code as StoreError['code'], msg) : new Error(msg));
+      if (!isObj(m) || m.kind !== 'replies') return;
+      for (const r of (m as unknown as RpcResponse).replies) {
+        const p = this.pending.get(r.id);
+        if (!p) continue;
+        this.pending.delete(r.id);
+        if (r.ok) p.resolve(r.value);
+        else {
+          const code = r.error?.code;
+          const msg = r.error?.message ?? 'rpc failed';
+          p.reject(code ? new StoreError(code as StoreError['code'], msg) : new Error(msg));
+        }
       }
     });
   }
@@ -54,8 +59,15 @@ export class RpcClient {
     const id = this.next++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.port.postMessage({ kind: 'call', id, op, args } satisfies RpcRequest);
+      if (this.queued.length === 0) queueMicrotask(() => this.flush());
+      this.queued.push({ id, op, args });
     });
+  }
+
+  private flush(): void {
+    const calls = this.queued;
+    this.queued = [];
+    if (calls.length > 0) this.port.postMessage({ kind: 'calls', calls } satisfies RpcRequest);
   }
 
   /** Proxies implementing the store interfaces over this client. */
@@ -135,17 +147,31 @@ export async function serve(stores: LocalStores, op: string, a: readonly unknown
   }
 }
 
-/** Answers one request on `port`, translating errors into a serialisable form. */
-export async function answer(
-  stores: LocalStores,
-  port: Endpoint,
-  req: RpcRequest,
-): Promise<void> {
-  try {
-    const value = await serve(stores, req.op, req.args);
-    port.postMessage({ kind: 'reply', id: req.id, ok: true, value } satisfies RpcResponse);
-  } catch (e) {
-    const error = e instanceof StoreError ? { code: e.code, message: e.message } : { message: e instanceof Error ? e.message : String(e) };
-    port.postMessage({ kind: 'reply', id: req.id, ok: false, error } satisfies RpcResponse);
+/**
+ * Serves one batch of calls from `port`. Calls start in order (the memory stores act
+ * synchronously up to their first await, so effects keep the sender's order); replies are sent
+ * as calls finish, coalesced per tick — a lease that waits does not hold up the others.
+ */
+export function answer(stores: LocalStores, port: Endpoint, req: RpcRequest): void {
+  let out: RpcReply[] = [];
+  const reply = (r: RpcReply): void => {
+    if (out.length === 0) queueMicrotask(() => {
+      const replies = out;
+      out = [];
+      port.postMessage({ kind: 'replies', replies } satisfies RpcResponse);
+    });
+    out.push(r);
+  };
+  for (const c of req.calls) {
+    let p: Promise<unknown>;
+    try {
+      p = Promise.resolve(serve(stores, c.op, c.args));
+    } catch (e) {
+      p = Promise.reject(e);
+    }
+    p.then(
+      (value) => reply({ id: c.id, ok: true, value }),
+      (e: unknown) => reply({ id: c.id, ok: false, error: e instanceof StoreError ? { code: e.code, message: e.message } : { message: e instanceof Error ? e.message : String(e) } }),
+    );
   }
 }

@@ -72,7 +72,7 @@ export class WorkerLauncher implements ExecutorLauncher {
     let ready: () => void = () => undefined;
     const isReady = new Promise<void>((r) => (ready = r));
     w.on('message', (m: WorkerMessage) => {
-      if (m.kind === 'call') void answer(this.stores, w, m);
+      if (m.kind === 'calls') answer(this.stores, w, m);
       else if (m.kind === 'trace') this.options.onTrace?.(m.record);
       else if (m.kind === 'ready') ready();
     });
