@@ -103,6 +103,35 @@ export async function runJob(backend: Backend, spec: JobSpec, opts: RunOptions =
   return await waitForJob(backend, record, t0, { ...opts, scale }, totalTasks);
 }
 
+/**
+ * Continues a job whose driver died: the job's state lives in the state store, and the tasks
+ * that were ready are still in the queue, so resuming means re-enqueueing the starters (the
+ * dead driver may not have sent them all; messages flagged so that finished ones are skipped),
+ * making sure executors run, and waiting as the first driver would have.
+ */
+export async function resumeJob(backend: Backend, jobId: string, opts: RunOptions = {}): Promise<JobResult> {
+  const t0 = performance.now();
+  const record = await backend.state.getJob(jobId);
+  if (!record) throw new JobFailedError(jobId, `job ${jobId} not found in the state store (finished jobs are cleaned up)`);
+  const bound = bind(record.program as Program, record.args);
+  const wanted = opts.workers ?? defaultWorkers(backend);
+  const missing = wanted - backend.launcher.running();
+  if (missing > 0) await backend.launcher.launch(missing);
+  if (record.status === undefined || record.status === 'running') await enqueueStarters(backend, jobId, bound, true);
+  const scale = opts.scale ?? { min: wanted, max: wanted, pipelineWidth: 1, cooldownMs: 0 };
+  return await waitForJob(backend, record, t0, { ...opts, scale }, countTasks(bound));
+}
+
+/** Stops a job: later deliveries of its tasks are dropped, its temporaries and state removed. */
+export async function cancelJob(backend: Backend, jobId: string): Promise<boolean> {
+  const record = await backend.state.getJob(jobId);
+  if (!record) return false;
+  const changed = await backend.state.finishJob(jobId, 'cancelled', 'cancelled by the user');
+  await drain(backend);
+  await cleanup(backend, record, false, false);
+  return changed;
+}
+
 /** Tasks in the DAG, from closed-form loop counts (no enumeration of the DAG). */
 export function countTasks(bound: BoundProgram): number {
   let n = 0;
@@ -136,10 +165,10 @@ function bindMatrices(jobId: string, spec: JobSpec): Record<string, MatrixBindin
   return out;
 }
 
-async function enqueueStarters(backend: Backend, jobId: string, bound: BoundProgram): Promise<void> {
+async function enqueueStarters(backend: Backend, jobId: string, bound: BoundProgram, check = false): Promise<void> {
   let batch: { body: string; priority: number }[] = [];
   for (const t of bound.starters()) {
-    batch.push({ body: encodeMessage(jobId, taskKey(t)), priority: bound.priority(t) });
+    batch.push({ body: encodeMessage(jobId, taskKey(t), check), priority: bound.priority(t) });
     if (batch.length >= STARTER_BATCH) {
       await backend.queue.send(batch);
       batch = [];

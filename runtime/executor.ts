@@ -212,7 +212,7 @@ class Executor {
         return;
       }
       this.crash('leased', msg.t);
-      const outcome = await this.runTask(ctx, task, msg.t, lease, t, trace, () => emit('ok'));
+      const outcome = await this.runTask(ctx, task, msg.t, lease, t, trace, () => emit('ok'), msg.c === 1);
       if (outcome === 'ok') this.stats.tasks++;
       else {
         t.ack = Date.now();
@@ -248,15 +248,17 @@ class Executor {
     t: { read?: number; compute?: number; write?: number; mark?: number; ack?: number },
     trace: { bytesRead: number; bytesWritten: number; flops: number; kernel: string },
     emitOk: () => void,
+    check: boolean,
   ): Promise<'ok' | 'duplicate'> {
     const { bound, record } = ctx;
     const { blocks, queue, state } = this.b;
     const kernel = bound.kernel(task);
     trace.kernel = kernel.name;
-    // A first delivery is almost never of a finished task (only a parent's crash between its
-    // enqueue and its ack duplicates a message), so the status read is saved there; a duplicate
-    // that slips through reruns idempotently.
-    if (lease.receiveCount > 1 && (await state.isTaskDone(record.id, key))) {
+    // A first delivery of an unflagged message is of a task that never ran: messages that may
+    // be duplicates (from a re-run parent, a resumed driver) carry the check flag, and a rare
+    // queue-level duplicate reruns idempotently. This saves a state read per task.
+    const suspect = lease.receiveCount > 1 || check;
+    if (suspect && (await state.isTaskDone(record.id, key))) {
       await this.collectTemps(ctx, task, key);
       await queue.ack([lease]);
       return 'duplicate';
@@ -309,7 +311,7 @@ class Executor {
       }),
     );
     if (ready.length > 0) {
-      await queue.send(ready.map((c) => ({ body: encodeMessage(record.id, taskKey(c)), priority: bound.priority(c) })));
+      await queue.send(ready.map((c) => ({ body: encodeMessage(record.id, taskKey(c), suspect), priority: bound.priority(c) })));
       this.crash('child-enqueued', key);
     }
     t.mark = Date.now();

@@ -42,10 +42,15 @@ export const readersNode = (block: string): string => `r:${block}`;
 export interface TaskMessage {
   readonly j: string;
   readonly t: string;
+  /**
+   * Set when the message may duplicate one already processed (sent by a re-run task, or by a
+   * resumed driver): the executor then checks the task's status before running it.
+   */
+  readonly c?: 1;
 }
 
-export function encodeMessage(job: string, task: string): string {
-  return JSON.stringify({ j: job, t: task });
+export function encodeMessage(job: string, task: string, check = false): string {
+  return JSON.stringify(check ? { j: job, t: task, c: 1 } : { j: job, t: task });
 }
 
 /** Parses a queue message body; null if it is not a task message. */
@@ -53,7 +58,7 @@ export function decodeMessage(body: string): TaskMessage | null {
   try {
     const m: unknown = JSON.parse(body);
     if (typeof m === 'object' && m !== null && 'j' in m && 't' in m && typeof m.j === 'string' && typeof m.t === 'string') {
-      return { j: m.j, t: m.t };
+      return 'c' in m && m.c === 1 ? { j: m.j, t: m.t, c: 1 } : { j: m.j, t: m.t };
     }
   } catch {
     // fall through

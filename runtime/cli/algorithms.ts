@@ -97,8 +97,12 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions): Promise
   try {
     const p = await prepare(alg, s.lw, o, block);
     let out: BlockMatrix;
+    const callsBefore = s.apiCalls?.();
+    let callsJob: Record<string, number> | undefined;
     try {
       out = await p.run();
+      const after = s.apiCalls?.();
+      if (callsBefore && after) callsJob = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (callsBefore[k] ?? 0)]));
     } catch (e) {
       await s.finish({ ok: false, wall_s: s.lw.last?.wallS ?? 0, error: e instanceof Error ? e.message : String(e) });
       throw e;
@@ -118,6 +122,7 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions): Promise
       gflops: round(p.flops / last.wallS / 1e9, 2),
       residual,
       ok: Number.isFinite(residual) && residual <= TOLERANCE,
+      ...(callsJob ? { api_calls: callsJob, api_calls_per_task: Object.fromEntries(Object.entries(callsJob).map(([k, v]) => [k, Math.round((100 * v) / Math.max(1, last.tasks)) / 100])) } : {}),
     };
     await s.finish({ ...summary, n: p.n });
     printSummary(o.json === true, summary, [
@@ -132,7 +137,7 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions): Promise
     return summary;
   } finally {
     await s.finish();
-    await s.lw.close();
+    await s.close();
   }
 }
 

@@ -11,6 +11,8 @@ import { UserError } from './errors.ts';
 
 export interface JobOptions {
   backend: string;
+  executors?: string;
+  emulate?: boolean;
   workers?: string;
   kernels?: string;
   block: string;
@@ -22,7 +24,9 @@ export interface JobOptions {
 /** Adds the options every job command takes. */
 export function jobOptions(cmd: Command, defaults: { block?: string } = {}): Command {
   return cmd
-    .option('--backend <name>', 'where executors run: local', 'local')
+    .option('--backend <name>', 'local (worker threads) or aws (S3, SQS, DynamoDB; endpoints and credentials from the environment)', 'local')
+    .option('--executors <kind>', 'aws: process (local child processes) or lambda')
+    .option('--emulate', 'aws: start S3/SQS/DynamoDB emulators on 127.0.0.1 for this run')
     .option('--workers <n>', 'executors (default: one per core)')
     .option('--kernels <name>', 'kernel backend: auto | openblas | wasm | js (default: $LAPWING_KERNELS or auto)')
     .option('--block <b>', 'block size', defaults.block ?? '512')
@@ -41,13 +45,17 @@ export interface OpenedSession {
   readonly lw: Lapwing;
   readonly kernels: string;
   readonly workers: number;
+  /** Requests per AWS service so far (aws backend only). */
+  readonly apiCalls?: () => Record<string, number>;
+  /** Closes the session (executors, emulators started for the run). */
+  close(): Promise<void>;
   /** Stops progress and trace output. */
   finish(summary?: Record<string, unknown>): Promise<void>;
 }
 
 /** Validates the options, loads the kernels once here (clear error before any thread starts). */
 export async function openSession(o: JobOptions, label: string): Promise<OpenedSession> {
-  if (o.backend !== 'local') throw new UserError(`unknown backend '${o.backend}' (this build runs: local)`);
+  if (o.backend !== 'local' && o.backend !== 'aws') throw new UserError(`unknown backend '${o.backend}' (choose local or aws)`);
   const workers = o.workers === undefined ? undefined : positiveInt(o.workers, '--workers');
   const choice = o.kernels ?? process.env.LAPWING_KERNELS ?? 'auto';
   const k = await loadKernels(choice);
@@ -55,8 +63,11 @@ export async function openSession(o: JobOptions, label: string): Promise<OpenedS
   const progress = await makeProgress(label, o.quiet === true || o.json === true);
   const block = Number(o.block);
   const tracer = o.trace ? await makeTracer(o.trace, { algorithm: label, backend: o.backend, kernels, block }) : null;
+  const onTrace = tracer?.write;
+  const aws = o.backend === 'aws' ? await openAws(o, kernels, onTrace) : null;
   const lw = await lapwing({
-    ...(workers !== undefined ? { workers } : {}),
+    ...(aws ? { backend: aws.backend } : {}),
+    ...(workers !== undefined ? { workers } : aws ? { workers: 2 } : {}),
     kernels,
     onProgress: progress.update,
     ...(tracer
@@ -72,13 +83,53 @@ export async function openSession(o: JobOptions, label: string): Promise<OpenedS
     lw,
     kernels,
     workers: workers ?? (lw.backend as { workers?: number }).workers ?? 1,
+    apiCalls: aws ? () => aws.backend.apiCalls() : undefined,
     finish: async (summary) => {
       if (finished) return;
       finished = true;
       progress.stop();
       await tracer?.close(summary);
     },
+    close: async () => {
+      await lw.close();
+      await aws?.stop();
+    },
   };
+}
+
+/** The AWS backend from the environment (or from emulators started here with --emulate). */
+async function openAws(o: JobOptions, kernels: string, onTrace: ((r: TraceRecord) => void) | undefined) {
+  const aws = await import('../backends/aws/index.ts');
+  let stop = async (): Promise<void> => undefined;
+  const env: Record<string, string | undefined> = { ...process.env };
+  if (o.emulate) {
+    const { startEmulators, EMULATOR_CREDENTIALS, EMULATOR_REGION } = await import('../backends/aws/emulators.ts');
+    const emu = await startEmulators();
+    stop = () => emu.stop();
+    Object.assign(env, {
+      AWS_ENDPOINT_URL_S3: emu.endpoints.s3,
+      AWS_ENDPOINT_URL_SQS: emu.endpoints.sqs,
+      AWS_ENDPOINT_URL_DYNAMODB: emu.endpoints.dynamodb,
+      AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+      AWS_REGION: EMULATOR_REGION,
+    });
+  }
+  const executors = o.executors ?? undefined;
+  if (executors !== undefined && executors !== 'process' && executors !== 'lambda') {
+    throw new UserError(`--executors must be process or lambda, got '${executors}'`);
+  }
+  try {
+    const backend = await aws.createAwsBackend(aws.loadAwsConfig(env), {
+      ...(executors ? { executors } : {}),
+      executor: { kernels },
+      ...(onTrace ? { onTrace } : {}),
+    });
+    return { backend, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
 }
 
 interface ProgressSink {

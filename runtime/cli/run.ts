@@ -87,7 +87,7 @@ async function runProgram(file: string, o: RunOptions): Promise<void> {
     ]);
   } finally {
     await s.finish();
-    await s.lw.close();
+    await s.close();
   }
 }
 
