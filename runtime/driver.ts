@@ -179,7 +179,7 @@ async function enqueueStarters(backend: Backend, jobId: string, bound: BoundProg
 
 /** Polls the job's state until it ends; reports progress; cleans up. */
 export async function waitForJob(backend: Backend, record: JobRecord, t0: number, opts: RunOptions, totalTasks = 0): Promise<JobResult> {
-  const poll = opts.pollMs ?? 5;
+  const poll = opts.pollMs ?? (backend.name === 'local' ? 5 : 100);
   let lastReport = 0;
   let lastScale = 0;
   let lastLaunchAt = Number.NEGATIVE_INFINITY;

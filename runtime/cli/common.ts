@@ -98,7 +98,7 @@ export async function openSession(o: JobOptions, label: string): Promise<OpenedS
 }
 
 /** The AWS backend from the environment (or from emulators started here with --emulate). */
-async function openAws(o: JobOptions, kernels: string, onTrace: ((r: TraceRecord) => void) | undefined) {
+export async function openAws(o: JobOptions, kernels: string, onTrace: ((r: TraceRecord) => void) | undefined) {
   const aws = await import('../backends/aws/index.ts');
   let stop = async (): Promise<void> => undefined;
   const env: Record<string, string | undefined> = { ...process.env };
