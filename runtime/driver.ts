@@ -185,7 +185,7 @@ export async function waitForJob(backend: Backend, record: JobRecord, t0: number
   let lastLaunchAt = Number.NEGATIVE_INFINITY;
   const autoscale = async (): Promise<void> => {
     const now = performance.now();
-    if (!opts.scale || now - lastScale < 100) return;
+    if (!opts.scale || now - lastScale < (backend.name === 'local' ? 100 : 1000)) return;
     lastScale = now;
     const depth = await backend.queue.depth();
     const n = decide(opts.scale, { ...depth, running: backend.launcher.running(), now, lastLaunchAt });
@@ -197,7 +197,7 @@ export async function waitForJob(backend: Backend, record: JobRecord, t0: number
   let st: JobState | null = null;
   const report = async (final: boolean): Promise<void> => {
     const now = performance.now();
-    if (!final && now - lastReport < 250) return;
+    if (!final && now - lastReport < (backend.name === 'local' ? 250 : 1000)) return;
     lastReport = now;
     if (!opts.onProgress && !opts.onSample) return;
     const depth = await backend.queue.depth();
@@ -248,7 +248,8 @@ export async function waitForJob(backend: Backend, record: JobRecord, t0: number
  */
 async function drain(backend: Backend, maxMs = 2000): Promise<void> {
   const until = performance.now() + maxMs;
-  while (performance.now() < until && (await backend.queue.depth()).inFlight > 0) await new Promise((r) => setTimeout(r, 2));
+  const poll = backend.name === 'local' ? 2 : 200;
+  while (performance.now() < until && (await backend.queue.depth()).inFlight > 0) await new Promise((r) => setTimeout(r, poll));
 }
 
 /**

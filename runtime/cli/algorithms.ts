@@ -101,6 +101,8 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions): Promise
     let callsJob: Record<string, number> | undefined;
     try {
       out = await p.run();
+      // Process executors report their request counts when they exit.
+      if (s.apiCalls) await s.lw.backend.launcher.close();
       const after = s.apiCalls?.();
       if (callsBefore && after) callsJob = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (callsBefore[k] ?? 0)]));
     } catch (e) {

@@ -1,0 +1,58 @@
+/** Reference Cholesky (potrf 'L') and LU without pivoting, column by column. */
+import { KernelError, type Allocator, type Attrs, type Block } from '../../types.ts';
+
+/**
+ * Lower Cholesky factor L of A (only A's lower triangle is read). A pivot that is not > 0
+ * (including NaN) throws NOT_POSITIVE_DEFINITE with its 1-based leading minor, like potrf.
+ */
+export function chol(inputs: readonly Block[], _attrs: Attrs, alloc: Allocator): Block[] {
+  const A = inputs[0]!;
+  const n = A.rows;
+  const out = alloc(n, n);
+  const L = out.data;
+  for (let j = 0; j < n; j++) {
+    let d = A.data[j + j * n]!;
+    for (let p = 0; p < j; p++) d -= L[j + p * n]! ** 2;
+    if (!(d > 0)) {
+      throw new KernelError('NOT_POSITIVE_DEFINITE', `chol: block is not positive definite (leading minor ${j + 1} of ${n})`, j + 1);
+    }
+    const ljj = Math.sqrt(d);
+    L[j + j * n] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      let v = A.data[i + j * n]!;
+      for (let p = 0; p < j; p++) v -= L[i + p * n]! * L[j + p * n]!;
+      L[i + j * n] = v / ljj;
+    }
+  }
+  return [out];
+}
+
+/**
+ * A = L·U without pivoting (right-looking elimination): L unit lower with explicit ones, U
+ * upper. A pivot that is exactly zero throws SINGULAR with its 1-based leading minor.
+ */
+export function luNopiv(inputs: readonly Block[], _attrs: Attrs, alloc: Allocator): Block[] {
+  const A = inputs[0]!;
+  const n = A.rows;
+  const L = alloc(n, n);
+  const U = alloc(n, n);
+  const w = U.data; // eliminate in U's storage, then move the multipliers to L
+  w.set(A.data);
+  for (let k = 0; k < n; k++) {
+    const pivot = w[k + k * n]!;
+    if (pivot === 0) throw new KernelError('SINGULAR', `lu_nopiv: zero pivot (leading minor ${k + 1} of ${n} is singular)`, k + 1);
+    for (let i = k + 1; i < n; i++) w[i + k * n] = w[i + k * n]! / pivot;
+    for (let j = k + 1; j < n; j++) {
+      const ukj = w[k + j * n]!;
+      for (let i = k + 1; i < n; i++) w[i + j * n] = w[i + j * n]! - w[i + k * n]! * ukj;
+    }
+  }
+  for (let j = 0; j < n; j++) {
+    L.data[j + j * n] = 1;
+    for (let i = j + 1; i < n; i++) {
+      L.data[i + j * n] = w[i + j * n]!;
+      w[i + j * n] = 0;
+    }
+  }
+  return [L, U];
+}

@@ -1,0 +1,65 @@
+/**
+ * The `openblas` backend: the system's OpenBLAS (or any CBLAS + LAPACK pair) through koffi.
+ * Blocks are column-major like BLAS, so buffers are passed straight through with
+ * lda = rows; outputs come from the caller's Allocator and every other buffer is a reused
+ * {@link Scratch}. Runs the library single-threaded by default: parallelism comes from
+ * executors, and OpenBLAS threads would only compete with them for the cores.
+ */
+import { KernelError, type Allocator, type Attrs, type Block, type KernelBackend } from '../../types.ts';
+import { checkCall, type KernelImpl } from '../../registry.ts';
+import { copy, noop, zeros } from '../js/elementwise.ts';
+import { loadBlasLibrary, type BlasLibrary } from './library.ts';
+import { Scratch } from './scratch.ts';
+import { blasKernels } from './blas.ts';
+import { lapackKernels } from './lapack.ts';
+import { luKernels } from './lu.ts';
+
+export { BlasLoadError, loadBlasLibrary, CBLAS, type BlasLibrary, type Cblas } from './library.ts';
+
+/** Library sets tried in order when none is configured. */
+export const DEFAULT_BLAS_LIBS: readonly (readonly string[])[] = [
+  ['libopenblas.so.0'],
+  ['libopenblas.so'],
+  ['libblas.so.3', 'liblapack.so.3'],
+];
+
+export interface OpenblasOptions {
+  /** Library sets to try, in order (each set is searched for every symbol). Default {@link DEFAULT_BLAS_LIBS}. */
+  readonly libs?: readonly (readonly string[])[];
+  /** BLAS threads per process (default 1). */
+  readonly threads?: number;
+}
+
+/** A backend over an already loaded library (the benchmark reuses the library for its raw baseline). */
+export function createOpenblasBackend(lib: BlasLibrary, threads = 1): KernelBackend {
+  lib.setThreads?.(threads);
+  const scratch = new Scratch();
+  const impls: Readonly<Record<string, KernelImpl>> = {
+    ...blasKernels(lib.cblas, lib.lapack),
+    ...lapackKernels(lib.lapack, scratch),
+    ...luKernels(lib.cblas),
+    copy, identity: copy, zeros, noop,
+  };
+  const build = lib.config ? ` (${lib.config.trim()})` : '';
+  const threadNote = lib.setThreads ? `${threads} thread${threads === 1 ? '' : 's'}` : 'thread count not controllable';
+  return {
+    name: 'openblas',
+    detail: `${lib.paths.join(' + ')}${build}, ${threadNote}`,
+    run(name: string, inputs: readonly Block[], attrs: Attrs, alloc: Allocator): Block[] {
+      checkCall(name, inputs, attrs);
+      const impl = impls[name];
+      if (!impl) throw new KernelError('UNKNOWN_KERNEL', `openblas backend has no kernel '${name}'`);
+      return impl(inputs, attrs, alloc);
+    },
+  };
+}
+
+/**
+ * Loads the library and returns the backend. Throws {@link BlasLoadError} (listing every
+ * library set tried and why) when no set loads with all the needed symbols.
+ *
+ * @example const be = loadOpenblasBackend({ libs: [['/opt/lib/libopenblas.so']], threads: 1 });
+ */
+export function loadOpenblasBackend(opts: OpenblasOptions = {}): KernelBackend {
+  return createOpenblasBackend(loadBlasLibrary(opts.libs ?? DEFAULT_BLAS_LIBS), opts.threads ?? 1);
+}

@@ -1,0 +1,16 @@
+/**
+ * Public API of the kernel layer; lang/ and runtime/ import only this module.
+ *
+ * Blocks are column-major float64 (types.ts); every kernel and its attributes are listed in
+ * specs.ts. Load a backend once, then run kernels through it:
+ *
+ * @example
+ * import { loadKernels, heapAlloc } from '../kernels/index.ts';
+ * const k = await loadKernels('auto');            // openblas if it loads, else wasm
+ * const [L] = k.run('chol', [a], {}, heapAlloc);  // KernelError NOT_POSITIVE_DEFINITE if not SPD
+ * console.log(k.backend.name, k.flops('chol', [a], {}));
+ */
+export * from './types.ts';
+export { kernelSpecs, kernelSpec } from './specs.ts';
+export { loadKernels, kernelsFor, KernelLoadError, KERNEL_CHOICES, type Kernels } from './loader.ts';
+export { checkCall, sameData, trsmOptions, gemmOptions, qrApplyTrans, type Shape, type TrsmOptions, type GemmOptions, type KernelImpl } from './registry.ts';

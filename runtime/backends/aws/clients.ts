@@ -1,0 +1,89 @@
+/**
+ * SDK v3 clients of one backend, built from an AwsConfig, each wrapped with a middleware that
+ * counts the HTTP requests it sends (the `api_calls` figure of the bench JSON).
+ *
+ * The SDK's own retries are off (maxAttempts 1): aws-errors.ts retries with its own backoff, so
+ * every request is counted once and throttling ends in one StoreError('THROTTLED').
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import type { AwsConfig } from './config.ts';
+
+/** Services whose calls are counted. */
+export type AwsService = 's3' | 'sqs' | 'dynamodb' | 'lambda';
+
+/** Request counts per service. */
+export type CallCounts = Record<AwsService, number>;
+
+export interface AwsClients {
+  readonly s3: S3Client;
+  readonly sqs: SQSClient;
+  readonly dynamodb: DynamoDBClient;
+  readonly lambda: LambdaClient;
+  /** Requests sent so far, per service (a fresh copy). */
+  counts(): CallCounts;
+  destroy(): void;
+}
+
+// The SDK warns once per process that Node 20 support ends in 2027; the CLI's output is for
+// results, and package.json states the supported engines.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+interface Countable {
+  middlewareStack: {
+    add(
+      mw: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>,
+      options: { step: 'finalizeRequest'; name: string; priority: 'low' },
+    ): void;
+  };
+}
+
+/** Adds a per-request counter to `client` (after signing, so one count per HTTP request). */
+function countCalls(client: Countable, counts: CallCounts, service: AwsService): void {
+  client.middlewareStack.add(
+    (next) => (args) => {
+      counts[service] += 1;
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: `lapwingCount_${service}`, priority: 'low' },
+  );
+}
+
+/** Builds the four clients for `config`. */
+export function createClients(config: AwsConfig): AwsClients {
+  const base = {
+    region: config.region,
+    maxAttempts: 1,
+    ...(config.credentials ? { credentials: config.credentials } : {}),
+    ...(config.profile ? { profile: config.profile } : {}),
+  };
+  const counts: CallCounts = { s3: 0, sqs: 0, dynamodb: 0, lambda: 0 };
+  const s3 = new S3Client({
+    ...base,
+    ...(config.endpoints.s3 ? { endpoint: config.endpoints.s3 } : {}),
+    // Emulators resolve buckets from the path, not from a virtual host name.
+    forcePathStyle: config.endpoints.s3 !== undefined,
+  });
+  const sqs = new SQSClient({ ...base, ...(config.endpoints.sqs ? { endpoint: config.endpoints.sqs } : {}) });
+  const dynamodb = new DynamoDBClient({ ...base, ...(config.endpoints.dynamodb ? { endpoint: config.endpoints.dynamodb } : {}) });
+  const lambda = new LambdaClient({ ...base, ...(config.endpoints.lambda ? { endpoint: config.endpoints.lambda } : {}) });
+  countCalls(s3 as unknown as Countable, counts, 's3');
+  countCalls(sqs as unknown as Countable, counts, 'sqs');
+  countCalls(dynamodb as unknown as Countable, counts, 'dynamodb');
+  countCalls(lambda as unknown as Countable, counts, 'lambda');
+  return {
+    s3,
+    sqs,
+    dynamodb,
+    lambda,
+    counts: () => ({ ...counts }),
+    destroy: () => {
+      s3.destroy();
+      sqs.destroy();
+      dynamodb.destroy();
+      lambda.destroy();
+    },
+  };
+}

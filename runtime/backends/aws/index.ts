@@ -1,0 +1,110 @@
+/**
+ * The AWS backend: blocks in S3 (small ones inline in DynamoDB), tasks in SQS, state in
+ * DynamoDB, executors as Lambda functions or local child processes — the same executor code as
+ * the local backend, behind the interfaces of runtime/interfaces.ts.
+ *
+ * @example
+ * const backend = await createAwsBackend(loadAwsConfig(), { executors: 'process' });
+ * await backend.launcher.launch(2);
+ * …
+ * console.log(backend.apiCalls()); // { s3: 120, sqs: 64, dynamodb: 210, lambda: 0 }
+ * await backend.close();
+ */
+import type { Backend, BlockStore, ExecutorLauncher, TaskAttemptTrace } from '../../interfaces.ts';
+import { createClients, type AwsClients, type CallCounts } from './clients.ts';
+import { configToEnv, type AwsConfig } from './config.ts';
+import { DynamoBlockStore } from './dynamo-block-store.ts';
+import { DynamoStateStore } from './dynamo-state-store.ts';
+import type { ExecutorSettings } from './executor-env.ts';
+import { HybridBlockStore } from './hybrid-block-store.ts';
+import { LambdaLauncher } from './lambda-launcher.ts';
+import { ProcessLauncher } from './process-launcher.ts';
+import { S3BlockStore } from './s3-block-store.ts';
+import { SqsTaskQueue } from './sqs-task-queue.ts';
+
+export { loadAwsConfig, configToEnv, resourceNames, type AwsConfig } from './config.ts';
+
+export interface AwsBackendOptions {
+  /** Where executors run: local child processes (default with emulators) or Lambda. */
+  readonly executors?: 'process' | 'lambda';
+  /** Create the bucket, queues and table when missing (default: with emulators). */
+  readonly create?: boolean;
+  /** Settings passed to every executor the launcher starts. */
+  readonly executor?: ExecutorSettings;
+  /** Receives task-attempt traces of process executors. */
+  readonly onTrace?: (trace: TaskAttemptTrace) => void;
+}
+
+/** The AWS backend, plus its request counts. */
+export interface AwsBackend extends Backend {
+  readonly config: AwsConfig;
+  readonly clients: AwsClients;
+  readonly queue: SqsTaskQueue;
+  /** Requests sent per service by this process and by the process executors it started. */
+  apiCalls(): Record<string, number>;
+}
+
+/** Builds the AWS backend for `config` (resolves the queue URLs; creates resources if asked). */
+export async function createAwsBackend(config: AwsConfig, options: AwsBackendOptions = {}): Promise<AwsBackend> {
+  const clients = createClients(config);
+  try {
+    if (options.create ?? config.emulated) {
+      // Loaded only here: provisioning pulls in the IAM client, which executors never need.
+      const { createDataResources } = await import('./provision.ts');
+      await createDataResources(clients, config);
+    }
+    const { names, retry, ttlSeconds } = config;
+    const objects = new S3BlockStore(clients.s3, { bucket: names.bucket, keyPrefix: names.keyPrefix, retry });
+    const blocks: BlockStore =
+      config.inlineThresholdBytes > 0
+        ? new HybridBlockStore(new DynamoBlockStore(clients.dynamodb, { table: names.table, ttlSeconds, retry }), objects, config.inlineThresholdBytes)
+        : objects;
+    const queue = await SqsTaskQueue.open(clients.sqs, names, {
+      priorityCuts: config.priorityCuts,
+      retry,
+    });
+    const state = new DynamoStateStore(clients.dynamodb, { table: names.table, ttlSeconds, retry });
+    const executors = options.executors ?? (config.emulated ? 'process' : 'lambda');
+    let launcher: ExecutorLauncher & { apiCalls?(): CallCounts };
+    if (executors === 'process') {
+      launcher = new ProcessLauncher({
+        env: configToEnv(config, true),
+        ...(options.executor ? { executor: options.executor } : {}),
+        ...(options.onTrace ? { onTrace: options.onTrace } : {}),
+      });
+    } else {
+      const idle = options.executor?.idleTimeoutMs ?? 10_000;
+      launcher = new LambdaLauncher(clients.lambda, {
+        functionName: names.functionName,
+        retry,
+        lifetimeMs: Math.min(options.executor?.maxRuntimeMs ?? 15 * 60_000, idle + 30_000),
+        available: !config.emulated || config.endpoints.lambda !== undefined,
+      });
+    }
+    return {
+      name: 'aws',
+      config,
+      clients,
+      blocks,
+      queue,
+      state,
+      launcher,
+      apiCalls(): Record<string, number> {
+        const own = clients.counts();
+        const children = launcher.apiCalls?.();
+        if (!children) return { ...own };
+        return { s3: own.s3 + children.s3, sqs: own.sqs + children.sqs, dynamodb: own.dynamodb + children.dynamodb, lambda: own.lambda + children.lambda };
+      },
+      async close(): Promise<void> {
+        try {
+          await launcher.close();
+        } finally {
+          clients.destroy();
+        }
+      },
+    };
+  } catch (e) {
+    clients.destroy();
+    throw e;
+  }
+}

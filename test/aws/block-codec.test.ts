@@ -1,0 +1,75 @@
+/**
+ * The stored block format (header + checksum + column-major float64) and the escaping of block
+ * keys into S3 object keys.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { StoreError } from '../../runtime/interfaces.ts';
+import { decodeBlock, encodeBlock, encodedBytes, HEADER_BYTES } from '../../runtime/backends/aws/block-codec.ts';
+import { blockKeyOf, escapeKey, listingPrefix, objectKey, unescapeKey } from '../../runtime/backends/aws/object-keys.ts';
+
+const corrupt = (fn: () => unknown, pattern: RegExp): void =>
+  assert.throws(fn, (e: unknown) => e instanceof StoreError && e.code === 'CORRUPT' && pattern.test(e.message));
+
+describe('block codec', () => {
+  it('round-trips every value bit for bit, from any buffer offset', () => {
+    const data = Float64Array.from([1, -0, Number.NaN, Infinity, -Infinity, 5e-324, 1.7976931348623157e308, Math.PI]);
+    const enc = encodeBlock({ rows: 2, cols: 4, data });
+    assert.equal(enc.byteLength, encodedBytes(2, 4));
+    const shifted = new Uint8Array(enc.byteLength + 3);
+    shifted.set(enc, 3);
+    const dec = decodeBlock(shifted.subarray(3), 'k');
+    assert.equal(dec.rows, 2);
+    assert.equal(dec.cols, 4);
+    assert.deepEqual(new Uint8Array(dec.data.buffer), new Uint8Array(data.buffer));
+    assert.equal(decodeBlock(encodeBlock({ rows: 0, cols: 3, data: new Float64Array(0) }), 'k').cols, 3);
+  });
+
+  it('rejects corruption anywhere with CORRUPT naming the key', () => {
+    const enc = encodeBlock({ rows: 3, cols: 3, data: Float64Array.from({ length: 9 }, (_, i) => i) });
+    const flip = (at: number): Uint8Array => {
+      const c = enc.slice();
+      c[at]! ^= 0x10;
+      return c;
+    };
+    corrupt(() => decodeBlock(flip(HEADER_BYTES + 17), 'jobs/j/A/0_0'), /jobs\/j\/A\/0_0.*data checksum/);
+    corrupt(() => decodeBlock(flip(9), 'k'), /header checksum/);
+    corrupt(() => decodeBlock(flip(0), 'k'), /magic/);
+    corrupt(() => decodeBlock(enc.subarray(0, enc.byteLength - 1), 'k'), /truncated/);
+    corrupt(() => decodeBlock(enc.subarray(0, 5), 'k'), /shorter than/);
+    const longer = new Uint8Array(enc.byteLength + 8);
+    longer.set(enc);
+    corrupt(() => decodeBlock(longer, 'k'), /expected/);
+  });
+
+  it('refuses to encode data of the wrong length', () => {
+    assert.throws(() => encodeBlock({ rows: 2, cols: 2, data: new Float64Array(3) }), /3 values for shape 2×2/);
+  });
+});
+
+describe('object keys', () => {
+  it('leaves runtime keys readable', () => {
+    assert.equal(objectKey('blocks', 'jobs/j-lz2k8c1-3f9a/tmp/S/0_1_2'), 'blocks/jobs/j-lz2k8c1-3f9a/tmp/S/0_1_2');
+  });
+
+  it('escapes anything unsafe, reversibly', () => {
+    const keys = ['a b/../c', '../x', './y', '', 'a//b', 'ü/%/😀', 'a\\b?c#d', '%', '%25', '..a/.b.'];
+    for (const k of keys) {
+      const e = escapeKey(k);
+      assert.equal(unescapeKey(e), k, k);
+      assert.ok(!e.split('/').some((s) => s === '.' || s === '..' || s === ''), `${k} → ${e}`);
+      assert.match(e, /^[A-Za-z0-9_\-.=,+%/]*$/);
+      assert.equal(blockKeyOf('blocks', objectKey('blocks', k)), k);
+    }
+    assert.equal(new Set(keys.map(escapeKey)).size, keys.length, 'one-to-one');
+    assert.equal(blockKeyOf('blocks', 'other/x'), null);
+  });
+
+  it('listing prefixes cover every key with the prefix', () => {
+    const keys = ['jobs/j-1/A/0_0', 'jobs/j-10/A/0_0', 'odd/../x', 'odd/./z', 'odd/.b/1', 'odd/a b/c'];
+    for (const prefix of ['', 'jobs/', 'jobs/j-1', 'jobs/j-1/', 'odd/.', 'odd/..', 'odd/a', 'odd/a b/']) {
+      const p = listingPrefix('blocks', prefix);
+      for (const k of keys.filter((k) => k.startsWith(prefix))) assert.ok(objectKey('blocks', k).startsWith(p), `${prefix}: ${k}`);
+    }
+  });
+});

@@ -1,0 +1,129 @@
+/**
+ * DynamoDB state store specifics on the emulator: one request per hot-path call (markEdge is ONE
+ * conditional UpdateItem), a TTL attribute on every item, throttling retried then THROTTLED, a
+ * job record over the item limit is a clear error, and inline blocks respect the limit too.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { StoreError, type JobRecord } from '../../runtime/interfaces.ts';
+import type { Emulators } from '../../runtime/backends/aws/emulators.ts';
+import { DynamoStateStore, TTL_ATTRIBUTE, shardSk, taskId, TASK_SHARDS } from '../../runtime/backends/aws/dynamo-state-store.ts';
+import { DynamoBlockStore } from '../../runtime/backends/aws/dynamo-block-store.ts';
+import { createClients } from '../../runtime/backends/aws/clients.ts';
+import { loadAwsConfig } from '../../runtime/backends/aws/config.ts';
+import { emulatorEnv, emulators, freshStack, releaseEmulators, type Stack } from './emulated.ts';
+import { DYNAMO_THROUGHPUT_EXCEEDED, startFaultProxy } from './fault-proxy.ts';
+
+let emu: Emulators;
+let stack: Stack;
+let state: DynamoStateStore;
+before(async () => {
+  emu = await emulators();
+  stack = await freshStack(emu);
+  state = new DynamoStateStore(stack.clients.dynamodb, { table: stack.config.names.table, ttlSeconds: 3600, retry: stack.config.retry });
+});
+after(async () => {
+  await stack.destroy();
+  await releaseEmulators();
+});
+
+const job = (id: string, program: unknown = { ops: [] }): JobRecord => ({
+  id, program, args: { N: 2 }, matrices: {}, terminalTasks: 1, createdAt: 1, kernels: 'js',
+});
+
+/** DynamoDB requests made by `fn`. */
+async function requests(fn: () => Promise<unknown>): Promise<number> {
+  const before = stack.clients.counts().dynamodb;
+  await fn();
+  return stack.clients.counts().dynamodb - before;
+}
+
+describe('DynamoStateStore', () => {
+  it('uses one request per hot-path call', async () => {
+    await state.putJob(job('j-calls'));
+    assert.equal(await requests(() => state.markEdge('j-calls', 'c:t(1)', 't(0)')), 1, 'markEdge: one conditional UpdateItem');
+    assert.equal(await requests(() => state.markEdge('j-calls', 'c:t(1)', 't(9)')), 1);
+    assert.equal(await requests(() => state.isTaskDone('j-calls', 't(0)')), 1);
+    assert.equal(await requests(() => state.completeTask('j-calls', 't(0)', true, { flops: 3 })), 1, 'completeTask: one conditional UpdateItem');
+    assert.equal(await requests(() => state.getJobState('j-calls')), 1);
+    assert.equal(await requests(() => state.finishJob('j-calls', 'done')), 1);
+    assert.equal(await requests(() => state.getJob('j-calls')), 1);
+    // A member already in the set: the emulator does not return the old item with the failed
+    // condition, so the size is read back (DynamoDB proper returns it: one request).
+    assert.ok((await requests(() => state.markEdge('j-calls', 'c:t(1)', 't(0)'))) <= 2);
+  });
+
+  it('spreads completions over the shards by a stable hash', () => {
+    const shards = new Set(Array.from({ length: 200 }, (_, i) => shardSk(`gemm(${i},${i + 1},0)`)));
+    assert.equal(shards.size, TASK_SHARDS);
+    assert.equal(shardSk('chol(3)'), shardSk('chol(3)'));
+    assert.match(taskId('chol(3)'), /^[A-Za-z0-9_-]{16}$/);
+    assert.notEqual(taskId('chol(3)'), taskId('chol(4)'));
+  });
+
+  it('puts a TTL attribute on every item', async () => {
+    await state.putJob(job('j-ttl'));
+    await state.completeTask('j-ttl', 'a', false);
+    await state.completeTask('j-ttl', 'b', true);
+    await state.markEdge('j-ttl', 'c:b', 'a');
+    await state.incr('j-ttl', 'x', 1);
+    await state.finishJob('j-ttl', 'done');
+    const inline = new DynamoBlockStore(stack.clients.dynamodb, { table: stack.config.names.table, ttlSeconds: 3600, retry: stack.config.retry });
+    await inline.put('jobs/j-ttl/A/0_0', { rows: 1, cols: 1, data: new Float64Array([1]) });
+    const { Items = [] } = await stack.clients.dynamodb.send(new ScanCommand({ TableName: stack.config.names.table, ConsistentRead: true }));
+    const mine = Items.filter((i) => i.pk?.S === 'J#j-ttl' || i.pk?.S === 'B#jobs');
+    assert.ok(mine.length >= 5, `${mine.length} items`);
+    const now = Date.now() / 1000;
+    for (const item of mine) {
+      const ttl = Number(item[TTL_ATTRIBUTE]?.N);
+      assert.ok(ttl > now + 3000 && ttl < now + 3700, `${item.sk?.S}: ${TTL_ATTRIBUTE}=${ttl}`);
+    }
+  });
+
+  it('a job record over the 400 KB item limit is a CONFIG error saying so', async () => {
+    const huge = { data: 'x'.repeat(420 * 1024) };
+    await assert.rejects(state.putJob(job('j-huge', huge)), (e: unknown) => e instanceof StoreError && e.code === 'CONFIG' && /400 KB/.test(e.message));
+    assert.equal(await state.getJob('j-huge'), null);
+    await state.putJob(job('j-big', { data: 'y'.repeat(300 * 1024) }));
+    assert.equal(((await state.getJob('j-big'))?.program as { data: string }).data.length, 300 * 1024);
+  });
+
+  it('an inline block over the item limit is refused clearly', async () => {
+    const inline = new DynamoBlockStore(stack.clients.dynamodb, { table: stack.config.names.table, ttlSeconds: 3600, retry: stack.config.retry });
+    const big = { rows: 256, cols: 256, data: new Float64Array(256 * 256) };
+    await assert.rejects(inline.put('jobs/j/A/0_0', big), (e: unknown) => e instanceof StoreError && e.code === 'CONFIG' && /too large/.test(e.message));
+  });
+
+  it('retries ProvisionedThroughputExceeded, then reports THROTTLED', async () => {
+    const proxy = await startFaultProxy(emu.endpoints.dynamodb);
+    const config = loadAwsConfig(emulatorEnv(emu, stack.config.stack, { AWS_ENDPOINT_URL_DYNAMODB: proxy.url }), {
+      retry: { attempts: 5, baseMs: 1, maxMs: 10 },
+    });
+    const clients = createClients(config);
+    try {
+      const s = new DynamoStateStore(clients.dynamodb, { table: config.names.table, ttlSeconds: 3600, retry: config.retry });
+      await s.putJob(job('j-throttle'));
+      proxy.fail(4, DYNAMO_THROUGHPUT_EXCEEDED);
+      assert.equal(await s.markEdge('j-throttle', 'c:x', 'p'), 1, 'succeeds on the 5th attempt');
+      proxy.fail(2, DYNAMO_THROUGHPUT_EXCEEDED);
+      assert.equal(await s.completeTask('j-throttle', 'p', true), true);
+      proxy.fail(100, DYNAMO_THROUGHPUT_EXCEEDED);
+      await assert.rejects(
+        s.markEdge('j-throttle', 'c:x', 'q'),
+        (e: unknown) => e instanceof StoreError && e.code === 'THROTTLED' && /ProvisionedThroughputExceeded/.test(e.message),
+      );
+      proxy.fail(0, DYNAMO_THROUGHPUT_EXCEEDED);
+      assert.equal(await s.markEdge('j-throttle', 'c:x', 'p'), 1, 'nothing was double counted');
+      assert.equal((await s.getJobState('j-throttle'))?.terminalDone, 1);
+    } finally {
+      clients.destroy();
+      await proxy.close();
+    }
+  });
+
+  it('a missing table is a CONFIG error that says to deploy', async () => {
+    const s = new DynamoStateStore(stack.clients.dynamodb, { table: 'no-such-table', ttlSeconds: 3600, retry: stack.config.retry });
+    await assert.rejects(s.getJobState('j'), (e: unknown) => e instanceof StoreError && e.code === 'CONFIG' && /lapwing deploy/.test(e.message));
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * Test helpers for the AWS backend: the emulators on free loopback ports (one set per test
+ * file), environments and configurations pointing at them, and fresh stacks (bucket, queues,
+ * table with a unique name) per test so tests never see each other's data.
+ */
+import { randomBytes } from 'node:crypto';
+import { startEmulators, EMULATOR_CREDENTIALS, type Emulators } from '../../runtime/backends/aws/emulators.ts';
+import { loadAwsConfig, type AwsConfig, type RetryPolicy } from '../../runtime/backends/aws/config.ts';
+import { createClients, type AwsClients } from '../../runtime/backends/aws/clients.ts';
+import { createDataResources, destroyDataResources } from '../../runtime/backends/aws/provision.ts';
+
+/** Fast retries: tests that provoke throttling should not wait long. */
+export const TEST_RETRY: RetryPolicy = { attempts: 4, baseMs: 5, maxMs: 50 };
+
+let shared: Promise<Emulators> | undefined;
+let users = 0;
+
+/** The emulators of this test file (started on first use; stop with releaseEmulators). */
+export function emulators(): Promise<Emulators> {
+  users++;
+  shared ??= startEmulators();
+  return shared;
+}
+
+/** Stops the emulators once every user released them. */
+export async function releaseEmulators(): Promise<void> {
+  if (--users > 0 || !shared) return;
+  const emu = await shared;
+  shared = undefined;
+  await emu.stop();
+}
+
+/** A unique, valid stack name. */
+export function uniqueStack(tag = 't'): string {
+  return `${tag}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Environment variables that point the backend at `emu`. */
+export function emulatorEnv(emu: Emulators, stack: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_S3: emu.endpoints.s3,
+    AWS_ENDPOINT_URL_SQS: emu.endpoints.sqs,
+    AWS_ENDPOINT_URL_DYNAMODB: emu.endpoints.dynamodb,
+    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+    LAPWING_AWS_PREFIX: stack,
+    ...extra,
+  };
+}
+
+/** A configuration for a fresh stack on `emu`. */
+export function emulatorConfig(emu: Emulators, overrides: Parameters<typeof loadAwsConfig>[1] = {}, extraEnv: Record<string, string> = {}): AwsConfig {
+  const stack = overrides.stack ?? uniqueStack();
+  return loadAwsConfig(emulatorEnv(emu, stack, extraEnv), { retry: TEST_RETRY, ...overrides, stack });
+}
+
+export interface Stack {
+  readonly config: AwsConfig;
+  readonly clients: AwsClients;
+  /** Deletes the stack's resources and closes the clients. */
+  destroy(): Promise<void>;
+}
+
+/** Creates a fresh stack (bucket, queues, table) on `emu`. */
+export async function freshStack(emu: Emulators, overrides: Parameters<typeof loadAwsConfig>[1] = {}): Promise<Stack> {
+  const config = emulatorConfig(emu, overrides);
+  const clients = createClients(config);
+  await createDataResources(clients, config);
+  return {
+    config,
+    clients,
+    async destroy() {
+      try {
+        await destroyDataResources(clients, config);
+      } finally {
+        clients.destroy();
+      }
+    },
+  };
+}
