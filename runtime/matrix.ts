@@ -17,6 +17,11 @@ export class BlockMatrix {
     readonly blockRows: number,
     readonly blockCols: number,
     readonly prefix: string,
+    /**
+     * 'lower': a symmetric matrix of which only the blocks on and below the diagonal are
+     * stored (the upper ones are their transposes). Cholesky reads no more than that.
+     */
+    readonly symmetric: 'lower' | null = null,
   ) {}
 
   /** Number of block rows and block columns. */
@@ -53,16 +58,16 @@ export class BlockMatrix {
     const [gr, gc] = this.grid;
     for (let bi = 0; bi < gr; bi++) {
       for (let bj = 0; bj < gc; bj++) {
-        const b = await this.block(bi, bj);
+        const mirrored = this.symmetric === 'lower' && bi < bj;
+        const b = await this.block(mirrored ? bj : bi, mirrored ? bi : bj);
         if (!b) continue;
         const [r, c] = this.blockShape(bi, bj);
-        if (b.rows !== r || b.cols !== c) {
+        if ((mirrored ? b.cols : b.rows) !== r || (mirrored ? b.rows : b.cols) !== c) {
           throw new Error(`block (${bi}, ${bj}) of ${this.prefix} is ${b.rows}x${b.cols}, expected ${r}x${c}`);
         }
         const r0 = bi * this.blockRows, c0 = bj * this.blockCols;
         for (let j = 0; j < c; j++) {
-          const col = j * r;
-          for (let i = 0; i < r; i++) out[(r0 + i) * this.cols + c0 + j] = b.data[col + i]!;
+          for (let i = 0; i < r; i++) out[(r0 + i) * this.cols + c0 + j] = mirrored ? b.data[j + i * c]! : b.data[i + j * r]!;
         }
       }
     }
@@ -96,14 +101,15 @@ export async function storeMatrix(
   blockRows: number,
   blockCols: number,
   fill: (block: Block, r0: number, c0: number) => void,
+  symmetric: 'lower' | null = null,
 ): Promise<BlockMatrix> {
   checkShape(rows, cols, blockRows, blockCols);
-  const m = new BlockMatrix(store, rows, cols, blockRows, blockCols, prefix);
+  const m = new BlockMatrix(store, rows, cols, blockRows, blockCols, prefix, symmetric);
   const [gr, gc] = m.grid;
   const alloc = store.alloc ?? ((r: number, c: number): Block => ({ rows: r, cols: c, data: new Float64Array(r * c) }));
   const pending: Promise<void>[] = [];
   for (let bj = 0; bj < gc; bj++) {
-    for (let bi = 0; bi < gr; bi++) {
+    for (let bi = symmetric === 'lower' ? bj : 0; bi < gr; bi++) {
       const [r, c] = m.blockShape(bi, bj);
       const b = alloc(r, c);
       fill(b, bi * blockRows, bj * blockCols);

@@ -151,6 +151,7 @@ export class Lapwing {
   /**
    * A random symmetric positive-definite n × n matrix: symmetric uniform entries in [-1, 1)
    * plus n on the diagonal (strictly diagonally dominant, hence SPD and well conditioned).
+   * Stored as its lower blocks only (`symmetric: 'lower'`), all that Cholesky reads.
    */
   randomSpd(n: number, opts: MatrixOptions = {}): Promise<BlockMatrix> {
     const b = opts.block ?? this.block;
@@ -164,7 +165,7 @@ export class Lapwing {
           blk.data[i + j * blk.rows] = gi === gj ? v + n : v;
         }
       }
-    });
+    }, 'lower');
   }
 
   /** A random lower-triangular, diagonally dominant (well-conditioned) n × n matrix. */

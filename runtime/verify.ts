@@ -6,47 +6,61 @@
  * that a residual is ~1e-15 rather than ~1e-3).
  */
 import type { BlockMatrix } from './matrix.ts';
+import type { Block } from './interfaces.ts';
 
 const PROBES = 4;
 
-/** y = M·x (or Mᵀ·x), missing blocks count as zero. */
+/** y = M·x (or Mᵀ·x), missing blocks count as zero; symmetric storage is expanded. */
 export async function matvec(m: BlockMatrix, x: Float64Array, transpose = false): Promise<Float64Array> {
   const y = new Float64Array(transpose ? m.cols : m.rows);
   const [gr, gc] = m.grid;
+  const sym = m.symmetric === 'lower';
   for (let bi = 0; bi < gr; bi++) {
-    for (let bj = 0; bj < gc; bj++) {
+    for (let bj = 0; bj < (sym ? Math.min(gc, bi + 1) : gc); bj++) {
       const b = await m.block(bi, bj);
       if (!b) continue;
       const r0 = bi * m.blockRows, c0 = bj * m.blockCols;
-      const d = b.data;
-      if (!transpose) {
-        for (let j = 0; j < b.cols; j++) {
-          const xj = x[c0 + j]!;
-          if (xj === 0) continue;
-          const col = j * b.rows;
-          for (let i = 0; i < b.rows; i++) y[r0 + i] = y[r0 + i]! + d[col + i]! * xj;
-        }
-      } else {
-        for (let j = 0; j < b.cols; j++) {
-          const col = j * b.rows;
-          let s = 0;
-          for (let i = 0; i < b.rows; i++) s += d[col + i]! * x[r0 + i]!;
-          y[c0 + j] = y[c0 + j]! + s;
-        }
-      }
+      // A symmetric matrix is its own transpose: y += B·x for the stored block, and Bᵀ·x for its mirror.
+      if (!transpose || sym) gemvN(b, x, y, r0, c0);
+      if (transpose || (sym && bi !== bj)) gemvT(b, x, y, r0, c0);
     }
   }
   return y;
 }
 
-/** ‖M‖_F from the blocks. */
+/** y[r0…] += B · x[c0…] */
+function gemvN(b: Block, x: Float64Array, y: Float64Array, r0: number, c0: number): void {
+  const d = b.data;
+  for (let j = 0; j < b.cols; j++) {
+    const xj = x[c0 + j]!;
+    if (xj === 0) continue;
+    const col = j * b.rows;
+    for (let i = 0; i < b.rows; i++) y[r0 + i] = y[r0 + i]! + d[col + i]! * xj;
+  }
+}
+
+/** y[c0…] += Bᵀ · x[r0…] */
+function gemvT(b: Block, x: Float64Array, y: Float64Array, r0: number, c0: number): void {
+  const d = b.data;
+  for (let j = 0; j < b.cols; j++) {
+    const col = j * b.rows;
+    let s = 0;
+    for (let i = 0; i < b.rows; i++) s += d[col + i]! * x[r0 + i]!;
+    y[c0 + j] = y[c0 + j]! + s;
+  }
+}
+
+/** ‖M‖_F from the blocks (mirrored blocks of symmetric storage counted twice). */
 export async function frobenius(m: BlockMatrix): Promise<number> {
   let s = 0;
   const [gr, gc] = m.grid;
   for (let bi = 0; bi < gr; bi++) {
     for (let bj = 0; bj < gc; bj++) {
+      if (m.symmetric === 'lower' && bj > bi) continue;
       const b = await m.block(bi, bj);
-      if (b) for (const v of b.data) s += v * v;
+      let t = 0;
+      if (b) for (const v of b.data) t += v * v;
+      s += m.symmetric === 'lower' && bi !== bj ? 2 * t : t;
     }
   }
   return Math.sqrt(s);
