@@ -110,6 +110,8 @@ export async function runExecutor(backend: ExecutorBackend, options: ExecutorOpt
 
 class Executor {
   private readonly jobs = new Map<string, Promise<JobContext | null>>();
+  /** Acks on their way (see ackLater). */
+  private readonly acks = new Set<Promise<void>>();
   private readonly stats: ExecutorStats = { tasks: 0, duplicates: 0, errors: 0 };
   private readonly visibilityMs: number;
   private readonly maxAttempts: number;
@@ -151,6 +153,7 @@ class Executor {
       }
     }
     await Promise.all(inflight);
+    await Promise.all(this.acks);
     return this.stats;
   }
 
@@ -316,21 +319,40 @@ class Executor {
     }
     t.mark = Date.now();
 
-    await state.completeTask(record.id, key, bound.isTerminal(task), { flops: trace.flops });
-    this.crash('terminal-counted', key);
-    await this.collectTemps(ctx, task, key);
+    // Marking this task as a reader of its temporaries may go along with its completion;
+    // deleting a temporary may not come before it (a rerun would find its input gone).
+    const [, dead] = await Promise.all([
+      state.completeTask(record.id, key, bound.isTerminal(task), { flops: trace.flops }).then(() => this.crash('terminal-counted', key)),
+      this.markReaders(ctx, task, key),
+    ]);
+    if (dead.length > 0) await blocks.delete(dead);
     this.crash('temps-collected', key);
     // The attempt's record goes out before the ack, so whoever sees the queue drained has
     // every record of the job's attempts.
     t.ack = Date.now();
     emitOk();
-    await queue.ack([lease]);
-    this.crash('acked', key);
+    this.ackLater(lease, key);
     return 'ok';
   }
 
-  /** Deletes each temporary input block of a completed task once all its readers completed. */
-  private async collectTemps(ctx: JobContext, task: Task, key: string): Promise<void> {
+  /**
+   * The ack is the last step and nothing waits for its result, so it is not awaited here: it
+   * travels with the next lease request. Lost, it only makes the task come back as a duplicate.
+   */
+  private ackLater(lease: Lease, key: string): void {
+    const p: Promise<void> = this.b.queue
+      .ack([lease])
+      .then(() => this.crash('acked', key))
+      .catch(() => undefined)
+      .finally(() => this.acks.delete(p));
+    this.acks.add(p);
+  }
+
+  /**
+   * Adds a completed task to the reader set of each of its temporary inputs; returns the
+   * blocks whose readers have now all completed.
+   */
+  private async markReaders(ctx: JobContext, task: Task, key: string): Promise<string[]> {
     const { bound, record } = ctx;
     const seen = new Set<string>();
     const dead: string[] = [];
@@ -344,6 +366,12 @@ class Executor {
         if (n >= bound.readers(r).length) dead.push(bk);
       }),
     );
+    return dead;
+  }
+
+  /** Deletes each temporary input block of a completed task once all its readers completed. */
+  private async collectTemps(ctx: JobContext, task: Task, key: string): Promise<void> {
+    const dead = await this.markReaders(ctx, task, key);
     if (dead.length > 0) await this.b.blocks.delete(dead);
   }
 

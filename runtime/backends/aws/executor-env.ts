@@ -11,8 +11,9 @@
  * | LAPWING_VISIBILITY_MS     | lease visibility timeout                             | 60000   |
  * | LAPWING_POLL_MS           | long-polling wait per lease call                     | 1000    |
  * | LAPWING_EXECUTOR_CONCURRENCY | tasks in progress at once (overlaps store calls)  | 1       |
- * | LAPWING_CRASH_AT          | fault injection: `point` or `point@task` → SIGKILL   | off     |
+ * | LAPWING_CRASH_AT          | fault injection: `point[:nth][@task]` → SIGKILL      | off     |
  */
+import { CRASH_POINTS, type CrashPoint } from '../../executor.ts';
 
 /** Options of one executor run (a subset of runtime/executor.ts's ExecutorOptions). */
 export interface ExecutorEnvOptions {
@@ -78,14 +79,78 @@ export function executorEnv(settings: ExecutorSettings): Record<string, string> 
 }
 
 /**
- * The crash hook of LAPWING_CRASH_AT (`point` or `point@task`): kills this process with SIGKILL
- * the first time the executor reaches that point (for that task), as a crashed Lambda would.
+ * Fault injection: the executor kills itself (SIGKILL, no cleanup, as a crashed Lambda or a
+ * killed machine stops) the `nth` time (1-based) it reaches crash point `point` — counting only
+ * task `task` when given.
  */
-export function crashHookFromEnv(env: Env): ((point: string, task: string) => void) | undefined {
+export interface CrashSpec {
+  readonly point: CrashPoint;
+  readonly nth: number;
+  readonly task?: string;
+}
+
+/**
+ * Parses `point[:nth][@task]` (the LAPWING_CRASH_AT syntax), e.g. `kernel-done`, `acked:3`,
+ * `edge-marked@1:0,0`. The task comes last because task keys contain colons.
+ */
+export function parseCrashSpec(spec: string): CrashSpec {
+  const at = spec.indexOf('@');
+  const head = at < 0 ? spec : spec.slice(0, at);
+  const task = at < 0 ? undefined : spec.slice(at + 1);
+  const [point = '', nthRaw, ...rest] = head.split(':');
+  if (!(CRASH_POINTS as readonly string[]).includes(point) || rest.length > 0) {
+    throw new Error(`LAPWING_CRASH_AT=${spec} is invalid: expected point[:nth][@task] with point one of ${CRASH_POINTS.join(', ')}`);
+  }
+  const nth = nthRaw === undefined ? 1 : Number(nthRaw);
+  if (!Number.isInteger(nth) || nth < 1) throw new Error(`LAPWING_CRASH_AT=${spec} is invalid: nth must be a positive integer`);
+  if (task === '') throw new Error(`LAPWING_CRASH_AT=${spec} is invalid: empty task after '@'`);
+  return { point: point as CrashPoint, nth, ...(task !== undefined ? { task } : {}) };
+}
+
+/** The LAPWING_CRASH_AT value of `spec` (inverse of {@link parseCrashSpec}). */
+export function formatCrashSpec(spec: CrashSpec): string {
+  return `${spec.point}:${spec.nth}${spec.task !== undefined ? `@${spec.task}` : ''}`;
+}
+
+/**
+ * A crash trigger: counts the hits of the armed spec and calls `die` on the nth. Re-arming (or
+ * disarming with null) restarts the count; executor-main.ts re-arms it over IPC.
+ */
+export class CrashTrigger {
+  private spec: CrashSpec | null = null;
+  private hits = 0;
+
+  constructor(spec: CrashSpec | null, private readonly die: (point: CrashPoint, task: string) => void) {
+    this.arm(spec);
+  }
+
+  arm(spec: CrashSpec | null): void {
+    this.spec = spec;
+    this.hits = 0;
+  }
+
+  get armed(): CrashSpec | null {
+    return this.spec;
+  }
+
+  /** The executor's crash hook (ExecutorOptions.crash). */
+  readonly hook = (point: CrashPoint, task: string): void => {
+    const s = this.spec;
+    if (!s || point !== s.point || (s.task !== undefined && task !== s.task)) return;
+    if (++this.hits === s.nth) {
+      this.spec = null;
+      this.die(point, task);
+    }
+  };
+}
+
+/**
+ * The crash hook of LAPWING_CRASH_AT (see {@link parseCrashSpec}): kills this process with
+ * SIGKILL the nth time the executor reaches that point (for that task), as a crashed Lambda
+ * would — no ack, no cleanup, no last report.
+ */
+export function crashHookFromEnv(env: Env): ((point: CrashPoint, task: string) => void) | undefined {
   const spec = env.LAPWING_CRASH_AT;
   if (!spec) return undefined;
-  const [point, task] = spec.split('@');
-  return (p, t) => {
-    if (p === point && (task === undefined || t === task)) process.kill(process.pid, 'SIGKILL');
-  };
+  return new CrashTrigger(parseCrashSpec(spec), () => process.kill(process.pid, 'SIGKILL')).hook;
 }
