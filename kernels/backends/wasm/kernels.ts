@@ -1,0 +1,148 @@
+/**
+ * The wasm backend's kernels: each copies its inputs into the instance's memory, calls one
+ * export of lapwing.wasm and copies the outputs out (see heap.ts for the per-call protocol).
+ * Inputs have passed registry.ts's checkCall.
+ */
+import { KernelError, type Allocator, type Attrs, type Block } from '../../types.ts';
+import { gemmOptions, qrApplyTrans, sameData, trsmOptions } from '../../registry.ts';
+import type { WasmKernelExports } from './exports.ts';
+import type { WasmHeap } from './heap.ts';
+
+/** One kernel of this backend. */
+export type WasmKernel = (ex: WasmKernelExports, heap: WasmHeap, inputs: readonly Block[], attrs: Attrs, alloc: Allocator) => Block[];
+
+const flag = (b: boolean): number => (b ? 1 : 0);
+
+const gemm: WasmKernel = (ex, heap, inputs, attrs, alloc) => {
+  const [A, B, C] = inputs as readonly [Block, Block, Block?];
+  const { transA, transB, alpha, beta } = gemmOptions(attrs);
+  const m = transA ? A.cols : A.rows;
+  const k = transA ? A.rows : A.cols;
+  const n = transB ? B.rows : B.cols;
+  heap.reset();
+  const pa = heap.put(A);
+  const pb = heap.put(B);
+  const pc = C ? heap.put(C) : heap.alloc(m * n);
+  ex.gemm(flag(transA), flag(transB), m, n, k, alpha, pa, A.rows, pb, B.rows, C ? beta : 0, pc);
+  return [heap.take(pc, m, n, alloc)];
+};
+
+const syrk: WasmKernel = (ex, heap, inputs, _attrs, alloc) => {
+  const [C, A, B] = inputs as readonly [Block, Block, Block?];
+  heap.reset();
+  const pc = heap.put(C);
+  const pa = heap.put(A);
+  // The symmetric path (half the flops, exactly symmetric output) whenever B is A.
+  const pb = B && !sameData(A, B) ? heap.put(B) : 0;
+  ex.syrk(pc, pa, pb, C.rows, C.cols, A.cols);
+  return [heap.take(pc, C.rows, C.cols, alloc)];
+};
+
+const trsm: WasmKernel = (ex, heap, inputs, attrs, alloc) => {
+  const [T, B] = inputs as readonly [Block, Block];
+  const o = trsmOptions(attrs);
+  heap.reset();
+  const pt = heap.put(T);
+  const px = heap.put(B);
+  ex.trsm(flag(o.side === 'left'), flag(o.lower), flag(o.trans), flag(o.unit), o.alpha, pt, px, B.rows, B.cols);
+  return [heap.take(px, B.rows, B.cols, alloc)];
+};
+
+const chol: WasmKernel = (ex, heap, inputs, _attrs, alloc) => {
+  const A = inputs[0]!;
+  const n = A.rows;
+  heap.reset();
+  const pa = heap.put(A);
+  const info = ex.chol(pa, n);
+  if (info !== 0) {
+    throw new KernelError('NOT_POSITIVE_DEFINITE', `chol: block is not positive definite (leading minor ${info} of ${n})`, info);
+  }
+  return [heap.take(pa, n, n, alloc)];
+};
+
+const luNopiv: WasmKernel = (ex, heap, inputs, _attrs, alloc) => {
+  const A = inputs[0]!;
+  const n = A.rows;
+  heap.reset();
+  const pa = heap.put(A);
+  const pl = heap.alloc(n * n);
+  const pu = heap.alloc(n * n);
+  const info = ex.luNopiv(pa, n, pl, pu);
+  if (info !== 0) throw new KernelError('SINGULAR', `lu_nopiv: zero pivot (leading minor ${info} of ${n} is singular)`, info);
+  return [heap.take(pl, n, n, alloc), heap.take(pu, n, n, alloc)];
+};
+
+/** qr_factor (withFactor) and qr_r share one wasm call. */
+function qr(withFactor: boolean): WasmKernel {
+  return (ex, heap, inputs, _attrs, alloc) => {
+    const [A, B] = inputs as readonly [Block, Block?];
+    const m = A.rows + (B?.rows ?? 0);
+    const n = A.cols;
+    const k = Math.min(m, n);
+    heap.reset();
+    const pa = heap.put(A);
+    const pb = B ? heap.put(B) : 0;
+    const pf = withFactor ? heap.alloc((m + 1) * n) : 0;
+    const pr = heap.alloc(k * n);
+    ex.qrFactor(pa, A.rows, pb, B?.rows ?? 0, n, pf, pr);
+    const R = heap.take(pr, k, n, alloc);
+    return withFactor ? [heap.take(pf, m + 1, n, alloc), R] : [R];
+  };
+}
+
+const qrApply: WasmKernel = (ex, heap, inputs, attrs, alloc) => {
+  const [F, C, D] = inputs as readonly [Block, Block, Block?];
+  heap.reset();
+  const pf = heap.put(F);
+  const pc = heap.put(C);
+  const pd = D ? heap.put(D) : 0;
+  ex.qrApply(flag(qrApplyTrans(attrs)), pf, F.rows - 1, F.cols, pc, C.rows, pd, D?.rows ?? 0, C.cols);
+  const top = heap.take(pc, C.rows, C.cols, alloc);
+  return D ? [top, heap.take(pd, D.rows, D.cols, alloc)] : [top];
+};
+
+// Elementwise kernels run in wasm too: on this class of machine a JS typed-array loop costs
+// ~3 ns per element, a memcpy into wasm memory and a SIMD pass well under 1. They stream
+// through two cache-sized buffers, so each input is read once and the output written once.
+const CHUNK = 16384;
+
+/** out = inputs[0] ∘ inputs[1] ∘ …, chunk by chunk, with `op(acc, x, n)` folding x into acc. */
+function elementwise(ex: WasmKernelExports, heap: WasmHeap, inputs: readonly Block[], alloc: Allocator, op: (acc: number, x: number, n: number) => void): Block[] {
+  const first = inputs[0]!;
+  const out = alloc(first.rows, first.cols);
+  const total = first.data.length;
+  heap.reset();
+  const acc = heap.alloc(Math.min(CHUNK, total));
+  const tmp = heap.alloc(Math.min(CHUNK, total));
+  for (let at = 0; at < total; at += CHUNK) {
+    const end = Math.min(at + CHUNK, total);
+    heap.write(acc, first.data.subarray(at, end));
+    for (let q = 1; q < inputs.length; q++) {
+      heap.write(tmp, inputs[q]!.data.subarray(at, end));
+      op(acc, tmp, end - at);
+    }
+    heap.read(acc, out.data, at, end - at);
+  }
+  return [out];
+}
+
+const add: WasmKernel = (ex, heap, inputs, _attrs, alloc) => elementwise(ex, heap, inputs, alloc, (acc, x, n) => ex.add(x, acc, n));
+const sub: WasmKernel = (ex, heap, inputs, _attrs, alloc) => elementwise(ex, heap, inputs, alloc, (acc, x, n) => ex.sub(acc, x, n));
+
+// copy is a memcpy into the output: nothing to gain in wasm.
+const copy: WasmKernel = (_ex, _heap, inputs, _attrs, alloc) => {
+  const A = inputs[0]!;
+  const out = alloc(A.rows, A.cols);
+  out.data.set(A.data);
+  return [out];
+};
+
+// The Allocator contract gives zero-filled blocks.
+const zeros: WasmKernel = (_ex, _heap, _inputs, attrs, alloc) => [alloc(Number(attrs.rows), Number(attrs.cols))];
+const noop: WasmKernel = (_ex, _heap, _inputs, _attrs, alloc) => [alloc(1, 1)];
+
+/** Every kernel of specs.ts, by name. */
+export const WASM_KERNELS: Readonly<Record<string, WasmKernel>> = {
+  chol, trsm, syrk, gemm, add, sub, copy, identity: copy, zeros,
+  qr_factor: qr(true), qr_r: qr(false), qr_apply: qrApply, lu_nopiv: luNopiv, noop,
+};

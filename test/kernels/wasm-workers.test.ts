@@ -1,0 +1,50 @@
+// The wasm backend loaded in several worker threads at once (one instance and one wasm memory
+// per executor thread), running kernels concurrently on SharedArrayBuffer blocks: results
+// must equal the main thread's bit for bit (same binary, same code path).
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Worker } from 'node:worker_threads';
+import { loadKernels, type Block } from '../../kernels/index.ts';
+import { diagDominant, rand, rng, spd } from './helpers.ts';
+
+function toShared(b: Block): Block {
+  const data = new Float64Array(new SharedArrayBuffer(b.data.length * 8));
+  data.set(b.data);
+  return { rows: b.rows, cols: b.cols, data };
+}
+
+function runWorker(calls: { kernel: string; inputs: Block[] }[]): Promise<{ backend: string; outputs: Block[][] }> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./fixtures/kernel-worker.mjs', import.meta.url), { workerData: { backend: 'wasm', reps: 2, calls } });
+    w.once('message', resolve);
+    w.once('error', reject);
+    w.once('exit', (code) => code !== 0 && reject(new Error(`worker exited with ${code}`)));
+  });
+}
+
+describe('wasm in concurrent worker threads', () => {
+  it('two workers computing at once agree exactly with the main thread', async () => {
+    const kernels = await loadKernels('wasm');
+    const next = rng(98);
+    const A = toShared(rand(next, 160, 150));
+    const S = toShared(spd(next, 150));
+    const D = toShared(diagDominant(next, 150));
+    const calls = [
+      { kernel: 'gemm', inputs: [A, toShared(rand(next, 150, 140))] },
+      { kernel: 'syrk', inputs: [S, toShared(rand(next, 150, 90))] },
+      { kernel: 'chol', inputs: [S] },
+      { kernel: 'trsm', inputs: [S, A] },
+      { kernel: 'qr_factor', inputs: [A, A] },
+      { kernel: 'lu_nopiv', inputs: [D] },
+      { kernel: 'add', inputs: [A, A, A] },
+    ];
+    const [w1, w2] = await Promise.all([runWorker(calls), runWorker(calls)]);
+    calls.forEach((c, i) => {
+      const want = kernels.run(c.kernel, c.inputs, {});
+      for (const w of [w1, w2]) {
+        assert.equal(w.backend, 'wasm');
+        want.forEach((b, j) => assert.deepEqual(w.outputs[i]![j]!.data, b.data, `${c.kernel} output ${j + 1} in a worker`));
+      }
+    });
+  });
+});
