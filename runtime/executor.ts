@@ -102,6 +102,9 @@ interface JobContext {
 
 const STATUS_TTL_MS = 250;
 
+/** Epoch milliseconds with sub-millisecond resolution (trace timestamps). */
+const clock = (): number => performance.timeOrigin + performance.now();
+
 /** Runs the executor loop until idle, out of time, or aborted. */
 export async function runExecutor(backend: ExecutorBackend, options: ExecutorOptions): Promise<ExecutorStats> {
   const ex = new Executor(backend, options);
@@ -191,7 +194,7 @@ class Executor {
       process.emitWarning(`lapwing executor ${this.o.executorId}: dead-lettered a malformed message`);
       return;
     }
-    const t: { lease: number; read?: number; compute?: number; write?: number; mark?: number; ack?: number } = { lease: Date.now() };
+    const t: { lease: number; read?: number; compute?: number; write?: number; mark?: number; ack?: number } = { lease: clock() };
     const trace = { bytesRead: 0, bytesWritten: 0, flops: 0, kernel: '?' };
     const emit = (outcome: TaskAttemptTrace['outcome'], error?: string): void => {
       this.o.onTrace?.({
@@ -218,7 +221,7 @@ class Executor {
       const outcome = await this.runTask(ctx, task, msg.t, lease, t, trace, () => emit('ok'), msg.c === 1);
       if (outcome === 'ok') this.stats.tasks++;
       else {
-        t.ack = Date.now();
+        t.ack = clock();
         emit(outcome);
         this.stats.duplicates++;
       }
@@ -282,12 +285,12 @@ class Executor {
     }
     // The same block read twice (syrk(C, A, A)) is one object, which lets kernels use symmetry.
     for (const b of inputs) trace.bytesRead += b.data.byteLength;
-    t.read = Date.now();
+    t.read = clock();
     this.crash('inputs-read', key);
 
     trace.flops = ctx.kernels.flops(kernel.name, inputs, kernel.attrs);
     const outputs = ctx.kernels.run(kernel.name, inputs, kernel.attrs, blocks.alloc);
-    t.compute = Date.now();
+    t.compute = clock();
     this.crash('kernel-done', key);
     // A kernel blocks this thread's event loop, so the heartbeat cannot fire during it: renew
     // right after a long one.
@@ -299,7 +302,7 @@ class Executor {
     }
     await Promise.all(writes.map((w, i) => blocks.put(this.key(record, w.matrix, w.idx), outputs[i]!)));
     for (const o of outputs) trace.bytesWritten += o.data.byteLength;
-    t.write = Date.now();
+    t.write = clock();
     this.crash('outputs-written', key);
 
     // Mark edges; enqueue each child whose last parent this is.
@@ -317,7 +320,7 @@ class Executor {
       await queue.send(ready.map((c) => ({ body: encodeMessage(record.id, taskKey(c), suspect), priority: bound.priority(c) })));
       this.crash('child-enqueued', key);
     }
-    t.mark = Date.now();
+    t.mark = clock();
 
     // Marking this task as a reader of its temporaries may go along with its completion;
     // deleting a temporary may not come before it (a rerun would find its input gone).
@@ -329,7 +332,7 @@ class Executor {
     this.crash('temps-collected', key);
     // The attempt's record goes out before the ack, so whoever sees the queue drained has
     // every record of the job's attempts.
-    t.ack = Date.now();
+    t.ack = clock();
     emitOk();
     this.ackLater(lease, key);
     return 'ok';
