@@ -1,7 +1,16 @@
 /**
  * `lapwing chaos ALGORITHM …`: fault-tolerance experiments. Runs a job while killing a fraction
- * of its executors at random times (NumPyWren killed 25% after 60 s), lets the autoscaler
- * replace them, and checks the result.
+ * of its executors at random times (NumPyWren killed 25% after 60 s), lets the driver's
+ * autoscaling loop replace them, and checks the result.
+ *
+ * Backends: `local` terminates executor threads; `aws` SIGKILLs executor processes (the AWS
+ * backend with process executors, against the endpoints of the environment or, with
+ * `--emulate`, emulators started for the run) — a killed process acks nothing and cleans up
+ * nothing, so its task comes back when its lease expires.
+ *
+ * Sequence: open the backend and its executors → a tiny warm-up job (start-up and kernel loading
+ * are not part of the figures) → with --baseline, the same job without faults → the job with
+ * kills → residual check → the experiment's matrices are deleted.
  *
  * Figures (from the executors' attempt traces and the kill log):
  * - killed: executors terminated;
@@ -14,8 +23,9 @@
 import { Command } from 'commander';
 import { lapwing, type Lapwing } from '../session.ts';
 import type { BlockMatrix } from '../matrix.ts';
-import type { TaskAttemptTrace } from '../interfaces.ts';
+import type { TaskAttemptTrace, TraceRecord } from '../interfaces.ts';
 import type { LocalBackend } from '../backends/local/index.ts';
+import type { ProcessLauncher } from '../backends/aws/process-launcher.ts';
 import { loadKernels } from '../../kernels/index.ts';
 import { positiveInt, printSummary } from './common.ts';
 import { UserError } from './errors.ts';
@@ -29,6 +39,7 @@ interface ChaosOptions {
   after: string;
   lease: string;
   backend: string;
+  emulate?: boolean;
   kernels?: string;
   seed: string;
   baseline?: boolean;
@@ -53,14 +64,16 @@ export function register(cli: Command): void {
     .option('--kill-fraction <f>', 'fraction of the executors to kill (0..1)', '0.5')
     .option('--after <t>', 'first kill after this long; kills spread over the same span again', '2s')
     .option('--lease <t>', 'lease visibility timeout (a killed task comes back after it)', '2s')
-    .option('--backend <name>', 'local', 'local')
+    .option('--backend <name>', 'local (threads terminated) or aws (executor processes SIGKILLed)', 'local')
+    .option('--emulate', 'aws: start S3/SQS/DynamoDB emulators on 127.0.0.1 for this run')
     .option('--kernels <name>', 'kernel backend')
     .option('--seed <s>', 'seed of the kill schedule and the matrix', '1')
     .option('--baseline', 'first run the same job without faults and report the overhead')
     .option('--json', 'one JSON object on the last line')
     .action(async (alg: string, o: ChaosOptions) => {
       if (alg !== 'cholesky') throw new UserError(`chaos runs: cholesky (got '${alg}')`);
-      if (o.backend !== 'local') throw new UserError(`unknown backend '${o.backend}' (this build runs: local)`);
+      if (o.backend !== 'local' && o.backend !== 'aws') throw new UserError(`unknown backend '${o.backend}' (choose local or aws)`);
+      if (o.emulate && o.backend !== 'aws') throw new UserError('--emulate goes with --backend aws');
       const frac = Number(o.killFraction);
       if (!(frac >= 0 && frac <= 1)) throw new UserError(`--kill-fraction must be between 0 and 1, got '${o.killFraction}'`);
       const r = await chaos({
@@ -73,6 +86,8 @@ export function register(cli: Command): void {
         kernels: (await loadKernels(o.kernels ?? process.env.LAPWING_KERNELS ?? 'auto')).backend.name,
         seed: positiveInt(o.seed, '--seed'),
         baseline: o.baseline === true,
+        backend: o.backend,
+        emulate: o.emulate === true,
       });
       printSummary(o.json === true, { ...r }, Object.entries(r).map(([k, v]) => `${k.padEnd(16)} ${typeof v === 'number' && !Number.isInteger(v) ? +v.toPrecision(4) : v}`));
       if (!r.ok) process.exitCode = 1;
@@ -89,10 +104,15 @@ export interface ChaosConfig {
   kernels: string;
   seed: number;
   baseline: boolean;
+  /** 'local' (default) or 'aws' (process executors). */
+  backend?: 'local' | 'aws';
+  /** aws: start emulators for the run instead of using the environment's endpoints. */
+  emulate?: boolean;
 }
 
 export interface ChaosResult {
   algorithm: string;
+  backend: string;
   n: number;
   block: number;
   workers: number;
@@ -108,37 +128,44 @@ export interface ChaosResult {
   ok: boolean;
 }
 
-/** Runs the experiment on the local backend. */
+/** A session whose executors can be listed and killed. */
+interface Rig {
+  readonly lw: Lapwing;
+  /** Live executors. */
+  ids(): string[];
+  /** Kills one executor at once, without cleanup. */
+  kill(id: string): void;
+  close(): Promise<void>;
+}
+
+/** Runs the experiment. */
 export async function chaos(c: ChaosConfig): Promise<ChaosResult> {
-  let baselineWall: number | undefined;
-  if (c.baseline) {
-    const lw = await lapwing({ workers: c.workers, kernels: c.kernels, visibilityMs: c.leaseMs });
-    try {
-      const a = await lw.randomSpd(c.n, { block: c.block, seed: c.seed });
-      await warm(lw, c);
-      await lw.cholesky(a);
-      baselineWall = lw.last!.wallS;
-    } finally {
-      await lw.close();
-    }
-  }
   const attempts: TaskAttemptTrace[] = [];
-  const lw = await lapwing({
-    workers: c.workers,
-    kernels: c.kernels,
-    visibilityMs: c.leaseMs,
-    onTrace: (r) => {
-      if (r.type === 'attempt') attempts.push(r);
-    },
-  });
-  const backend = lw.backend as LocalBackend;
+  const onTrace = (r: TraceRecord): void => {
+    if (r.type === 'attempt') attempts.push(r);
+  };
+  const rig = c.backend === 'aws' ? await awsRig(c, onTrace) : await localRig(c, onTrace);
+  const { lw } = rig;
+  const made: BlockMatrix[] = [];
   try {
     const a = await lw.randomSpd(c.n, { block: c.block, seed: c.seed });
-    await warm(lw, c);
+    made.push(a);
+    await warm(lw, c, made);
+    let baselineWall: number | undefined;
+    if (c.baseline) {
+      made.push(await lw.cholesky(a));
+      baselineWall = lw.last!.wallS;
+    }
     attempts.length = 0;
-    const started = new Map<string, number>();
-    for (const id of backend.launcher.ids()) started.set(id, Date.now());
-    backend.launcher.onExit = undefined;
+
+    // When each executor was first seen: the start of the work a kill can waste.
+    const t0 = Date.now();
+    const firstSeen = new Map<string, number>();
+    const see = (): void => {
+      for (const id of rig.ids()) if (!firstSeen.has(id)) firstSeen.set(id, Date.now());
+    };
+    see();
+    const watcher = setInterval(see, 50);
     let rnd = c.seed >>> 0 || 1;
     const random = (): number => {
       rnd ^= rnd << 13; rnd >>>= 0; rnd ^= rnd >>> 17; rnd ^= rnd << 5; rnd >>>= 0;
@@ -146,19 +173,21 @@ export async function chaos(c: ChaosConfig): Promise<ChaosResult> {
     };
     const kills: { id: string; at: number }[] = [];
     const toKill = Math.round(c.killFraction * c.workers);
-    const t0 = Date.now();
     const timers = Array.from({ length: toKill }, () => setTimeout(() => {
-      const ids = backend.launcher.ids().filter((id) => !kills.some((k) => k.id === id));
+      const ids = rig.ids().filter((id) => !kills.some((k) => k.id === id));
       if (ids.length === 0) return;
       const id = ids[Math.floor(random() * ids.length)]!;
+      see();
       kills.push({ id, at: Date.now() });
-      void backend.launcher.kill(id);
+      rig.kill(id);
     }, c.afterMs + random() * c.afterMs));
     let l: BlockMatrix;
     try {
       l = await lw.cholesky(a);
+      made.push(l);
     } finally {
       for (const t of timers) clearTimeout(t);
+      clearInterval(watcher);
     }
     const wall = lw.last!.wallS;
     const residual = await lw.residual.cholesky(a, l);
@@ -170,11 +199,14 @@ export async function chaos(c: ChaosConfig): Promise<ChaosResult> {
     }
     let wasted = 0;
     for (const k of kills) {
-      const last = attempts.filter((t) => t.executor === k.id && t.t.ack !== undefined && t.t.ack <= k.at).reduce((m, t) => Math.max(m, t.t.ack!), started.get(k.id) ?? t0);
-      wasted += (k.at - last) / 1000;
+      const last = attempts
+        .filter((t) => t.executor === k.id && t.t.ack !== undefined && t.t.ack <= k.at)
+        .reduce((m, t) => Math.max(m, t.t.ack!), firstSeen.get(k.id) ?? t0);
+      wasted += Math.max(0, k.at - last) / 1000;
     }
     return {
       algorithm: 'cholesky',
+      backend: c.backend ?? 'local',
       n: c.n,
       block: c.block,
       workers: c.workers,
@@ -189,12 +221,75 @@ export async function chaos(c: ChaosConfig): Promise<ChaosResult> {
       ok: Number.isFinite(residual) && residual <= TOLERANCE,
     };
   } finally {
-    await lw.close();
+    // A real stack keeps what is written to it: remove the experiment's matrices.
+    await Promise.all(made.map(async (m) => lw.backend.blocks.delete(await lw.backend.blocks.list(`${m.prefix}/`)))).catch(() => undefined);
+    await rig.close();
   }
 }
 
-/** A tiny job first, so thread start-up and kernel loading are not part of the figures. */
-async function warm(lw: Lapwing, c: ChaosConfig): Promise<void> {
+async function localRig(c: ChaosConfig, onTrace: (r: TraceRecord) => void): Promise<Rig> {
+  const lw = await lapwing({ workers: c.workers, kernels: c.kernels, visibilityMs: c.leaseMs, onTrace });
+  const backend = lw.backend as LocalBackend;
+  return {
+    lw,
+    ids: () => backend.launcher.ids(),
+    kill: (id) => void backend.launcher.kill(id),
+    close: () => lw.close(),
+  };
+}
+
+/**
+ * The AWS backend with process executors (SIGKILL is a real kill: no cleanup, no ack), on the
+ * environment's endpoints or on emulators started here.
+ */
+async function awsRig(c: ChaosConfig, onTrace: (r: TraceRecord) => void): Promise<Rig> {
+  const aws = await import('../backends/aws/index.ts');
+  const env: Record<string, string | undefined> = { ...process.env };
+  let stop = async (): Promise<void> => undefined;
+  if (c.emulate) {
+    const { startEmulators, EMULATOR_CREDENTIALS, EMULATOR_REGION } = await import('../backends/aws/emulators.ts');
+    const emu = await startEmulators();
+    stop = () => emu.stop();
+    Object.assign(env, {
+      AWS_ENDPOINT_URL_S3: emu.endpoints.s3,
+      AWS_ENDPOINT_URL_SQS: emu.endpoints.sqs,
+      AWS_ENDPOINT_URL_DYNAMODB: emu.endpoints.dynamodb,
+      AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+      AWS_REGION: EMULATOR_REGION,
+    });
+  }
+  try {
+    const backend = await aws.createAwsBackend(aws.loadAwsConfig(env), {
+      executors: 'process',
+      // Executors must outlive the pauses between warm-up, baseline and the experiment.
+      executor: { kernels: c.kernels, visibilityMs: c.leaseMs, idleTimeoutMs: 300_000, pollMs: 200 },
+      onTrace,
+    });
+    const launcher = backend.launcher as unknown as ProcessLauncher;
+    const lw = await lapwing({ backend, workers: c.workers, kernels: c.kernels, block: c.block });
+    await lw.start();
+    await launcher.ready();
+    return {
+      lw,
+      ids: () => launcher.ids(),
+      kill: (id) => void launcher.kill(id, 'SIGKILL'),
+      close: async () => {
+        try {
+          await lw.close();
+        } finally {
+          await stop();
+        }
+      },
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** A tiny job first, so executor start-up and kernel loading are not part of the figures. */
+async function warm(lw: Lapwing, c: ChaosConfig, made: BlockMatrix[]): Promise<void> {
   const w = await lw.randomSpd(Math.min(c.n, 2 * c.block), { block: c.block });
-  await lw.cholesky(w);
+  made.push(w, await lw.cholesky(w));
 }

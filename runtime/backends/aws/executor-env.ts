@@ -143,14 +143,3 @@ export class CrashTrigger {
     }
   };
 }
-
-/**
- * The crash hook of LAPWING_CRASH_AT (see {@link parseCrashSpec}): kills this process with
- * SIGKILL the nth time the executor reaches that point (for that task), as a crashed Lambda
- * would — no ack, no cleanup, no last report.
- */
-export function crashHookFromEnv(env: Env): ((point: CrashPoint, task: string) => void) | undefined {
-  const spec = env.LAPWING_CRASH_AT;
-  if (!spec) return undefined;
-  return new CrashTrigger(parseCrashSpec(spec), () => process.kill(process.pid, 'SIGKILL')).hook;
-}
