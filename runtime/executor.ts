@@ -164,7 +164,7 @@ class Executor {
     this.o.crash?.(point, task);
   }
 
-  private async job(jobId: string): Promise<JobContext | null> {
+  private async job(jobId: string, fresh = false): Promise<JobContext | null> {
     let p = this.jobs.get(jobId);
     if (!p) {
       p = (async () => {
@@ -178,7 +178,7 @@ class Executor {
       p.catch(() => this.jobs.delete(jobId));
     }
     const ctx = await p;
-    if (ctx && ctx.running && Date.now() - ctx.checkedAt > STATUS_TTL_MS) {
+    if (ctx && ctx.running && (fresh || Date.now() - ctx.checkedAt > STATUS_TTL_MS)) {
       const st = await this.b.state.getJobState(jobId);
       ctx.running = st?.status === 'running';
       ctx.checkedAt = Date.now();
@@ -206,7 +206,9 @@ class Executor {
     let ctx: JobContext | null = null;
     const keeper = this.keepLease(lease);
     try {
-      ctx = await this.job(msg.j);
+      // A message that may be a late duplicate checks the job's status afresh: the job may have
+      // finished (and been cleaned up) within the status cache's lifetime.
+      ctx = await this.job(msg.j, lease.receiveCount > 1 || msg.c === 1);
       if (!ctx || !ctx.running) {
         await this.b.queue.ack([lease]);
         emit('cancelled');
