@@ -32,7 +32,7 @@
  * its attempts. A message that cannot be parsed is dead-lettered and the executor goes on.
  */
 import { bind, parseTaskKey, taskKey, type BoundProgram, type Task, type Program } from '../lang/index.ts';
-import { KernelError, loadKernels, type Block, type Kernels } from '../kernels/index.ts';
+import { KernelError, loadKernels, type Attrs, type Block, type Kernels } from '../kernels/index.ts';
 import type { BlockStore, JobRecord, Lease, StateStore, TaskAttemptTrace, TaskQueue } from './interfaces.ts';
 import { StoreError } from './interfaces.ts';
 import { blockKey, childNode, decodeMessage, encodeMessage, readersNode } from './keys.ts';
@@ -68,8 +68,17 @@ export interface ExecutorOptions {
   readonly maxAttempts?: number;
   /** Receives one record per task attempt (tracing). */
   readonly onTrace?: (t: TaskAttemptTrace) => void;
-  /** Fault injection: called at every crash point; may kill the executor. */
-  readonly crash?: (point: CrashPoint, task: string) => void;
+  /**
+   * Fault injection, called at every crash point. It may kill the process or thread, throw
+   * ExecutorCrash (the executor stops where it is: no further step, no ack), or return a
+   * promise to stall the executor there.
+   */
+  readonly crash?: (point: CrashPoint, task: string) => void | Promise<void>;
+  /**
+   * Runs a kernel somewhere else (the local backend's kernel threads); default: in this thread
+   * with the job's kernels.
+   */
+  readonly runKernel?: (name: string, inputs: readonly Block[], attrs: Attrs) => Promise<Block[]>;
   /** Stops the loop after the current task. */
   readonly signal?: AbortSignal;
   /**
@@ -77,6 +86,14 @@ export interface ExecutorOptions {
    * slots overlap one task's store round trips with another's compute.
    */
   readonly concurrency?: number;
+}
+
+/** Thrown by a crash hook: the executor stops at once, as if its process had died. */
+export class ExecutorCrash extends Error {
+  constructor(readonly point: string) {
+    super(`executor crashed at ${point}`);
+    this.name = 'ExecutorCrash';
+  }
 }
 
 export interface ExecutorStats {
@@ -102,6 +119,11 @@ interface JobContext {
 
 const STATUS_TTL_MS = 250;
 
+/** Below this many flops a kernel runs inline rather than on a kernel thread (a 32×32 gemm). */
+const INLINE_FLOPS = 65_536;
+/** …and reads at most this many bytes (zero-flop kernels such as `copy` can still be big). */
+const INLINE_BYTES = 64 * 1024;
+
 /** Epoch milliseconds with sub-millisecond resolution (trace timestamps). */
 const clock = (): number => performance.timeOrigin + performance.now();
 
@@ -115,6 +137,8 @@ class Executor {
   private readonly jobs = new Map<string, Promise<JobContext | null>>();
   /** Acks on their way (see ackLater). */
   private readonly acks = new Set<Promise<void>>();
+  /** Set when a crash hook stopped this executor. */
+  private crashed: ExecutorCrash | undefined;
   private readonly stats: ExecutorStats = { tasks: 0, duplicates: 0, errors: 0 };
   private readonly visibilityMs: number;
   private readonly maxAttempts: number;
@@ -137,6 +161,7 @@ class Executor {
       const now = Date.now();
       if (this.o.maxRuntimeMs !== undefined && now - start >= this.o.maxRuntimeMs) break;
       if (inflight.size === 0 && now - lastWork >= this.o.idleTimeoutMs) break;
+      if (this.crashed) break;
       if (inflight.size >= slots) {
         await Promise.race(inflight);
         continue;
@@ -148,20 +173,29 @@ class Executor {
         continue;
       }
       for (const lease of leases) {
-        const p: Promise<void> = this.process(lease).finally(() => {
-          inflight.delete(p);
-          lastWork = Date.now();
-        });
+        const p: Promise<void> = this.process(lease)
+          .catch((e: unknown) => {
+            this.crashed ??= e instanceof ExecutorCrash ? e : new ExecutorCrash(String(e));
+          })
+          .finally(() => {
+            inflight.delete(p);
+            lastWork = Date.now();
+          });
         inflight.add(p);
       }
+      if (this.crashed) break;
     }
+    // A crashed executor stops where it is: no waiting for its other tasks, no last acks.
+    if (this.crashed) throw this.crashed;
     await Promise.all(inflight);
     await Promise.all(this.acks);
+    if (this.crashed) throw this.crashed;
     return this.stats;
   }
 
-  private crash(point: CrashPoint, task: string): void {
-    this.o.crash?.(point, task);
+  private async crash(point: CrashPoint, task: string): Promise<void> {
+    const r = this.o.crash?.(point, task);
+    if (r) await r;
   }
 
   private async job(jobId: string, fresh = false): Promise<JobContext | null> {
@@ -219,7 +253,7 @@ class Executor {
         await this.b.queue.deadLetter(lease, `no such task ${msg.t}`);
         return;
       }
-      this.crash('leased', msg.t);
+      await this.crash('leased', msg.t);
       const outcome = await this.runTask(ctx, task, msg.t, lease, t, trace, () => emit('ok'), msg.c === 1);
       if (outcome === 'ok') this.stats.tasks++;
       else {
@@ -228,6 +262,7 @@ class Executor {
         this.stats.duplicates++;
       }
     } catch (e) {
+      if (e instanceof ExecutorCrash) throw e;
       this.stats.errors++;
       await this.fail(ctx, msg.j, msg.t, lease, e, emit);
     } finally {
@@ -288,12 +323,16 @@ class Executor {
     // The same block read twice (syrk(C, A, A)) is one object, which lets kernels use symmetry.
     for (const b of inputs) trace.bytesRead += b.data.byteLength;
     t.read = clock();
-    this.crash('inputs-read', key);
+    await this.crash('inputs-read', key);
 
     trace.flops = ctx.kernels.flops(kernel.name, inputs, kernel.attrs);
-    const outputs = ctx.kernels.run(kernel.name, inputs, kernel.attrs, blocks.alloc);
+    // Kernels too small to be worth a hop to a kernel thread run here (like Dask's inlining).
+    const inline = trace.flops < INLINE_FLOPS && trace.bytesRead <= INLINE_BYTES;
+    const outputs = this.o.runKernel && !inline
+      ? await this.o.runKernel(kernel.name, inputs, kernel.attrs)
+      : ctx.kernels.run(kernel.name, inputs, kernel.attrs, blocks.alloc);
     t.compute = clock();
-    this.crash('kernel-done', key);
+    await this.crash('kernel-done', key);
     // A kernel blocks this thread's event loop, so the heartbeat cannot fire during it: renew
     // right after a long one.
     if (t.compute - t.read > this.visibilityMs / 4) await queue.renew(lease, this.visibilityMs).catch(() => false);
@@ -305,7 +344,7 @@ class Executor {
     await Promise.all(writes.map((w, i) => blocks.put(this.key(record, w.matrix, w.idx), outputs[i]!)));
     for (const o of outputs) trace.bytesWritten += o.data.byteLength;
     t.write = clock();
-    this.crash('outputs-written', key);
+    await this.crash('outputs-written', key);
 
     // Mark edges; enqueue each child whose last parent this is.
     const children = bound.children(task);
@@ -314,13 +353,13 @@ class Executor {
       children.map(async (c) => {
         const ck = taskKey(c);
         const n = await state.markEdge(record.id, childNode(ck), key);
-        this.crash('edge-marked', key);
+        await this.crash('edge-marked', key);
         if (n >= bound.parents(c).length) ready.push(c);
       }),
     );
     if (ready.length > 0) {
       await queue.send(ready.map((c) => ({ body: encodeMessage(record.id, taskKey(c), suspect), priority: bound.priority(c) })));
-      this.crash('child-enqueued', key);
+      await this.crash('child-enqueued', key);
     }
     t.mark = clock();
 
@@ -331,7 +370,7 @@ class Executor {
       this.markReaders(ctx, task, key),
     ]);
     if (dead.length > 0) await blocks.delete(dead);
-    this.crash('temps-collected', key);
+    await this.crash('temps-collected', key);
     // The attempt's record goes out before the ack, so whoever sees the queue drained has
     // every record of the job's attempts.
     t.ack = clock();

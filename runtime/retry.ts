@@ -28,27 +28,36 @@ export async function retrying<T>(fn: () => Promise<T>, p: RetryPolicy = DEFAULT
   }
 }
 
-/** Wraps every method of an object so transient StoreErrors are retried. */
+/**
+ * Wraps every method of an object so transient StoreErrors are retried. The fast path costs
+ * one `.catch` per call: the retry loop is entered only after a transient failure.
+ */
 function wrap<T extends object>(target: T, p: RetryPolicy): T {
-  return new Proxy(target, {
-    get(obj, prop, receiver) {
-      const v: unknown = Reflect.get(obj, prop, receiver);
-      if (typeof v !== 'function' || prop === 'alloc') return v;
+  const out: Record<string | symbol, unknown> = {};
+  let proto: object | null = target;
+  const seen = new Set<string | symbol>();
+  while (proto && proto !== Object.prototype) {
+    for (const key of Reflect.ownKeys(proto)) {
+      if (seen.has(key) || key === 'constructor') continue;
+      seen.add(key);
+      const v: unknown = Reflect.get(target, key);
+      if (typeof v !== 'function') {
+        Object.defineProperty(out, key, { get: () => Reflect.get(target, key), enumerable: true });
+        continue;
+      }
       const f = v as (...a: unknown[]) => unknown;
-      return (...args: unknown[]): unknown => {
-        const first = f.apply(obj, args);
+      out[key] = (...args: unknown[]): unknown => {
+        const first = f.apply(target, args);
         if (!(first instanceof Promise)) return first;
-        let called = false;
-        return retrying(() => {
-          if (!called) {
-            called = true;
-            return first;
-          }
-          return f.apply(obj, args) as Promise<unknown>;
-        }, p);
+        return first.catch((e: unknown) => {
+          if (!(e instanceof StoreError) || !e.transient || p.tries <= 1) throw e;
+          return retrying(() => f.apply(target, args) as Promise<unknown>, { ...p, tries: p.tries - 1 });
+        });
       };
-    },
-  });
+    }
+    proto = Object.getPrototypeOf(proto) as object | null;
+  }
+  return out as T;
 }
 
 /** The same stores, retrying transient errors. */

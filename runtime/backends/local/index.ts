@@ -1,19 +1,19 @@
 /**
- * The embedded local backend: in-process stores, executors in worker threads (one per core by
- * default), blocks in shared memory. Zero setup; the default backend.
+ * The embedded local backend: in-process stores, one executor per core by default, each with
+ * its kernel thread (see local-launcher.ts), blocks in shared memory. Zero setup; the default.
  */
 import { availableParallelism } from 'node:os';
 import type { Backend } from '../../interfaces.ts';
 import { MemoryBlockStore } from './memory-block-store.ts';
 import { MemoryQueue } from './memory-queue.ts';
 import { MemoryStateStore } from './memory-state-store.ts';
-import { WorkerLauncher, type WorkerLauncherOptions } from './worker-launcher.ts';
+import { LocalLauncher, type CrashAt, type LocalLauncherOptions } from './local-launcher.ts';
 import { Faults, type FaultPlan } from '../../faults.ts';
 
 export { MemoryBlockStore, sharedAlloc } from './memory-block-store.ts';
 export { MemoryQueue } from './memory-queue.ts';
 export { MemoryStateStore } from './memory-state-store.ts';
-export { WorkerLauncher } from './worker-launcher.ts';
+export { LocalLauncher, type CrashAt, type ExecutorExit } from './local-launcher.ts';
 
 export interface LocalBackendOptions {
   /** Executor threads (default: one per core). */
@@ -25,9 +25,9 @@ export interface LocalBackendOptions {
   readonly maxAttempts?: number;
   /** Tasks each executor thread works on at once (default 2: hides store round trips). */
   readonly concurrency?: number;
-  readonly onTrace?: WorkerLauncherOptions['onTrace'];
+  readonly onTrace?: LocalLauncherOptions['onTrace'];
   /** Crash the first executor thread at a protocol step (fault experiments). */
-  readonly crashAt?: WorkerLauncherOptions['crashAt'];
+  readonly crashAt?: CrashAt;
   /** Faults the stores inject (fault experiments). */
   readonly faults?: FaultPlan;
 }
@@ -36,7 +36,7 @@ export interface LocalBackend extends Backend {
   readonly blocks: MemoryBlockStore;
   readonly queue: MemoryQueue;
   readonly state: MemoryStateStore;
-  readonly launcher: WorkerLauncher;
+  readonly launcher: LocalLauncher;
   /** Executor threads this backend keeps running. */
   readonly workers: number;
 }
@@ -49,7 +49,8 @@ export function createLocalBackend(options: LocalBackendOptions = {}): LocalBack
   const blocks = new MemoryBlockStore();
   const queue = new MemoryQueue(Date.now, faults);
   const state = new MemoryStateStore();
-  const launcher = new WorkerLauncher({ blocks, queue, state, faults }, {
+  const launcher = new LocalLauncher({ blocks, queue, state, faults }, {
+    kernels: options.kernels ?? process.env.LAPWING_KERNELS ?? 'auto',
     executor: {
       // Pool threads live as long as the backend: close() ends them.
       idleTimeoutMs: Number.POSITIVE_INFINITY,

@@ -1,0 +1,42 @@
+/**
+ * The stores as an executor sees them when a fault plan is active: the same stores, with the
+ * plan's transient errors injected into the calls (as a flaky network or a throttling service
+ * would), so the executor's retry and redelivery paths are exercised on the real stores.
+ */
+import type { BlockStore, StateStore, TaskQueue } from '../../interfaces.ts';
+import type { Faults } from '../../faults.ts';
+
+export function faultyStores(
+  s: { blocks: BlockStore; queue: TaskQueue; state: StateStore },
+  faults: Faults,
+): { blocks: BlockStore; queue: TaskQueue; state: StateStore } {
+  const b = s.blocks, st = s.state;
+  const blocks: BlockStore = {
+    ...(b.alloc ? { alloc: b.alloc } : {}),
+    get: (key) => b.get(key),
+    put: async (key, block) => {
+      faults.blockWrite(key);
+      return b.put(key, block);
+    },
+    delete: (keys) => b.delete(keys),
+    list: (prefix) => b.list(prefix),
+  };
+  const state: StateStore = {
+    putJob: (job) => st.putJob(job),
+    getJob: (id) => st.getJob(id),
+    getJobState: (id) => st.getJobState(id),
+    finishJob: (id, status, error) => st.finishJob(id, status, error),
+    isTaskDone: (id, task) => st.isTaskDone(id, task),
+    completeTask: async (id, task, terminal, stats) => {
+      faults.stateWrite('completeTask');
+      return st.completeTask(id, task, terminal, stats);
+    },
+    markEdge: async (id, node, member) => {
+      faults.stateWrite('markEdge');
+      return st.markEdge(id, node, member);
+    },
+    incr: (id, counter, by) => st.incr(id, counter, by),
+    deleteJob: (id) => st.deleteJob(id),
+  };
+  return { blocks, queue: s.queue, state };
+}
