@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { KernelError, loadKernels, type Attrs, type Block } from '../../../kernels/index.ts';
 import { sharedAlloc } from './memory-block-store.ts';
+import { Reclaimer } from './reclaim.ts';
 
 export interface KernelRequest { readonly id: number; readonly name: string; readonly inputs: readonly Block[]; readonly attrs: Attrs }
 export interface KernelReply {
@@ -19,10 +20,13 @@ const port = parentPort;
 if (!port) throw new Error('kernel-thread.ts must run in a worker thread');
 const { kernels: choice } = workerData as { kernels: string };
 const kernels = await loadKernels(choice);
+// Wrappers of the blocks this thread sees keep their shared memory alive until collected.
+const reclaimer = new Reclaimer();
 port.on('message', (req: KernelRequest) => {
   let reply: KernelReply;
   try {
     reply = { id: req.id, outputs: kernels.run(req.name, req.inputs, req.attrs, sharedAlloc) };
+    for (const b of reply.outputs!) reclaimer.freedBytes(b.data.byteLength);
   } catch (e) {
     reply = {
       id: req.id,

@@ -62,7 +62,9 @@ class KernelThread {
   private dead: Error | null = null;
 
   constructor(kernels: string) {
-    this.worker = new Worker(new URL('./kernel-thread-entry.mjs', import.meta.url), { workerData: { kernels } });
+    // A small young generation: this thread allocates little, so without it the wrappers of
+    // shared blocks it has seen would live (and keep their memory) until a rare GC.
+    this.worker = new Worker(new URL('./kernel-thread-entry.mjs', import.meta.url), { workerData: { kernels }, resourceLimits: { maxYoungGenerationSizeMb: 1 } });
     this.ready = new Promise<void>((resolve, reject) => {
       this.worker.on('message', (m: KernelThreadMessage) => {
         if (m.kind === 'ready') resolve();

@@ -5,6 +5,7 @@
  */
 import type { Allocator, Block, BlockStore } from '../../interfaces.ts';
 import { StoreError } from '../../interfaces.ts';
+import { Reclaimer } from './reclaim.ts';
 
 /** Allocates zeroed blocks in shared memory (transferable between threads without a copy). */
 export const sharedAlloc: Allocator = (rows, cols) => ({
@@ -20,6 +21,7 @@ export class MemoryBlockStore implements BlockStore {
   bytes = 0;
   /** Peak of `bytes`. */
   peakBytes = 0;
+  private readonly reclaimer = new Reclaimer();
 
 
   async get(key: string): Promise<Block> {
@@ -57,6 +59,7 @@ export class MemoryBlockStore implements BlockStore {
       if (old) {
         this.bytes -= old.data.byteLength;
         this.blocks.delete(k);
+        this.reclaimer.freedBytes(old.data.byteLength);
       }
     }
   }
