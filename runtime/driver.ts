@@ -10,6 +10,7 @@ import { bind, params, statementCount, taskKey, type BoundProgram, type Program 
 import type { Backend, JobRecord, JobState, MatrixBinding, SampleTrace } from './interfaces.ts';
 import { encodeMessage, jobPrefix, newJobId, tempPrefix } from './keys.ts';
 import { decide, type ScalePolicy } from './autoscaler.ts';
+import { STARTER_PRIORITY } from './priority.ts';
 
 export interface JobSpec {
   readonly program: Program;
@@ -168,7 +169,7 @@ function bindMatrices(jobId: string, spec: JobSpec): Record<string, MatrixBindin
 async function enqueueStarters(backend: Backend, jobId: string, bound: BoundProgram, check = false): Promise<void> {
   let batch: { body: string; priority: number }[] = [];
   for (const t of bound.starters()) {
-    batch.push({ body: encodeMessage(jobId, taskKey(t), check), priority: bound.priority(t) });
+    batch.push({ body: encodeMessage(jobId, taskKey(t), check), priority: STARTER_PRIORITY });
     if (batch.length >= STARTER_BATCH) {
       await backend.queue.send(batch);
       batch = [];

@@ -37,6 +37,7 @@ import type { BlockStore, JobRecord, Lease, StateStore, TaskAttemptTrace, TaskQu
 import { StoreError } from './interfaces.ts';
 import { blockKey, childNode, decodeMessage, encodeMessage, readersNode } from './keys.ts';
 import { withRetries } from './retry.ts';
+import { readyPriority } from './priority.ts';
 
 /** The named steps of the protocol, in order; fault injection crashes the executor at one. */
 export const CRASH_POINTS = [
@@ -358,7 +359,7 @@ class Executor {
       }),
     );
     if (ready.length > 0) {
-      await queue.send(ready.map((c) => ({ body: encodeMessage(record.id, taskKey(c), suspect), priority: bound.priority(c) })));
+      await queue.send(ready.map((c) => ({ body: encodeMessage(record.id, taskKey(c), suspect), priority: readyPriority(bound.priority(c)) })));
       await this.crash('child-enqueued', key);
     }
     t.mark = clock();
