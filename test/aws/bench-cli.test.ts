@@ -1,0 +1,34 @@
+/**
+ * The issue's end-to-end command: `lapwing bench cholesky --backend aws --executors process`
+ * against emulators on loopback (started by --emulate) passes with the same residual as local.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+function bench(...args: string[]): Record<string, unknown> {
+  const r = spawnSync(process.execPath, [join(root, 'runtime/cli/lapwing.mjs'), 'bench', 'cholesky', '--n', '512', '--block', '128', '--workers', '2', '--json', ...args], {
+    encoding: 'utf8',
+    timeout: 180_000,
+    env: { ...process.env, LAPWING_AWS_PREFIX: `lwbench${process.pid}` },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
+}
+
+test('bench cholesky on the emulated AWS backend matches the local residual, with api_calls', () => {
+  const local = bench();
+  const aws = bench('--backend', 'aws', '--emulate', '--executors', 'process');
+  assert.equal(aws.ok, true);
+  assert.equal(aws.backend, 'aws');
+  assert.equal(aws.tasks, local.tasks);
+  // Same kernels on the same blocks: the same factor, so the same residual.
+  assert.equal(aws.residual, local.residual);
+  const calls = aws.api_calls as Record<string, number>;
+  for (const k of ['s3', 'sqs', 'dynamodb']) assert.ok(calls[k]! > 0, k);
+});
