@@ -27,7 +27,7 @@ import type { TaskAttemptTrace, TraceRecord } from '../interfaces.ts';
 import type { LocalBackend } from '../backends/local/index.ts';
 import type { ProcessLauncher } from '../backends/aws/process-launcher.ts';
 import { loadKernels } from '../../kernels/index.ts';
-import { positiveInt, printSummary } from './common.ts';
+import { openAws, positiveInt, printSummary } from './common.ts';
 import { UserError } from './errors.ts';
 import { TOLERANCE } from './algorithms.ts';
 
@@ -243,29 +243,13 @@ async function localRig(c: ChaosConfig, onTrace: (r: TraceRecord) => void): Prom
  * environment's endpoints or on emulators started here.
  */
 async function awsRig(c: ChaosConfig, onTrace: (r: TraceRecord) => void): Promise<Rig> {
-  const aws = await import('../backends/aws/index.ts');
-  const env: Record<string, string | undefined> = { ...process.env };
-  let stop = async (): Promise<void> => undefined;
-  if (c.emulate) {
-    const { startEmulators, EMULATOR_CREDENTIALS, EMULATOR_REGION } = await import('../backends/aws/emulators.ts');
-    const emu = await startEmulators();
-    stop = () => emu.stop();
-    Object.assign(env, {
-      AWS_ENDPOINT_URL_S3: emu.endpoints.s3,
-      AWS_ENDPOINT_URL_SQS: emu.endpoints.sqs,
-      AWS_ENDPOINT_URL_DYNAMODB: emu.endpoints.dynamodb,
-      AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-      AWS_REGION: EMULATOR_REGION,
-    });
-  }
+  // Executors must outlive the pauses between warm-up, baseline and the experiment.
+  const { backend, stop } = await openAws(
+    { executors: 'process', ...(c.emulate ? { emulate: true } : {}) },
+    { kernels: c.kernels, visibilityMs: c.leaseMs, idleTimeoutMs: 300_000, pollMs: 200 },
+    onTrace,
+  );
   try {
-    const backend = await aws.createAwsBackend(aws.loadAwsConfig(env), {
-      executors: 'process',
-      // Executors must outlive the pauses between warm-up, baseline and the experiment.
-      executor: { kernels: c.kernels, visibilityMs: c.leaseMs, idleTimeoutMs: 300_000, pollMs: 200 },
-      onTrace,
-    });
     const launcher = backend.launcher as unknown as ProcessLauncher;
     const lw = await lapwing({ backend, workers: c.workers, kernels: c.kernels, block: c.block });
     await lw.start();

@@ -64,7 +64,7 @@ export async function openSession(o: JobOptions, label: string): Promise<OpenedS
   const block = Number(o.block);
   const tracer = o.trace ? await makeTracer(o.trace, { algorithm: label, backend: o.backend, kernels, block }) : null;
   const onTrace = tracer?.write;
-  const aws = o.backend === 'aws' ? await openAws(o, kernels, onTrace) : null;
+  const aws = o.backend === 'aws' ? await openAws(o, { kernels }, onTrace) : null;
   const lw = await lapwing({
     ...(aws ? { backend: aws.backend } : {}),
     ...(workers !== undefined ? { workers } : aws ? { workers: 2 } : {}),
@@ -97,8 +97,20 @@ export async function openSession(o: JobOptions, label: string): Promise<OpenedS
   };
 }
 
+/** Executor settings for AWS executors (see runtime/backends/aws/executor-env.ts). */
+export interface AwsExecutorSettings {
+  readonly kernels?: string;
+  readonly visibilityMs?: number;
+  readonly idleTimeoutMs?: number;
+  readonly pollMs?: number;
+}
+
 /** The AWS backend from the environment (or from emulators started here with --emulate). */
-export async function openAws(o: JobOptions, kernels: string, onTrace: ((r: TraceRecord) => void) | undefined) {
+export async function openAws(
+  o: Pick<JobOptions, 'emulate' | 'executors'>,
+  executor: AwsExecutorSettings,
+  onTrace: ((r: TraceRecord) => void) | undefined,
+) {
   const aws = await import('../backends/aws/index.ts');
   let stop = async (): Promise<void> => undefined;
   const env: Record<string, string | undefined> = { ...process.env };
@@ -122,7 +134,7 @@ export async function openAws(o: JobOptions, kernels: string, onTrace: ((r: Trac
   try {
     const backend = await aws.createAwsBackend(aws.loadAwsConfig(env), {
       ...(executors ? { executors } : {}),
-      executor: { kernels },
+      executor,
       ...(onTrace ? { onTrace } : {}),
     });
     return { backend, stop };

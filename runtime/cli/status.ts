@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 import { bind, type Program } from '../../lang/index.ts';
 import { cancelJob, countTasks, resumeJob } from '../driver.ts';
-import { openAws, positiveInt, printSummary, type JobOptions } from './common.ts';
+import { openAws, positiveInt, printSummary } from './common.ts';
 import { UserError } from './errors.ts';
 
 interface ControlOptions { backend: string; executors?: string; workers?: string; json?: boolean }
@@ -22,7 +22,7 @@ async function open(o: ControlOptions) {
   if (o.backend !== 'aws') {
     throw new UserError(`${o.backend} jobs live only in the process that runs them; status, resume and cancel work with --backend aws`);
   }
-  return openAws({ backend: 'aws', block: '0', ...(o.executors ? { executors: o.executors } : {}) } as JobOptions, process.env.LAPWING_KERNELS ?? 'auto', undefined);
+  return openAws(o.executors ? { executors: o.executors } : {}, { kernels: process.env.LAPWING_KERNELS ?? 'auto' }, undefined);
 }
 
 export function register(cli: Command): void {
