@@ -80,6 +80,13 @@ export interface ExecutorOptions {
    * with the job's kernels.
    */
   readonly runKernel?: (name: string, inputs: readonly Block[], attrs: Attrs) => Promise<Block[]>;
+  /**
+   * Check the task is not done before writing its outputs. Needed where deleted blocks'
+   * memory is reused (local backend): a late duplicate may have computed from inputs that were
+   * deleted — and overwritten — after the task completed elsewhere; its outputs are dropped.
+   * (Inputs of a task that is not done cannot have been deleted: deletion waits for all readers.)
+   */
+  readonly checkBeforeWrite?: boolean;
   /** Stops the loop after the current task. */
   readonly signal?: AbortSignal;
   /**
@@ -338,6 +345,11 @@ class Executor {
     // right after a long one.
     if (t.compute - t.read > this.visibilityMs / 4) await queue.renew(lease, this.visibilityMs).catch(() => false);
 
+    if (this.o.checkBeforeWrite && (await state.isTaskDone(record.id, key))) {
+      await this.collectTemps(ctx, task, key);
+      this.ackLater(lease, key);
+      return 'duplicate';
+    }
     const writes = bound.writes(task);
     if (writes.length !== outputs.length) {
       throw new KernelError('SHAPE', `kernel ${kernel.name} returned ${outputs.length} blocks for ${writes.length} outputs`);

@@ -56,6 +56,8 @@ export function createLocalBackend(options: LocalBackendOptions = {}): LocalBack
       idleTimeoutMs: Number.POSITIVE_INFINITY,
       pollMs: 1000,
       concurrency: options.concurrency ?? 2,
+      // Deleted blocks' memory is reused here (see MemoryBlockStore.onFree).
+      checkBeforeWrite: true,
       ...(options.kernels !== undefined ? { kernels: options.kernels } : {}),
       ...(options.visibilityMs !== undefined ? { visibilityMs: options.visibilityMs } : {}),
       ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),

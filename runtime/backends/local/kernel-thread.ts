@@ -14,6 +14,8 @@ export interface KernelReply {
   readonly outputs?: Block[];
   readonly error?: { readonly message: string; readonly code?: string; readonly minor?: number };
 }
+/** Shared buffers of deleted blocks, given back for reuse as outputs. */
+export interface RecycleMessage { readonly kind: 'recycle'; readonly buffers: readonly SharedArrayBuffer[] }
 export type KernelThreadMessage = { readonly kind: 'ready'; readonly backend: string } | { readonly kind: 'reply'; readonly reply: KernelReply };
 
 const port = parentPort;
@@ -22,10 +24,33 @@ const { kernels: choice } = workerData as { kernels: string };
 const kernels = await loadKernels(choice);
 // Wrappers of the blocks this thread sees keep their shared memory alive until collected.
 const reclaimer = new Reclaimer();
-port.on('message', (req: KernelRequest) => {
+// Recycled buffers by byte length. Bounded: beyond it buffers are left to the collector.
+const pool = new Map<number, SharedArrayBuffer[]>();
+let pooled = 0;
+const POOL_LIMIT = 64;
+const alloc = (rows: number, cols: number): Block => {
+  const bytes = rows * cols * 8;
+  const sab = pool.get(bytes)?.pop();
+  if (!sab) return sharedAlloc(rows, cols);
+  pooled--;
+  const data = new Float64Array(sab);
+  data.fill(0);
+  return { rows, cols, data };
+};
+port.on('message', (req: KernelRequest | RecycleMessage) => {
+  if ('kind' in req) {
+    for (const b of req.buffers) {
+      if (pooled >= POOL_LIMIT) break;
+      let list = pool.get(b.byteLength);
+      if (!list) pool.set(b.byteLength, (list = []));
+      list.push(b);
+      pooled++;
+    }
+    return;
+  }
   let reply: KernelReply;
   try {
-    reply = { id: req.id, outputs: kernels.run(req.name, req.inputs, req.attrs, sharedAlloc) };
+    reply = { id: req.id, outputs: kernels.run(req.name, req.inputs, req.attrs, alloc) };
     for (const b of reply.outputs!) reclaimer.freedBytes(b.data.byteLength);
   } catch (e) {
     reply = {

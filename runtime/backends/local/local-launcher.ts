@@ -18,7 +18,7 @@ import type { ExecutorLauncher, TraceRecord } from '../../interfaces.ts';
 import { ExecutorCrash, runExecutor, type CrashPoint, type ExecutorOptions } from '../../executor.ts';
 import type { Faults } from '../../faults.ts';
 import { faultyStores } from './faulty-stores.ts';
-import type { KernelReply, KernelRequest, KernelThreadMessage } from './kernel-thread.ts';
+import type { KernelReply, KernelRequest, KernelThreadMessage, RecycleMessage } from './kernel-thread.ts';
 import type { MemoryBlockStore } from './memory-block-store.ts';
 import type { MemoryQueue } from './memory-queue.ts';
 import type { MemoryStateStore } from './memory-state-store.ts';
@@ -83,6 +83,11 @@ class KernelThread {
     this.ready.catch(() => undefined);
   }
 
+  /** Hands shared buffers of deleted blocks to the thread for reuse as outputs. */
+  recycle(buffers: SharedArrayBuffer[]): void {
+    if (!this.dead) this.worker.postMessage({ kind: 'recycle', buffers } satisfies RecycleMessage);
+  }
+
   run(name: string, inputs: readonly Block[], attrs: Attrs): Promise<Block[]> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.next++;
@@ -126,10 +131,27 @@ export class LocalLauncher implements ExecutorLauncher {
   /** Called when an executor ends (normally, crashed or killed). */
   onExit?: (e: ExecutorExit) => void;
 
+  private freed: SharedArrayBuffer[] = [];
+  private turn = 0;
+
   constructor(
     private readonly stores: LocalStores,
     readonly options: LocalLauncherOptions,
-  ) {}
+  ) {
+    // Deleted blocks' buffers go back to the kernel threads, a few at a time, in turn.
+    stores.blocks.onFree = (buf) => {
+      this.freed.push(buf);
+      if (this.freed.length === 1) queueMicrotask(() => this.handOut());
+    };
+  }
+
+  private handOut(): void {
+    const bufs = this.freed;
+    this.freed = [];
+    const live = [...this.live.values()];
+    if (live.length === 0) return;
+    live[this.turn++ % live.length]!.thread.recycle(bufs);
+  }
 
   /** Starts `count` executors; resolves when their kernel threads are ready. */
   async launch(count: number): Promise<void> {
