@@ -6,11 +6,13 @@
  * The driver holds no state the executors need: the job record, task states and edges live in
  * the state store, so a driver that dies can be replaced (`resume`).
  */
-import { bind, params, statementCount, taskKey, type BoundProgram, type Program } from '../lang/index.ts';
+import { bind, params, parseTaskKey, statementCount, taskKey, type BoundProgram, type Program } from '../lang/index.ts';
 import type { Backend, JobRecord, JobState, MatrixBinding, SampleTrace } from './interfaces.ts';
 import { encodeMessage, jobPrefix, newJobId, tempPrefix } from './keys.ts';
 import { decide, type ScalePolicy } from './autoscaler.ts';
-import { STARTER_PRIORITY } from './priority.ts';
+import { READY_BASE, STARTER_PRIORITY } from './priority.ts';
+import { stragglers, type SpeculationPolicy } from './speculation.ts';
+import { decodeMessage } from './keys.ts';
 
 export interface JobSpec {
   readonly program: Program;
@@ -54,6 +56,11 @@ export interface RunOptions {
   readonly jobId?: string;
   /** Autoscaling policy (default: keep exactly `workers` executors, replacing any that die). */
   readonly scale?: ScalePolicy;
+  /**
+   * Speculative backups of stragglers (needs a queue that can list its in-flight messages:
+   * the local one). Off by default.
+   */
+  readonly speculate?: SpeculationPolicy;
 }
 
 export interface JobResult {
@@ -66,6 +73,8 @@ export interface JobResult {
   readonly flops: number;
   /** Key prefix of each `out` matrix. */
   readonly outputs: Readonly<Record<string, string>>;
+  /** Backup copies enqueued for stragglers. */
+  readonly speculated: number;
 }
 
 /** A job failed: the message names the task and the reason. */
@@ -210,6 +219,7 @@ export async function waitForJob(backend: Backend, record: JobRecord, t0: number
     });
     opts.onSample?.({ type: 'sample', time: Date.now(), queueVisible: depth.visible, queueInFlight: depth.inFlight, executors: backend.launcher.running(), tasksDone });
   };
+  const specTimer = opts.speculate ? speculator(backend, record, opts.speculate) : null;
   for (;;) {
     st = await backend.state.getJobState(record.id);
     if (!st) throw new Error(`job ${record.id} vanished from the state store`);
@@ -226,6 +236,7 @@ export async function waitForJob(backend: Backend, record: JobRecord, t0: number
     await autoscale();
     await new Promise((r) => setTimeout(r, poll));
   }
+  specTimer?.stop();
   await drain(backend);
   await report(true);
   const status = st.status as JobResult['status'];
@@ -240,6 +251,55 @@ export async function waitForJob(backend: Backend, record: JobRecord, t0: number
     tasks: st.counters.tasks ?? 0,
     flops: st.counters.flops ?? 0,
     outputs,
+    speculated: specTimer?.count() ?? 0,
+  };
+}
+
+/** Queue capabilities speculation needs (the local queue has them; SQS cannot list leases). */
+interface ListingQueue {
+  inFlight(): { body: string; leasedMs: number }[];
+  onAck?: (body: string, leaseMs: number) => void;
+}
+
+function isListing(q: unknown): q is ListingQueue {
+  return typeof q === 'object' && q !== null && typeof (q as { inFlight?: unknown }).inFlight === 'function';
+}
+
+/** Watches the job's in-flight tasks and enqueues backups of stragglers (see speculation.ts). */
+function speculator(backend: Backend, record: JobRecord, policy: SpeculationPolicy): { stop(): void; count(): number } | null {
+  const q = backend.queue;
+  if (!isListing(q)) return null;
+  const bound = bind(record.program as Program, record.args);
+  const kernelOf = (task: string): string => bound.kernel(parseTaskKey(task)).name;
+  const samples = new Map<string, number[]>();
+  const backedUp = new Set<string>();
+  q.onAck = (body, ms) => {
+    const m = decodeMessage(body);
+    if (!m || m.j !== record.id) return;
+    const k = kernelOf(m.t);
+    const list = samples.get(k) ?? [];
+    list.push(ms);
+    if (list.length > 64) list.shift();
+    samples.set(k, list);
+  };
+  const timer = setInterval(() => {
+    const mine = q.inFlight().flatMap((f) => {
+      const m = decodeMessage(f.body);
+      return m && m.j === record.id ? [{ task: m.t, kernel: kernelOf(m.t), runningMs: f.leasedMs }] : [];
+    });
+    const picks = stragglers(policy, mine, samples, backedUp);
+    if (picks.length === 0) return;
+    for (const t of picks) backedUp.add(t);
+    // A backup carries the check flag: whichever copy finishes second is dropped as a duplicate.
+    void q.send(picks.map((t) => ({ body: encodeMessage(record.id, t, true), priority: READY_BASE + 1 }))).catch(() => undefined);
+  }, 50);
+  timer.unref();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      q.onAck = undefined;
+    },
+    count: () => backedUp.size,
   };
 }
 

@@ -345,7 +345,7 @@ class Executor {
     // right after a long one.
     if (t.compute - t.read > this.visibilityMs / 4) await queue.renew(lease, this.visibilityMs).catch(() => false);
 
-    if (this.o.checkBeforeWrite && (await state.isTaskDone(record.id, key))) {
+    if (this.o.checkBeforeWrite && ((await state.isTaskDone(record.id, key)) || (await state.getJobState(record.id))?.status !== 'running')) {
       await this.collectTemps(ctx, task, key);
       this.ackLater(lease, key);
       return 'duplicate';

@@ -18,6 +18,7 @@ import { readNpy } from './npy.ts';
 import { createLocalBackend, type LocalBackendOptions } from './backends/local/index.ts';
 import { jobPrefix, newJobId } from './keys.ts';
 import * as verify from './verify.ts';
+import type { SpeculationPolicy } from './speculation.ts';
 
 export interface SessionOptions extends LocalBackendOptions {
   /** 'local' (default) or a ready backend (e.g. the AWS one). */
@@ -27,6 +28,8 @@ export interface SessionOptions extends LocalBackendOptions {
   /** Progress callback for every job. */
   readonly onProgress?: (p: JobProgress) => void;
   readonly onSample?: (s: SampleTrace) => void;
+  /** Speculative backups of stragglers (local backend). */
+  readonly speculate?: SpeculationPolicy;
   /** Called as each job starts (tracing records the program and its arguments). */
   readonly onJobStart?: (job: { jobId: string; program: Program; args: Readonly<Record<string, number>> }) => void;
 }
@@ -213,6 +216,7 @@ export class Lapwing {
       ...(this.options.workers !== undefined ? { workers: this.options.workers } : {}),
       ...(this.options.onProgress ? { onProgress: this.options.onProgress } : {}),
       ...(this.options.onSample ? { onSample: this.options.onSample } : {}),
+      ...(this.options.speculate ? { speculate: this.options.speculate } : {}),
       jobId,
     });
     this.last = { ...res, algorithm: args.algorithm ?? prog.name };

@@ -18,6 +18,8 @@ interface Entry {
   receiveCount: number;
   /** Receipt of the current lease; a renew/ack with an older receipt is stale. */
   receipt: string;
+  /** When the current lease was taken (0: not leased). */
+  leasedAt: number;
   /** While leased or delayed: when it becomes visible again. */
   visibleAt: number;
 }
@@ -79,7 +81,7 @@ export class MemoryQueue implements TaskQueue {
   async send(messages: readonly QueueMessage[]): Promise<void> {
     const copies = this.faults.plan.duplicateDelivery ? 2 : 1;
     for (const m of messages) for (let c = 0; c < copies; c++) {
-      this.visible.push({ id: this.nextId++, body: m.body, priority: m.priority, seq: this.seq++, receiveCount: 0, receipt: '', visibleAt: 0 });
+      this.visible.push({ id: this.nextId++, body: m.body, priority: m.priority, seq: this.seq++, receiveCount: 0, receipt: '', visibleAt: 0, leasedAt: 0 });
     }
     this.wake();
   }
@@ -112,6 +114,7 @@ export class MemoryQueue implements TaskQueue {
       if (!e) break;
       e.receiveCount += 1;
       e.receipt = `${e.id}.${e.receiveCount}`;
+      e.leasedAt = this.now();
       this.hide(e, this.now() + visibilityMs);
       out.push({ handle: e.receipt, body: e.body, receiveCount: e.receiveCount });
     }
@@ -135,13 +138,27 @@ export class MemoryQueue implements TaskQueue {
     for (const h of handles) {
       if (this.faults.flip(this.faults.plan.lostAck)) continue;
       const e = this.byReceipt(h);
-      if (e) this.hidden.delete(e.id);
+      if (!e) continue;
+      this.hidden.delete(e.id);
+      if (e.leasedAt > 0) this.onAck?.(e.body, this.now() - e.leasedAt);
     }
+  }
+
+  /** Called on every ack with the message body and how long its lease had run. */
+  onAck?: (body: string, leaseMs: number) => void;
+
+  /** Messages leased right now, with how long ago (for speculative backups). */
+  inFlight(): { body: string; leasedMs: number }[] {
+    const now = this.now();
+    const out: { body: string; leasedMs: number }[] = [];
+    for (const e of this.hidden.values()) if (e.leasedAt > 0 && e.visibleAt > now) out.push({ body: e.body, leasedMs: now - e.leasedAt });
+    return out;
   }
 
   async release(leases: readonly Lease[], delayMs: number): Promise<void> {
     for (const l of leases) {
       const e = this.byReceipt(l.handle);
+      if (e) e.leasedAt = 0;
       if (e) this.hide(e, this.now() + Math.max(0, delayMs));
     }
     this.expire();
