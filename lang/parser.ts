@@ -13,7 +13,8 @@
  *           | 'let' NAME '=' expr
  *           | ref {',' ref} '=' (call | sum)          ref := NAME '[' [expr {',' expr}] ']'
  *   call   := NAME '(' [arg {',' arg}] ')'            arg := ref | NAME '=' literal
- *   sum    := 'sum' ['(' NAME '=' literal ')'] NAME 'in' expr '..' expr ['step' expr] ':' call
+ *   sum    := 'sum' ['(' opt {',' opt} ')'] NAME 'in' expr '..' expr ['step' expr] ':' call
+ *             opt := NAME '=' literal | NAME             (fanin=4, chain)
  *   expr   := or;  or := and {'or' and};  and := not {'and' not};  not := 'not' not | cmp
  *   cmp    := add [('=='|'!='|'<'|'<='|'>'|'>=') add];  add := mul {('+'|'-') mul}
  *   mul    := unary {('*'|'/'|'%') unary};  unary := '-' unary | pow;  pow := primary ['**' unary]
@@ -352,8 +353,10 @@ class Parser {
       if (!this.at(')')) {
         do {
           const t = this.peek();
-          if (t.kind !== 'ident' || !this.at('=', 1)) this.fail('E_SUM_OPTION', `expected a sum option like fanin=8, found ${describe(t)}`);
-          options.push(this.attr());
+          if (t.kind !== 'ident') this.fail('E_SUM_OPTION', `expected a sum option like fanin=8 or chain, found ${describe(t)}`);
+          // A bare option word (`chain`) is a flag: value true.
+          if (this.at('=', 1)) options.push(this.attr());
+          else options.push({ name: this.next().text, nameLoc: t, value: true, loc: t });
         } while (this.accept(','));
       }
       this.expectCloser(open);

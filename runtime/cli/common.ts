@@ -8,6 +8,7 @@ import { lapwing, type Lapwing } from '../session.ts';
 import type { JobProgress } from '../driver.ts';
 import type { TraceRecord } from '../interfaces.ts';
 import { UserError } from './errors.ts';
+import { DEFAULT_SPECULATION } from '../speculation.ts';
 
 export interface JobOptions {
   backend: string;
@@ -19,6 +20,7 @@ export interface JobOptions {
   quiet?: boolean;
   json?: boolean;
   trace?: string;
+  speculate?: string | boolean;
 }
 
 /** Adds the options every job command takes. */
@@ -31,6 +33,7 @@ export function jobOptions(cmd: Command, defaults: { block?: string } = {}): Com
     .option('--kernels <name>', 'kernel backend: auto | openblas | wasm | js (default: $LAPWING_KERNELS or auto)')
     .option('--block <b>', 'block size', defaults.block ?? '512')
     .option('--trace <file>', 'record every task attempt to a JSON Lines trace (see `lapwing report`)')
+    .option('--speculate [factor]', 'local: back up tasks running ≥ factor × their kernel median (default 3)')
     .option('--json', 'print the summary as one JSON object on the last line')
     .option('-q, --quiet', 'no progress output');
 }
@@ -70,6 +73,9 @@ export async function openSession(o: JobOptions, label: string): Promise<OpenedS
     ...(workers !== undefined ? { workers } : aws ? { workers: 2 } : {}),
     kernels,
     onProgress: progress.update,
+    ...(o.speculate !== undefined && o.speculate !== false
+      ? { speculate: { ...DEFAULT_SPECULATION, ...(typeof o.speculate === 'string' ? { factor: Number(o.speculate) } : {}) } }
+      : {}),
     ...(tracer
       ? {
           onTrace: tracer.write,

@@ -88,3 +88,97 @@ test('a sum inside an if carries the condition to all three statements', () => {
   assert.equal(JSON.stringify(p.statements[3]!.guards[0]), JSON.stringify(['not', JSON.parse(cond)]));
   for (const [N, K] of [[1, 1], [4, 5], [5, 17]] as const) assert.ok(checkDag(bind(p, { N, K })).ok);
 });
+
+const CHAIN = GEMM.replace('sum k', 'sum(chain) k');
+
+test('sum(chain): first, middle and last terms, each gemm adding the previous partial; no add tasks', () => {
+  const p = compile(CHAIN);
+  assert.deepEqual(p.statements.map((s) => [s.kernel, s.origin]), [['gemm', 'sum-leaf'], ['gemm', 'sum-node'], ['gemm', 'sum-root']]);
+  assert.deepEqual(params(p).at(-1), { name: '__sum0', kind: 'matrix', role: 'temp', rank: 3, hidden: true });
+  for (const [M, N, K] of [[1, 1, 1], [2, 3, 1], [2, 3, 2], [3, 2, 3], [2, 2, 7]] as const) {
+    const dag = bind(p, { M, N, K });
+    const r = checkDag(dag);
+    assert.ok(r.ok, `K=${K}: ${r.mismatches.join('\n')}`);
+    const st = dagStats(dag);
+    assert.deepEqual(st.perKernel, { gemm: M * N * K }, `K=${K}`);
+    assert.equal(st.criticalPath, K);
+    assert.equal(dag.terminalCount(), M * N);
+  }
+  assert.deepEqual(allTasks(bind(p, { M: 1, N: 1, K: 1 })), ['gemm C[0,0] ← A[0,0], B[0,0]  (i=0, j=0)']);
+  assert.deepEqual(allTasks(bind(p, { M: 1, N: 1, K: 3 })), [
+    'gemm C[0,0] ← A[0,2], B[2,0], __sum0[0,0,1]  (i=0, j=0)',
+    'gemm __sum0[0,0,0] ← A[0,0], B[0,0]  (i=0, j=0)',
+    'gemm __sum0[0,0,1] ← A[0,1], B[1,0], __sum0[0,0,0]  (i=0, j=0, k=1)',
+  ]);
+  const dag = bind(p, { M: 1, N: 1, K: 3 });
+  assert.deepEqual(dag.parents({ stmt: 2, vars: [0, 0] }).map(taskKey), ['1:0,0,1']);
+  assert.deepEqual(dag.children({ stmt: 0, vars: [0, 0] }).map(taskKey), ['1:0,0,1']);
+  assert.equal(bind(p, { M: 2, N: 2, K: 0 }).terminalCount(), 0); // an empty sum writes nothing
+});
+
+test('sum(chain): constant term counts leave out the statements that never run', () => {
+  const one = compile(GEMM.replace('sum k in 0..K', 'sum(chain) k in 2..3'));
+  assert.deepEqual(one.statements.map((s) => [s.origin, s.reads.length]), [['sum-root', 2]]);
+  assert.ok(params(one).every((x) => !x.hidden));
+  const two = compile(GEMM.replace('sum k in 0..K', 'sum(chain) k in 0..2'));
+  assert.deepEqual(two.statements.map((s) => [s.origin, s.reads.length, s.guards.length]), [['sum-leaf', 2, 0], ['sum-root', 3, 0]]);
+  assert.ok(checkDag(bind(two, { M: 2, N: 2, K: 0 })).ok);
+  assert.equal(compile(GEMM.replace('sum k in 0..K', 'sum(chain) k in 3..1')).statements.length, 0);
+});
+
+test('sum(chain): term counts depending on outer variables, steps, and a sum inside an if', () => {
+  const tri = `def tri(in A: matrix, in B: matrix, out C: matrix, N: int) {
+  for i in 0..N {
+    C[i, 0] = sum(chain) k in 0..i + 1: gemm(A[i, k], B[k, 0])
+  }
+}`;
+  const p = compile(tri);
+  for (const N of [1, 2, 3, 7]) {
+    const dag = bind(p, { N });
+    const r = checkDag(dag);
+    assert.ok(r.ok, `N=${N}: ${r.mismatches.join('\n')}`);
+    assert.deepEqual(dagStats(dag).perKernel, { gemm: (N * (N + 1)) / 2 });
+  }
+  const src = `def f(in A: matrix, out X: matrix, out Y: matrix, N: int, K: int) {
+  for i in 0..N {
+    Y[i] = sum(chain) k in i..2 * N step 3: gemm(A[k, i], A[i, k])
+    if i % 2 == 0 {
+      X[i] = sum(chain) k in N - i..K + 1 step 2: gemm(A[i, k], A[k, i], transA=true)
+    } else {
+      X[i] = copy(A[i, 0])
+    }
+  }
+}`;
+  const q = compile(src);
+  for (const [N, K] of [[1, 1], [3, 0], [4, 5], [5, 9]] as const) {
+    const dag = bind(q, { N, K });
+    const r = checkDag(dag);
+    assert.ok(r.ok, `N=${N} K=${K}: ${r.mismatches.join('\n')}`);
+    assert.equal(dagStats(dag).perKernel.add, undefined);
+  }
+});
+
+test('sum(chain) option errors', () => {
+  const err = (src: string): { code: string; msg: string } => {
+    try {
+      compile(src);
+    } catch (e) {
+      const d = (e as { diagnostics?: { code: string; message: string }[] }).diagnostics?.[0];
+      return { code: d?.code ?? String((e as { code?: string }).code), msg: String((e as Error).message) };
+    }
+    return assert.fail('compiled');
+  };
+  const both = err(GEMM.replace('sum k', 'sum(chain, fanin=2) k'));
+  assert.equal(both.code, 'E_SUM_OPTION');
+  assert.match(both.msg, /either a tree \(fanin=f\) or a chain/);
+  const arity = err(GEMM.replace('sum k', 'sum(chain) k').replace('gemm(A[i, k], B[k, j])', 'copy(A[i, k])'));
+  assert.equal(arity.code, 'E_SUM_OPTION');
+  assert.match(arity.msg, /copy cannot take 2 inputs/);
+  assert.match(arity.msg, /<source>:4:39: /); // located at the kernel call
+  const full = err(GEMM.replace('sum k', 'sum(chain) k').replace('B[k, j])', 'B[k, j], C[i, j])'));
+  assert.match(full.msg, /gemm cannot take 4 inputs/);
+  assert.match(err(GEMM.replace('sum k', 'sum(chain=2) k')).msg, /chain is a flag/);
+  assert.deepEqual(compile(GEMM.replace('sum k', 'sum(chain=true) k')), compile(CHAIN));
+  assert.deepEqual(compile(GEMM.replace('sum k', 'sum(chain=false) k')), compile(GEMM));
+  assert.match(err(GEMM.replace('sum k', 'sum(chian) k')).msg, /unknown sum option 'chian'/);
+});
