@@ -3,7 +3,7 @@
  *
  * Resolves names (parameters, loop variables, `let`s — which are inlined), checks types (index
  * expressions are integers, conditions boolean), kernel calls against the registry (arity,
- * outputs, attributes), matrix roles and ranks, lowers `sum` reductions to add trees
+ * outputs, attributes), matrix roles and ranks, lowers `sum` reductions to add trees or chains
  * (reduction.ts), then runs the decidable SSA checks (ssa.ts). Errors are reported, never thrown;
  * analysis goes on past them so that one compile reports them all.
  */

@@ -44,7 +44,7 @@ export interface CallNode {
   readonly loc: Loc;
 }
 
-/** `sum[(fanin=f)] k in lo..hi [step s]: call`. */
+/** `sum[(fanin=f | chain)] k in lo..hi [step s]: call`. */
 export interface SumNode {
   readonly kind: 'sum';
   readonly var: string;

@@ -33,7 +33,7 @@ export const ErrorCodes = {
   E_UNKNOWN_ATTR: 'an attribute the kernel does not accept',
   E_DUPLICATE_ATTR: 'the same attribute given twice',
   E_ATTR_VALUE: 'an attribute value that is not a number, boolean or string literal',
-  E_SUM_OPTION: 'a `sum(...)` option other than a fanin integer ≥ 2',
+  E_SUM_OPTION: 'a `sum(...)` option other than a fanin integer ≥ 2 or chain (not both), or a chain whose kernel cannot take the accumulator',
   E_WRITE_INPUT: 'a write to a block of an `in` matrix',
   E_RANK: 'a matrix used with different numbers of indices',
   E_STEP: 'a loop step that is a constant ≤ 0',

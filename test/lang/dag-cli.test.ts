@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +40,10 @@ test('dag --stats streams the traversal; --json variants parse', () => {
   assert.match(s.stdout, /^tasks +816$/m);
   assert.match(s.stdout, /^critical path +46 tasks$/m);
   assert.match(s.stdout, /^per kernel +chol 16, trsm 120, syrk 680$/m);
-  const j = lapwing('gemm', '--arg', 'M=2,N=2', '--arg', 'K=5', '--fan-in', '2', '--stats', '--json');
+  // The shipped gemm sums by a chain; --fan-in shapes the tree variant.
+  const tree = join(dir, 'gemm-tree.lp');
+  writeFileSync(tree, readFileSync(join(root, 'lang/programs/gemm.lp'), 'utf8').replace('sum(chain)', 'sum'));
+  const j = lapwing(tree, '--arg', 'M=2,N=2', '--arg', 'K=5', '--fan-in', '2', '--stats', '--json');
   assert.equal(j.code, 0, j.stderr);
   const stats = JSON.parse(j.stdout) as { tasks: number; perKernel: Record<string, number>; criticalPath: number };
   assert.deepEqual(stats.perKernel, { gemm: 20, add: 24 });

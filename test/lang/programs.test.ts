@@ -73,8 +73,8 @@ test('tsqr: brute-force check for N = 1 … 13 (powers of two and not)', () => {
   }
 });
 
-test('gemm: brute-force check for several M, N, K and fan-ins 2, 3, 4', () => {
-  const src = programSource('gemm');
+test('gemm as a tree: brute-force check for several M, N, K and fan-ins 2, 3, 4', () => {
+  const src = programSource('gemm').replace('sum(chain)', 'sum'); // the shipped program is a chain (see sum.test.ts)
   for (const fanIn of [2, 3, 4]) {
     const p = compile(src, { fanIn });
     for (const [M, N, K] of [[1, 1, 1], [2, 3, 1], [1, 1, 2], [2, 2, 5], [1, 2, 9], [3, 1, 16], [1, 1, 17]] as const) {
@@ -87,6 +87,12 @@ test('gemm: brute-force check for several M, N, K and fan-ins 2, 3, 4', () => {
       for (let c: number = K; c > 1; c = Math.ceil(c / fanIn)) levels++;
       assert.equal(s.criticalPath, 1 + Math.max(1, levels), `f=${fanIn} K=${K}`);
     }
+  }
+  const chain = compile(programSource('gemm'));
+  for (const [M, N, K] of [[1, 1, 1], [2, 3, 1], [1, 1, 2], [2, 2, 5], [1, 2, 9]] as const) {
+    assertChecks(chain, { M, N, K });
+    const s = dagStats(bind(chain, { M, N, K }));
+    assert.deepEqual([s.perKernel, s.terminal, s.criticalPath], [{ gemm: M * N * K }, M * N, K]);
   }
 });
 
