@@ -169,7 +169,9 @@ export function analyzeTrace(trace: TraceFile, options: { bins?: number } = {}):
 
   const okAttempts = attempts.filter((a) => a.rec.outcome === 'ok');
   const totalFlops = sum(okAttempts, (a) => a.rec.flops);
-  const busyMs = sum(attempts, (a) => a.end - a.start);
+  // An executor may work on several attempts at once (its task slots overlap store round trips
+  // with kernels): its busy time is the union of its attempts, not their sum.
+  const busyMs = unionPerRow(attempts);
 
   // Executors alive: from each executor's first lease to its last step.
   const life = new Map<number, [number, number]>();
@@ -323,6 +325,30 @@ function concurrency(intervals: readonly (readonly [number, number])[]): Series 
     else { t.push(time / 1000); v.push(n); }
   }
   return { t, v };
+}
+
+/** Total over rows of the length of the union of each row's attempt intervals. */
+function unionPerRow(spans: readonly AttemptSpan[]): number {
+  const byRow = new Map<number, AttemptSpan[]>();
+  for (const s of spans) {
+    const l = byRow.get(s.row);
+    if (l) l.push(s);
+    else byRow.set(s.row, [s]);
+  }
+  let total = 0;
+  for (const list of byRow.values()) {
+    list.sort((a, b) => a.start - b.start);
+    let from = -Infinity, to = -Infinity;
+    for (const s of list) {
+      if (s.start > to) {
+        if (to > from) total += to - from;
+        from = s.start;
+        to = s.end;
+      } else if (s.end > to) to = s.end;
+    }
+    if (to > from) total += to - from;
+  }
+  return total;
 }
 
 /** Attempts in progress over time, time-averaged per bin (= executors busy on average). */
