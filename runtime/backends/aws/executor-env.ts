@@ -13,18 +13,13 @@
  * | LAPWING_EXECUTOR_CONCURRENCY | tasks in progress at once (overlaps store calls)  | 1       |
  * | LAPWING_CRASH_AT          | fault injection: `point[:nth][@task]` → SIGKILL      | off     |
  */
-import { CRASH_POINTS, type CrashPoint } from '../../executor.ts';
+import { CRASH_POINTS, type CrashPoint, type ExecutorOptions } from '../../executor.ts';
 
-/** Options of one executor run (a subset of runtime/executor.ts's ExecutorOptions). */
-export interface ExecutorEnvOptions {
-  readonly executorId: string;
-  readonly idleTimeoutMs: number;
-  readonly maxRuntimeMs?: number;
-  readonly kernels?: string;
-  readonly visibilityMs?: number;
-  readonly pollMs?: number;
-  readonly concurrency?: number;
-}
+/** Options of one executor run that the environment sets (a subset of ExecutorOptions). */
+export type ExecutorEnvOptions = Pick<
+  ExecutorOptions,
+  'executorId' | 'idleTimeoutMs' | 'maxRuntimeMs' | 'kernels' | 'visibilityMs' | 'pollMs' | 'concurrency'
+>;
 
 /** Launcher-side settings that become the executor's environment. */
 export interface ExecutorSettings {
