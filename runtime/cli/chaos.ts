@@ -89,6 +89,9 @@ export function register(cli: Command): void {
         backend: o.backend,
         emulate: o.emulate === true,
       });
+      if (r.killed === 0 && r.kill_fraction > 0) {
+        process.stderr.write(`lapwing chaos: no executor was killed — the job took ${r.wall_s.toFixed(2)} s, less than --after ${o.after}; use a larger --n or a shorter --after\n`);
+      }
       printSummary(o.json === true, { ...r }, Object.entries(r).map(([k, v]) => `${k.padEnd(16)} ${typeof v === 'number' && !Number.isInteger(v) ? +v.toPrecision(4) : v}`));
       if (!r.ok) process.exitCode = 1;
     });
