@@ -15,6 +15,7 @@
 import type { Allocator, Attrs, Block, KernelBackend } from './types.ts';
 import { kernelSpec } from './specs.ts';
 import { blasSettings, kernelsFor, loadKernels, type Kernels } from './loader.ts';
+import { seededRandom } from './random.ts';
 
 /** One measurement. `gflops` uses the flop counts of specs.ts for every backend. */
 export interface BenchRow {
@@ -47,15 +48,7 @@ interface Case {
   readonly attrs: Attrs;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 function makeBlock(n: number, f: (r: number, c: number) => number): Block {
   const data = new Float64Array(n * n);

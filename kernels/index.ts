@@ -14,3 +14,4 @@ export * from './types.ts';
 export { kernelSpecs, kernelSpec } from './specs.ts';
 export { loadKernels, kernelsFor, KernelLoadError, KERNEL_CHOICES, type Kernels } from './loader.ts';
 export { checkCall, sameData, trsmOptions, gemmOptions, qrApplyTrans, type Shape, type TrsmOptions, type GemmOptions, type KernelImpl } from './registry.ts';
+export { seededRandom } from './random.ts';

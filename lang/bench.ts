@@ -10,22 +10,14 @@ import { compile } from './compile.ts';
 import { programSource } from './programs.ts';
 import { dagStats } from './stats.ts';
 import type { Task } from './task.ts';
+import { seededRandom } from '../kernels/random.ts';
 
 function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
 /** Deterministic PRNG (mulberry32) so that runs sample the same tasks. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 /** Per-call microseconds of `f` over `tasks` (after a warm-up pass): median and p90. */
 function timeCalls(tasks: readonly Task[], f: (t: Task) => unknown): { median: number; p90: number } {

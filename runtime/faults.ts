@@ -5,6 +5,7 @@
  * generator, so a failing run can be replayed.
  */
 import { StoreError } from './interfaces.ts';
+import { seededRandom } from '../kernels/index.ts';
 
 export interface FaultPlan {
   /** Deliver every sent message twice. */
@@ -20,16 +21,9 @@ export interface FaultPlan {
 
 /** Seeded coin flips for a fault plan. */
 export class Faults {
-  private s: number;
+  private readonly next: () => number;
   constructor(readonly plan: FaultPlan = {}) {
-    this.s = (plan.seed ?? 12345) >>> 0 || 1;
-  }
-
-  private next(): number {
-    this.s ^= this.s << 13; this.s >>>= 0;
-    this.s ^= this.s >>> 17;
-    this.s ^= this.s << 5; this.s >>>= 0;
-    return this.s / 4294967296;
+    this.next = seededRandom(plan.seed ?? 12345);
   }
 
   /** True with probability p. */

@@ -7,6 +7,7 @@
  */
 import type { BlockMatrix } from './matrix.ts';
 import type { Block } from './interfaces.ts';
+import { seededRandom } from '../kernels/index.ts';
 
 const PROBES = 4;
 
@@ -67,14 +68,9 @@ export async function frobenius(m: BlockMatrix): Promise<number> {
 }
 
 function gaussian(n: number, seed: number): Float64Array {
-  // Box–Muller over a small xorshift generator: deterministic probes, reproducible residuals.
-  let s = (seed * 2654435761) >>> 0 || 1;
-  const next = (): number => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return (s + 0.5) / 4294967296;
-  };
+  // Box–Muller over a seeded generator: deterministic probes, reproducible residuals.
+  const uniform = seededRandom(seed);
+  const next = (): number => 1 - uniform(); // in (0, 1]: log() stays finite
   const x = new Float64Array(n);
   for (let i = 0; i < n; i++) x[i] = Math.sqrt(-2 * Math.log(next())) * Math.cos(2 * Math.PI * next());
   return x;

@@ -26,7 +26,7 @@ import type { BlockMatrix } from '../matrix.ts';
 import type { TaskAttemptTrace, TraceRecord } from '../interfaces.ts';
 import type { LocalBackend } from '../backends/local/index.ts';
 import type { ProcessLauncher } from '../backends/aws/process-launcher.ts';
-import { loadKernels } from '../../kernels/index.ts';
+import { loadKernels, seededRandom } from '../../kernels/index.ts';
 import { openAws, positiveInt, printSummary } from './common.ts';
 import { UserError } from './errors.ts';
 import { TOLERANCE } from './algorithms.ts';
@@ -169,11 +169,7 @@ export async function chaos(c: ChaosConfig): Promise<ChaosResult> {
     };
     see();
     const watcher = setInterval(see, 50);
-    let rnd = c.seed >>> 0 || 1;
-    const random = (): number => {
-      rnd ^= rnd << 13; rnd >>>= 0; rnd ^= rnd >>> 17; rnd ^= rnd << 5; rnd >>>= 0;
-      return rnd / 4294967296;
-    };
+    const random = seededRandom(c.seed);
     const kills: { id: string; at: number }[] = [];
     const toKill = Math.round(c.killFraction * c.workers);
     const timers = Array.from({ length: toKill }, () => setTimeout(() => {

@@ -5,18 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import type { Allocator, Block } from '../../kernels/index.ts';
+import { seededRandom } from '../../kernels/random.ts';
 
 /** Deterministic uniform [0, 1) generator (mulberry32), so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = seededRandom;
 
 /** A block from a column-major array (or a function of (row, col)). */
 export function block(rows: number, cols: number, f: ((r: number, c: number) => number) | readonly number[]): Block {

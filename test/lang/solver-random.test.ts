@@ -6,16 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DagError, bind, compile, expand, taskKey, type BoundProgram } from '../../lang/index.ts';
+import { seededRandom } from '../../kernels/random.ts';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 // Injective writes: integer-invertible maps of (i, j) plus offsets.
 const WRITES = ['i, j', '2 * i + 1, j', 'i + j, j', 'j, i', 'i - j, 3 * j', 'i, i + j', 'i + 2, j - 1'];

@@ -1,0 +1,16 @@
+/**
+ * Seeded pseudo-random numbers (mulberry32) for test data, benchmarks and fault schedules:
+ * small, fast, reproducible. Not for anything that needs statistical or cryptographic quality.
+ */
+
+/** A generator of uniform numbers in [0, 1), deterministic for `seed`. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
