@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import type { Allocator, Block } from '../../kernels/index.ts';
 import { seededRandom } from '../../kernels/random.ts';
+import { Worker } from 'node:worker_threads';
 
 /** Deterministic uniform [0, 1) generator (mulberry32), so failures reproduce. */
 export const rng = seededRandom;
@@ -124,4 +125,25 @@ export function recordingAlloc(): Allocator & { readonly handed: Set<Float64Arra
 /** A copy of a block's values, to check later that a kernel did not write its inputs. */
 export function snapshot(b: Block): Float64Array {
   return Float64Array.from(b.data);
+}
+
+/** A copy of `b` in shared memory (as the local backend hands blocks to kernel threads). */
+export function toShared(b: Block): Block {
+  const data = new Float64Array(new SharedArrayBuffer(b.data.length * 8));
+  data.set(b.data);
+  return { rows: b.rows, cols: b.cols, data };
+}
+
+/** Runs `calls` on `backend` in a worker thread (fixtures/kernel-worker.mjs), `reps` times each. */
+export function runKernelWorker(
+  backend: string,
+  reps: number,
+  calls: { kernel: string; inputs: Block[] }[],
+): Promise<{ backend: string; outputs: Block[][] }> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./fixtures/kernel-worker.mjs', import.meta.url), { workerData: { backend, reps, calls } });
+    w.once('message', resolve);
+    w.once('error', reject);
+    w.once('exit', (code) => code !== 0 && reject(new Error(`worker exited with ${code}`)));
+  });
 }

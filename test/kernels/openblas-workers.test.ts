@@ -2,24 +2,10 @@
 // kernels concurrently on SharedArrayBuffer blocks: results must match the main thread's.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Worker } from 'node:worker_threads';
 import { loadKernels, type Block } from '../../kernels/index.ts';
-import { assertClose, diagDominant, rand, rng, spd } from './helpers.ts';
+import { assertClose, diagDominant, rand, rng, spd, runKernelWorker, toShared } from './helpers.ts';
 
-function toShared(b: Block): Block {
-  const data = new Float64Array(new SharedArrayBuffer(b.data.length * 8));
-  data.set(b.data);
-  return { rows: b.rows, cols: b.cols, data };
-}
-
-function runWorker(calls: { kernel: string; inputs: Block[] }[]): Promise<{ backend: string; outputs: Block[][] }> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(new URL('./fixtures/kernel-worker.mjs', import.meta.url), { workerData: { backend: 'openblas', reps: 3, calls } });
-    w.once('message', resolve);
-    w.once('error', reject);
-    w.once('exit', (code) => code !== 0 && reject(new Error(`worker exited with ${code}`)));
-  });
-}
+const runWorker = (calls: { kernel: string; inputs: Block[] }[]) => runKernelWorker('openblas', 3, calls);
 
 describe('openblas in concurrent worker threads', async () => {
   const k = await loadKernels('openblas').catch((e: unknown) => e);
