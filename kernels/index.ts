@@ -5,7 +5,7 @@
  * specs.ts. Load a backend once, then run kernels through it:
  *
  * @example
- * import { loadKernels, heapAlloc } from '../kernels/index.ts';
+ * import { loadKernels, heapAlloc } from './index.ts';
  * const k = await loadKernels('auto');            // openblas if it loads, else wasm
  * const [L] = k.run('chol', [a], {}, heapAlloc);  // KernelError NOT_POSITIVE_DEFINITE if not SPD
  * console.log(k.backend.name, k.flops('chol', [a], {}));
@@ -13,5 +13,5 @@
 export * from './types.ts';
 export { kernelSpecs, kernelSpec } from './specs.ts';
 export { loadKernels, kernelsFor, KernelLoadError, KERNEL_CHOICES, type Kernels } from './loader.ts';
-export { checkCall, sameData, trsmOptions, gemmOptions, qrApplyTrans, type Shape, type TrsmOptions, type GemmOptions, type KernelImpl } from './registry.ts';
+export { checkCall, sameData, trsmOptions, gemmOptions, qrApplyTrans, type Shape, type TrsmOptions, type GemmOptions, type KernelImpl } from './checks.ts';
 export { seededRandom } from './random.ts';

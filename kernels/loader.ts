@@ -14,7 +14,7 @@
  */
 import { heapAlloc, type Allocator, type Attrs, type Block, type KernelBackend, type KernelBackendName, type KernelChoice } from './types.ts';
 import { kernelSpec } from './specs.ts';
-import { checkCall } from './registry.ts';
+import { checkCall } from './checks.ts';
 
 /** A loaded backend plus the checks and flop counts every caller needs. */
 export interface Kernels {

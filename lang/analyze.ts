@@ -4,7 +4,7 @@
  * Resolves names (parameters, loop variables, `let`s — which are inlined), checks types (index
  * expressions are integers, conditions boolean), kernel calls against the registry (arity,
  * outputs, attributes), matrix roles and ranks, lowers `sum` reductions to add trees or chains
- * (reduction.ts), then runs the decidable SSA checks (ssa.ts). Errors are reported, never thrown;
+ * (lowering/sum.ts), then runs the decidable SSA checks (lowering/ssa.ts). Errors are reported, never thrown;
  * analysis goes on past them so that one compile reports them all.
  */
 import type { AttrValue, KernelSpec } from '../kernels/types.ts';
@@ -12,8 +12,8 @@ import type { BlockRefNode, CallNode, DefNode, ExprNode, FileNode, StmtNode, Sum
 import { didYouMean, type Loc, type Reporter } from './errors.ts';
 import { fold, mapLeaves } from './expr.ts';
 import type { Expr, IrAccess, IrStatement, ParamInfo, Program } from './ir.ts';
-import { lowerSum } from './reduction.ts';
-import { checkSsa } from './ssa.ts';
+import { lowerSum } from './lowering/sum.ts';
+import { checkSsa } from './lowering/ssa.ts';
 
 export interface AnalyzeOptions {
   readonly kernels: ReadonlyMap<string, KernelSpec>;

@@ -10,13 +10,13 @@
  * await lw.close();
  * ```
  */
-export { lapwing, Lapwing, ShapeError, cholesky, matmul, solve, trsm, tsqr, sessionOf, type SessionOptions, type MatrixOptions, type LastRun } from './session.ts';
-export { BlockMatrix } from './matrix.ts';
-export { runJob, JobFailedError, type JobSpec, type JobResult, type JobProgress, type RunOptions } from './driver.ts';
-export { runExecutor, CRASH_POINTS, type CrashPoint, type ExecutorOptions } from './executor.ts';
-export { readNpy, writeNpy, parseNpy, formatNpy, NpyError } from './npy.ts';
+export { lapwing, Lapwing, ShapeError, cholesky, matmul, solve, trsm, tsqr, sessionOf, type SessionOptions, type MatrixOptions, type LastRun } from './library/session.ts';
+export { BlockMatrix } from './library/matrix.ts';
+export { runJob, JobFailedError, type JobSpec, type JobResult, type JobProgress, type RunOptions } from './scheduling/driver.ts';
+export { runExecutor, CRASH_POINTS, type CrashPoint, type ExecutorOptions } from './executor/executor.ts';
+export { readNpy, writeNpy, parseNpy, formatNpy, NpyError } from './library/npy.ts';
 export { createLocalBackend, type LocalBackend, type LocalBackendOptions } from './backends/local/index.ts';
-export * from './interfaces.ts';
+export * from './core/interfaces.ts';
 export { compile, bind, programSource } from '../lang/index.ts';
 export { loadKernels } from '../kernels/index.ts';
 

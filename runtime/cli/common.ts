@@ -4,11 +4,11 @@
 import type { Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { loadKernels } from '../../kernels/index.ts';
-import { lapwing, type Lapwing } from '../session.ts';
-import type { JobProgress } from '../driver.ts';
-import type { TraceRecord } from '../interfaces.ts';
+import { lapwing, type Lapwing } from '../library/session.ts';
+import type { JobProgress } from '../scheduling/driver.ts';
+import type { TraceRecord } from '../core/interfaces.ts';
 import { UserError } from './errors.ts';
-import { DEFAULT_SPECULATION } from '../speculation.ts';
+import { DEFAULT_SPECULATION } from '../scheduling/speculation.ts';
 
 export interface JobOptions {
   backend: string;
@@ -121,7 +121,7 @@ export async function openAws(
   let stop = async (): Promise<void> => undefined;
   const env: Record<string, string | undefined> = { ...process.env };
   if (o.emulate) {
-    const { startEmulators, EMULATOR_CREDENTIALS, EMULATOR_REGION } = await import('../backends/aws/emulators.ts');
+    const { startEmulators, EMULATOR_CREDENTIALS, EMULATOR_REGION } = await import('../backends/aws/dev/emulators.ts');
     const emu = await startEmulators();
     stop = () => emu.stop();
     Object.assign(env, {
@@ -157,7 +157,7 @@ interface ProgressSink {
 
 async function makeProgress(label: string, quiet: boolean): Promise<ProgressSink> {
   if (quiet) return { update: () => undefined, stop: () => undefined };
-  const mod = await import('../progress.ts').catch(() => null);
+  const mod = await import('../tracing/progress.ts').catch(() => null);
   if (!mod) return { update: () => undefined, stop: () => undefined };
   let bar: ReturnType<typeof mod.createProgress> | null = null;
   return {
@@ -178,7 +178,7 @@ interface Tracer {
 }
 
 async function makeTracer(path: string, base: Record<string, unknown>): Promise<Tracer> {
-  const mod = await import('../report/trace-file.ts');
+  const mod = await import('../tracing/trace-file.ts');
   let error: Error | null = null;
   const w = new mod.TraceWriter({ onError: (e) => (error = e) });
   const early: TraceRecord[] = [];

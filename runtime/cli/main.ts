@@ -1,15 +1,27 @@
 /**
- * CLI entry: builds the commander program from one module per command. Each command module
- * exports `register(cli)`; user mistakes become one line on stderr and a non-zero exit code
+ * CLI entry: builds the commander program from one module per command (commands/*.ts, each
+ * exporting `register(cli)`); user mistakes become one line on stderr and a non-zero exit code
  * (a stack trace only with --verbose).
  */
 import { Command, CommanderError } from 'commander';
 import { UserError, formatError } from './errors.ts';
+import { register as choleskyCommand } from './commands/cholesky.ts';
+import { register as matmulCommand } from './commands/matmul.ts';
+import { register as solveCommand } from './commands/solve.ts';
+import { register as tsqrCommand } from './commands/tsqr.ts';
+import { register as runCommand } from './commands/run.ts';
+import { register as dagCommand } from './commands/dag.ts';
+import { register as benchCommand } from './commands/bench.ts';
+import { register as emulateCommand } from './commands/emulate.ts';
+import { register as deployCommand } from './commands/deploy.ts';
+import { register as reportCommand } from './commands/report.ts';
+import { register as statusCommand } from './commands/status.ts';
+import { register as chaosCommand } from './commands/chaos.ts';
 
-type Registrar = (cli: Command) => void;
-
-/** Command modules, in the order `lapwing --help` lists them. Missing ones are skipped. */
-const COMMANDS = ['cholesky', 'matmul', 'solve', 'tsqr', 'run', 'dag', 'bench', 'emulate', 'deploy', 'report', 'status', 'chaos', 'resume', 'cancel'];
+/** Commands, in the order `lapwing --help` lists them (status also registers resume and cancel). */
+const COMMANDS: ReadonlyArray<(cli: Command) => void> = [
+  choleskyCommand, matmulCommand, solveCommand, tsqrCommand, runCommand, dagCommand, benchCommand, emulateCommand, deployCommand, reportCommand, statusCommand, chaosCommand,
+];
 
 export async function main(argv: string[]): Promise<number> {
   const cli = new Command('lapwing')
@@ -17,13 +29,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--verbose', 'print stack traces for errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const name of COMMANDS) {
-    const mod: { register?: Registrar } | null = await import(`./${name}.ts`).catch((e: unknown) => {
-      if (e instanceof Error && 'code' in e && e.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes(`${name}.ts`)) return null;
-      throw e;
-    });
-    mod?.register?.(cli);
-  }
+  for (const register of COMMANDS) register(cli);
   try {
     await cli.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

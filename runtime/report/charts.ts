@@ -2,7 +2,7 @@
  * Small hand-drawn SVG charts for the report: step/line charts over time, the per-kernel phase
  * breakdown and the critical-path comparison. Each returns SVG markup; strings are escaped.
  */
-import type { KernelStats, RunAnalysis, Series } from './analyze.ts';
+import type { KernelStats, RunAnalysis, Series } from './analysis.ts';
 import { PHASE_COLORS } from './colors.ts';
 import { esc, fmtMs, fmtSeconds, fmtTick, niceTicks, px } from './format.ts';
 

@@ -16,7 +16,7 @@
  * - DynamoDB: `dynamoReadsPerAttempt` read units per attempt (the done check) and
  *   `dynamoWritesPerOkAttempt` write units per successful attempt (complete + edge marks).
  */
-import type { RunAnalysis } from './analyze.ts';
+import type { RunAnalysis } from './analysis.ts';
 import type { Prices } from './prices.ts';
 
 /** Billed quantities of a run. */

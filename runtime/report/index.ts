@@ -2,10 +2,10 @@
  * Run traces and the HTML report: write a trace during a run (TraceWriter), read it back
  * (readTrace) and render a self-contained report (renderReport / writeReport).
  */
-export { TraceWriter, TraceFileError, readTrace, parseTrace, TRACE_VERSION } from './trace-file.ts';
-export type { TraceHeader, TraceHeaderInit, TraceSummary, TraceFile, TraceWriterOptions } from './trace-file.ts';
-export { analyzeTrace, attemptEnd, median } from './analyze.ts';
-export type { RunAnalysis, AttemptSpan, KernelStats, Series, CriticalPath } from './analyze.ts';
+export { TraceWriter, TraceFileError, readTrace, parseTrace, TRACE_VERSION } from '../tracing/trace-file.ts';
+export type { TraceHeader, TraceHeaderInit, TraceSummary, TraceFile, TraceWriterOptions } from '../tracing/trace-file.ts';
+export { analyzeTrace, attemptEnd, median } from './analysis.ts';
+export type { RunAnalysis, AttemptSpan, KernelStats, Series, CriticalPath } from './analysis.ts';
 export { DEFAULT_PRICES, PricesError, loadPrices, mergePrices } from './prices.ts';
 export type { Prices } from './prices.ts';
 export { estimateCost, usageOf, priceUsage, blockRequests } from './cost.ts';

@@ -7,8 +7,8 @@
  * achieved time · AWS cost estimate. The page's script only turns `<title>`s into a tooltip
  * that follows the pointer; without it the titles still work as native tooltips.
  */
-import { analyzeTrace } from './analyze.ts';
-import type { RunAnalysis } from './analyze.ts';
+import { analyzeTrace } from './analysis.ts';
+import type { RunAnalysis } from './analysis.ts';
 import { criticalPathBars, criticalPathChart, kernelBreakdown, lineChart } from './charts.ts';
 import { PHASE_COLORS, RETRY_COLOR, kernelColors } from './colors.ts';
 import { estimateCost } from './cost.ts';
@@ -17,7 +17,7 @@ import { esc, fmtBytes, fmtInt, fmtMs, fmtNum, fmtUsd } from './format.ts';
 import { DEFAULT_PRICES } from './prices.ts';
 import type { Prices } from './prices.ts';
 import { MAX_MARKS, renderTimeline } from './timeline.ts';
-import type { TraceFile } from './trace-file.ts';
+import type { TraceFile } from '../tracing/trace-file.ts';
 
 /** Options of {@link renderReport}. */
 export interface ReportOptions {

@@ -14,7 +14,7 @@
  * Re-executed attempts stay individual marks (up to {@link MAX_RETRY_MARKS}). Exact counts stay
  * in the DOM either way: each row's `data-attempts` and the svg's `data-attempts`.
  */
-import type { AttemptSpan, RunAnalysis } from './analyze.ts';
+import type { AttemptSpan, RunAnalysis } from './analysis.ts';
 import { RETRY_COLOR } from './colors.ts';
 import { esc, fmtBytes, fmtMs, fmtNum, fmtSeconds, niceTicks, px } from './format.ts';
 

@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { DEFAULT_PRICES, loadPrices } from './prices.ts';
 import { renderReport } from './render.ts';
-import { readTrace } from './trace-file.ts';
+import { readTrace } from '../tracing/trace-file.ts';
 
 export interface WriteReportOptions {
   /** A prices JSON file merged over the defaults. */

@@ -7,14 +7,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Emulators } from '../../runtime/backends/aws/emulators.ts';
+import type { Emulators } from '../../runtime/backends/aws/dev/emulators.ts';
 import { createAwsBackend, type AwsBackend } from '../../runtime/backends/aws/index.ts';
-import { ProcessLauncher } from '../../runtime/backends/aws/process-launcher.ts';
+import { ProcessLauncher } from '../../runtime/backends/aws/executors/process-launcher.ts';
 import { configToEnv, type AwsConfig } from '../../runtime/backends/aws/config.ts';
-import { destroyDataResources } from '../../runtime/backends/aws/provision.ts';
-import { runJob } from '../../runtime/driver.ts';
-import type { SampleTrace } from '../../runtime/interfaces.ts';
-import { lapwing } from '../../runtime/session.ts';
+import { destroyDataResources } from '../../runtime/backends/aws/deploy/provision.ts';
+import { runJob } from '../../runtime/scheduling/driver.ts';
+import type { SampleTrace } from '../../runtime/core/interfaces.ts';
+import { lapwing } from '../../runtime/library/session.ts';
 import { emulatorConfig, emulators, releaseEmulators } from './emulated.ts';
 
 const KERNELS = process.env.LAPWING_KERNELS ?? 'js';

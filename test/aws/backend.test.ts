@@ -6,13 +6,13 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Emulators } from '../../runtime/backends/aws/emulators.ts';
+import type { Emulators } from '../../runtime/backends/aws/dev/emulators.ts';
 import { createAwsBackend } from '../../runtime/backends/aws/index.ts';
-import { ProcessLauncher } from '../../runtime/backends/aws/process-launcher.ts';
+import { ProcessLauncher } from '../../runtime/backends/aws/executors/process-launcher.ts';
 import { configToEnv } from '../../runtime/backends/aws/config.ts';
-import { lapwing } from '../../runtime/session.ts';
+import { lapwing } from '../../runtime/library/session.ts';
 import { emulatorConfig, emulators, releaseEmulators } from './emulated.ts';
-import { destroyDataResources } from '../../runtime/backends/aws/provision.ts';
+import { destroyDataResources } from '../../runtime/backends/aws/deploy/provision.ts';
 
 let emu: Emulators;
 before(async () => {

@@ -4,9 +4,9 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { StoreError } from '../../runtime/interfaces.ts';
-import { decodeBlock, encodeBlock, encodedBytes, HEADER_BYTES } from '../../runtime/backends/aws/block-codec.ts';
-import { blockKeyOf, escapeKey, listingPrefix, objectKey, unescapeKey } from '../../runtime/backends/aws/object-keys.ts';
+import { StoreError } from '../../runtime/core/interfaces.ts';
+import { decodeBlock, encodeBlock, encodedBytes, HEADER_BYTES } from '../../runtime/backends/aws/stores/block-codec.ts';
+import { blockKeyOf, escapeKey, listingPrefix, objectKey, unescapeKey } from '../../runtime/backends/aws/stores/object-keys.ts';
 
 const corrupt = (fn: () => unknown, pattern: RegExp): void =>
   assert.throws(fn, (e: unknown) => e instanceof StoreError && e.code === 'CORRUPT' && pattern.test(e.message));

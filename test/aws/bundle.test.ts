@@ -10,13 +10,13 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Emulators } from '../../runtime/backends/aws/emulators.ts';
-import type { ExecutorLauncher } from '../../runtime/interfaces.ts';
-import { bundleHandler, type HandlerBundle } from '../../runtime/backends/aws/bundle.ts';
+import type { Emulators } from '../../runtime/backends/aws/dev/emulators.ts';
+import type { ExecutorLauncher } from '../../runtime/core/interfaces.ts';
+import { bundleHandler, type HandlerBundle } from '../../runtime/backends/aws/deploy/bundle.ts';
 import { createAwsBackend } from '../../runtime/backends/aws/index.ts';
 import { configToEnv, type AwsConfig } from '../../runtime/backends/aws/config.ts';
-import { destroyDataResources } from '../../runtime/backends/aws/provision.ts';
-import { lapwing } from '../../runtime/session.ts';
+import { destroyDataResources } from '../../runtime/backends/aws/deploy/provision.ts';
+import { lapwing } from '../../runtime/library/session.ts';
 import { emulatorConfig, emulators, releaseEmulators } from './emulated.ts';
 
 let emu: Emulators;

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
-import type { Emulators } from '../../runtime/backends/aws/emulators.ts';
+import type { Emulators } from '../../runtime/backends/aws/dev/emulators.ts';
 import { createClients, type AwsClients } from '../../runtime/backends/aws/clients.ts';
 import { loadAwsConfig, type AwsConfig } from '../../runtime/backends/aws/config.ts';
 import { createAwsBackend } from '../../runtime/backends/aws/index.ts';

@@ -4,9 +4,9 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { StoreError } from '../../runtime/interfaces.ts';
+import { StoreError } from '../../runtime/core/interfaces.ts';
 import { configToEnv, isLoopback, loadAwsConfig, resourceNames, DEFAULT_INLINE_BYTES } from '../../runtime/backends/aws/config.ts';
-import { executorEnv, executorOptionsFromEnv } from '../../runtime/backends/aws/executor-env.ts';
+import { executorEnv, executorOptionsFromEnv } from '../../runtime/backends/aws/executors/executor-env.ts';
 
 const EMU = {
   AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4001',

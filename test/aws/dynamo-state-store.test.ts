@@ -6,10 +6,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { StoreError, type JobRecord } from '../../runtime/interfaces.ts';
-import type { Emulators } from '../../runtime/backends/aws/emulators.ts';
-import { DynamoStateStore, TTL_ATTRIBUTE, shardSk, taskId, TASK_SHARDS } from '../../runtime/backends/aws/dynamo-state-store.ts';
-import { DynamoBlockStore } from '../../runtime/backends/aws/dynamo-block-store.ts';
+import { StoreError, type JobRecord } from '../../runtime/core/interfaces.ts';
+import type { Emulators } from '../../runtime/backends/aws/dev/emulators.ts';
+import { DynamoStateStore, TTL_ATTRIBUTE, shardSk, taskId, TASK_SHARDS } from '../../runtime/backends/aws/stores/dynamo-state-store.ts';
+import { DynamoBlockStore } from '../../runtime/backends/aws/stores/dynamo-block-store.ts';
 import { createClients } from '../../runtime/backends/aws/clients.ts';
 import { loadAwsConfig } from '../../runtime/backends/aws/config.ts';
 import { emulatorEnv, emulators, freshStack, releaseEmulators, type Stack } from './emulated.ts';

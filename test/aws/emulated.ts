@@ -4,10 +4,10 @@
  * table with a unique name) per test so tests never see each other's data.
  */
 import { randomBytes } from 'node:crypto';
-import { startEmulators, EMULATOR_CREDENTIALS, type Emulators } from '../../runtime/backends/aws/emulators.ts';
+import { startEmulators, EMULATOR_CREDENTIALS, type Emulators } from '../../runtime/backends/aws/dev/emulators.ts';
 import { loadAwsConfig, type AwsConfig, type RetryPolicy } from '../../runtime/backends/aws/config.ts';
 import { createClients, type AwsClients } from '../../runtime/backends/aws/clients.ts';
-import { createDataResources, destroyDataResources } from '../../runtime/backends/aws/provision.ts';
+import { createDataResources, destroyDataResources } from '../../runtime/backends/aws/deploy/provision.ts';
 
 /** Fast retries: tests that provoke throttling should not wait long. */
 export const TEST_RETRY: RetryPolicy = { attempts: 4, baseMs: 5, maxMs: 50 };

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { fanoutChildren, fanoutDepth, planFanout, splitRange, type FanoutNode } from '../../runtime/backends/aws/fanout.ts';
+import { fanoutChildren, fanoutDepth, planFanout, splitRange, type FanoutNode } from '../../runtime/backends/aws/executors/fanout.ts';
 import {
   LambdaLauncher,
   MAX_FANOUT,
@@ -20,11 +20,11 @@ import {
   rootEvents,
   shareOf,
   type ExecutorEvent,
-} from '../../runtime/backends/aws/lambda-launcher.ts';
-import { createHandler, launchShare } from '../../runtime/backends/aws/handler.ts';
-import type { Emulators } from '../../runtime/backends/aws/emulators.ts';
+} from '../../runtime/backends/aws/executors/lambda-launcher.ts';
+import { createHandler, launchShare } from '../../runtime/backends/aws/executors/handler.ts';
+import type { Emulators } from '../../runtime/backends/aws/dev/emulators.ts';
 import { configToEnv } from '../../runtime/backends/aws/config.ts';
-import { EMULATOR_CREDENTIALS } from '../../runtime/backends/aws/emulators.ts';
+import { EMULATOR_CREDENTIALS } from '../../runtime/backends/aws/dev/emulators.ts';
 import { emulators, freshStack, releaseEmulators, TEST_RETRY } from './emulated.ts';
 
 function walk(nodes: readonly FanoutNode[], visit: (n: FanoutNode) => void): void {

@@ -15,16 +15,16 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
-import type { Emulators } from '../../runtime/backends/aws/emulators.ts';
+import type { Emulators } from '../../runtime/backends/aws/dev/emulators.ts';
 import { createAwsBackend, type AwsBackend } from '../../runtime/backends/aws/index.ts';
-import type { ProcessLauncher } from '../../runtime/backends/aws/process-launcher.ts';
-import { destroyDataResources } from '../../runtime/backends/aws/provision.ts';
+import type { ProcessLauncher } from '../../runtime/backends/aws/executors/process-launcher.ts';
+import { destroyDataResources } from '../../runtime/backends/aws/deploy/provision.ts';
 import type { AwsConfig } from '../../runtime/backends/aws/config.ts';
-import { jobPk } from '../../runtime/backends/aws/dynamo-state-store.ts';
-import { CRASH_POINTS, type CrashPoint } from '../../runtime/executor.ts';
-import { CrashTrigger, formatCrashSpec, parseCrashSpec } from '../../runtime/backends/aws/executor-env.ts';
-import { lapwing, type Lapwing } from '../../runtime/session.ts';
-import type { BlockMatrix } from '../../runtime/matrix.ts';
+import { jobPk } from '../../runtime/backends/aws/stores/dynamo-state-store.ts';
+import { CRASH_POINTS, type CrashPoint } from '../../runtime/executor/executor.ts';
+import { CrashTrigger, formatCrashSpec, parseCrashSpec } from '../../runtime/backends/aws/executors/executor-env.ts';
+import { lapwing, type Lapwing } from '../../runtime/library/session.ts';
+import type { BlockMatrix } from '../../runtime/library/matrix.ts';
 import { emulatorConfig, emulators, releaseEmulators } from './emulated.ts';
 
 const KERNELS = process.env.LAPWING_KERNELS ?? 'js';

@@ -3,9 +3,9 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { accountOfArn, executorPolicy, lambdaTrustPolicy } from '../../runtime/backends/aws/policy.ts';
-import { lambdaEnvironment } from '../../runtime/backends/aws/provision.ts';
-import { LambdaLauncher } from '../../runtime/backends/aws/lambda-launcher.ts';
+import { accountOfArn, executorPolicy, lambdaTrustPolicy } from '../../runtime/backends/aws/deploy/policy.ts';
+import { lambdaEnvironment } from '../../runtime/backends/aws/deploy/provision.ts';
+import { LambdaLauncher } from '../../runtime/backends/aws/executors/lambda-launcher.ts';
 import { loadAwsConfig } from '../../runtime/backends/aws/config.ts';
 
 const config = loadAwsConfig({ AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', LAPWING_AWS_PREFIX: 'prod', LAPWING_AWS_BUCKET: 'prod-blocks-123' });

@@ -6,12 +6,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { StoreError, type Block } from '../../runtime/interfaces.ts';
-import type { Emulators } from '../../runtime/backends/aws/emulators.ts';
-import { S3BlockStore } from '../../runtime/backends/aws/s3-block-store.ts';
+import { StoreError, type Block } from '../../runtime/core/interfaces.ts';
+import type { Emulators } from '../../runtime/backends/aws/dev/emulators.ts';
+import { S3BlockStore } from '../../runtime/backends/aws/stores/s3-block-store.ts';
 import { createClients } from '../../runtime/backends/aws/clients.ts';
 import { loadAwsConfig } from '../../runtime/backends/aws/config.ts';
-import { objectKey } from '../../runtime/backends/aws/object-keys.ts';
+import { objectKey } from '../../runtime/backends/aws/stores/object-keys.ts';
 import { emulatorEnv, emulators, freshStack, releaseEmulators, TEST_RETRY, type Stack } from './emulated.ts';
 import { S3_SLOW_DOWN, startFaultProxy } from './fault-proxy.ts';
 

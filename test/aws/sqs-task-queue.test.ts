@@ -5,8 +5,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
-import type { Emulators } from '../../runtime/backends/aws/emulators.ts';
-import { SqsTaskQueue } from '../../runtime/backends/aws/sqs-task-queue.ts';
+import type { Emulators } from '../../runtime/backends/aws/dev/emulators.ts';
+import { SqsTaskQueue } from '../../runtime/backends/aws/stores/sqs-task-queue.ts';
 import { priorityBucket } from '../../runtime/backends/aws/priority.ts';
 import { DEFAULT_PRIORITY_CUTS } from '../../runtime/backends/aws/config.ts';
 import { emulators, freshStack, releaseEmulators, type Stack } from './emulated.ts';

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createZip } from '../../runtime/backends/aws/zip.ts';
+import { createZip } from '../../runtime/backends/aws/deploy/zip.ts';
 
 describe('createZip', () => {
   it('writes archives unzip accepts, byte for byte, deterministically', (t) => {

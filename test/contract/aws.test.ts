@@ -3,12 +3,12 @@
  * dynalite on free 127.0.0.1 ports). Each test runs on a fresh stack.
  */
 import { after, before } from 'node:test';
-import type { Emulators } from '../../runtime/backends/aws/emulators.ts';
-import { S3BlockStore } from '../../runtime/backends/aws/s3-block-store.ts';
-import { DynamoBlockStore } from '../../runtime/backends/aws/dynamo-block-store.ts';
-import { HybridBlockStore } from '../../runtime/backends/aws/hybrid-block-store.ts';
-import { SqsTaskQueue } from '../../runtime/backends/aws/sqs-task-queue.ts';
-import { DynamoStateStore } from '../../runtime/backends/aws/dynamo-state-store.ts';
+import type { Emulators } from '../../runtime/backends/aws/dev/emulators.ts';
+import { S3BlockStore } from '../../runtime/backends/aws/stores/s3-block-store.ts';
+import { DynamoBlockStore } from '../../runtime/backends/aws/stores/dynamo-block-store.ts';
+import { HybridBlockStore } from '../../runtime/backends/aws/stores/hybrid-block-store.ts';
+import { SqsTaskQueue } from '../../runtime/backends/aws/stores/sqs-task-queue.ts';
+import { DynamoStateStore } from '../../runtime/backends/aws/stores/dynamo-state-store.ts';
 import { emulators, freshStack, releaseEmulators, type Stack } from '../aws/emulated.ts';
 import { blockStoreContract } from './block-store.contract.ts';
 import { taskQueueContract } from './task-queue.contract.ts';

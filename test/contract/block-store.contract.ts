@@ -1,5 +1,5 @@
 /**
- * BlockStore contract (runtime/interfaces.ts), written once and run per backend:
+ * BlockStore contract (runtime/core/interfaces.ts), written once and run per backend:
  *
  *   import { blockStoreContract } from './block-store.contract.ts';
  *   blockStoreContract('local', async () => ({ store: new MemoryBlockStore(), cleanup: async () => {} }));
@@ -8,7 +8,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { StoreError, type Block, type BlockStore } from '../../runtime/interfaces.ts';
+import { StoreError, type Block, type BlockStore } from '../../runtime/core/interfaces.ts';
 
 export interface BlockStoreFixture {
   readonly store: BlockStore;

@@ -1,11 +1,11 @@
 /**
- * StateStore contract (runtime/interfaces.ts), written once and run per backend: job records,
+ * StateStore contract (runtime/core/interfaces.ts), written once and run per backend: job records,
  * first-wins finishJob, completeTask as a compare-and-set that counts atomically, set-based
  * markEdge with exact counts under concurrency, counters, deleteJob.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { JobRecord, StateStore } from '../../runtime/interfaces.ts';
+import type { JobRecord, StateStore } from '../../runtime/core/interfaces.ts';
 
 export interface StateStoreFixture {
   readonly store: StateStore;

@@ -1,5 +1,5 @@
 /**
- * TaskQueue contract (runtime/interfaces.ts: SQS semantics), written once and run per backend.
+ * TaskQueue contract (runtime/core/interfaces.ts: SQS semantics), written once and run per backend.
  * Visibility timeouts are 1 s (SQS's granularity) so expiry tests take about two seconds each.
  *
  * Priorities used: 10, 0 and -10 — far enough apart that a backend bucketing priorities into a
@@ -7,7 +7,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Lease, TaskQueue } from '../../runtime/interfaces.ts';
+import type { Lease, TaskQueue } from '../../runtime/core/interfaces.ts';
 
 export interface TaskQueueFixture {
   readonly store: TaskQueue;

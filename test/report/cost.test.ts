@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analyzeTrace } from '../../runtime/report/analyze.ts';
+import { analyzeTrace } from '../../runtime/report/analysis.ts';
 import { blockRequests, estimateCost, priceUsage, usageOf } from '../../runtime/report/cost.ts';
 import { DEFAULT_PRICES, PricesError, loadPrices, mergePrices } from '../../runtime/report/prices.ts';
-import type { TaskAttemptTrace } from '../../runtime/interfaces.ts';
-import type { TraceFile } from '../../runtime/report/trace-file.ts';
+import type { TaskAttemptTrace } from '../../runtime/core/interfaces.ts';
+import type { TraceFile } from '../../runtime/tracing/trace-file.ts';
 
 const close = (a: number, b: number): void => assert.ok(Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b)), `${a} ≉ ${b}`);
 

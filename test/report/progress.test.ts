@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { createProgress, formatEta } from '../../runtime/progress.ts';
-import type { ProgressStream } from '../../runtime/progress.ts';
+import { createProgress, formatEta } from '../../runtime/tracing/progress.ts';
+import type { ProgressStream } from '../../runtime/tracing/progress.ts';
 
 function capture(tty: boolean): { stream: ProgressStream; text: () => string } {
   const s = new PassThrough();

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeTrace } from '../../runtime/report/analyze.ts';
+import { analyzeTrace } from '../../runtime/report/analysis.ts';
 import { renderReport } from '../../runtime/report/render.ts';
 import { MAX_MARKS } from '../../runtime/report/timeline.ts';
-import type { TraceFile } from '../../runtime/report/trace-file.ts';
-import type { TaskAttemptTrace } from '../../runtime/interfaces.ts';
+import type { TraceFile } from '../../runtime/tracing/trace-file.ts';
+import type { TaskAttemptTrace } from '../../runtime/core/interfaces.ts';
 import { T0, dagTrace, syntheticTrace } from './synthetic.ts';
 import { compile, programSource } from '../../lang/index.ts';
 

@@ -3,8 +3,8 @@
  * executors and kernels, optional samples, and re-executed attempts (a crashed first attempt
  * that another executor retries). Not a test file itself.
  */
-import type { AttemptOutcome, SampleTrace, TaskAttemptTrace } from '../../runtime/interfaces.ts';
-import type { TraceFile, TraceHeader, TraceSummary } from '../../runtime/report/trace-file.ts';
+import type { AttemptOutcome, SampleTrace, TaskAttemptTrace } from '../../runtime/core/interfaces.ts';
+import type { TraceFile, TraceHeader, TraceSummary } from '../../runtime/tracing/trace-file.ts';
 import { bind, taskKey } from '../../lang/index.ts';
 import type { Program, Task } from '../../lang/index.ts';
 

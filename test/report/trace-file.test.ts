@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TraceFileError, TraceWriter, parseTrace, readTrace } from '../../runtime/report/trace-file.ts';
-import type { TraceRecord } from '../../runtime/interfaces.ts';
+import { TraceFileError, TraceWriter, parseTrace, readTrace } from '../../runtime/tracing/trace-file.ts';
+import type { TraceRecord } from '../../runtime/core/interfaces.ts';
 import { syntheticTrace, toJsonl } from './synthetic.ts';
 
 async function withDir<T>(f: (dir: string) => Promise<T>): Promise<T> {

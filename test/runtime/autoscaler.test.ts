@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decide, type ScalePolicy } from '../../runtime/autoscaler.ts';
+import { decide, type ScalePolicy } from '../../runtime/scheduling/autoscaler.ts';
 
 const p: ScalePolicy = { min: 0, max: 10, pipelineWidth: 2, cooldownMs: 1000 };
 

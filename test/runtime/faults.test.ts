@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lapwing, CRASH_POINTS, JobFailedError, type Lapwing, type CrashPoint } from '../../runtime/index.ts';
 import type { LocalBackend, LocalBackendOptions } from '../../runtime/backends/local/index.ts';
-import type { FaultPlan } from '../../runtime/faults.ts';
+import type { FaultPlan } from '../../runtime/executor/faults.ts';
 
 const KERNELS = process.env.LAPWING_KERNELS ?? 'auto';
 

@@ -4,7 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { formatNpy, parseNpy, readNpy, writeNpy, NpyError } from '../../runtime/npy.ts';
+import { formatNpy, parseNpy, readNpy, writeNpy, NpyError } from '../../runtime/library/npy.ts';
 
 test('npy round trip keeps shape and values', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'lw-npy-'));

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lapwing } from '../../runtime/index.ts';
-import { stragglers, DEFAULT_SPECULATION } from '../../runtime/speculation.ts';
+import { stragglers, DEFAULT_SPECULATION } from '../../runtime/scheduling/speculation.ts';
 import type { LocalBackend } from '../../runtime/backends/local/index.ts';
 
 test('policy: backs up tasks running ≥ factor × their kernel median, once, given enough samples', () => {

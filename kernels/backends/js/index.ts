@@ -3,7 +3,7 @@
  * Clarity over speed (about 1 GFLOP/s); never chosen by `auto`.
  */
 import { KernelError, type Allocator, type Attrs, type Block, type KernelBackend } from '../../types.ts';
-import { checkCall, type KernelImpl } from '../../registry.ts';
+import { checkCall, type KernelImpl } from '../../checks.ts';
 import { gemm, syrk, trsm } from './blas.ts';
 import { chol, luNopiv } from './factor.ts';
 import { qrApply, qrFactor, qrR } from './householder.ts';

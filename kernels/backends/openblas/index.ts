@@ -6,7 +6,7 @@
  * executors, and OpenBLAS threads would only compete with them for the cores.
  */
 import { KernelError, type Allocator, type Attrs, type Block, type KernelBackend } from '../../types.ts';
-import { checkCall, type KernelImpl } from '../../registry.ts';
+import { checkCall, type KernelImpl } from '../../checks.ts';
 import { copy, noop, zeros } from '../js/elementwise.ts';
 import { loadBlasLibrary, type BlasLibrary } from './library.ts';
 import { Scratch } from './scratch.ts';

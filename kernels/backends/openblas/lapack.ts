@@ -5,7 +5,7 @@
  * another thread may be reading the same shared block).
  */
 import { KernelError, type Allocator, type Attrs, type Block } from '../../types.ts';
-import { qrApplyTrans, type KernelImpl } from '../../registry.ts';
+import { qrApplyTrans, type KernelImpl } from '../../checks.ts';
 import type { Lapack } from './library.ts';
 import type { Scratch } from './scratch.ts';
 

@@ -5,7 +5,7 @@
  * are eliminated column by column with dscal + dger. Nearly all flops land in dgemm.
  */
 import { KernelError, type Allocator, type Attrs, type Block } from '../../types.ts';
-import type { KernelImpl } from '../../registry.ts';
+import type { KernelImpl } from '../../checks.ts';
 import { CBLAS, type Cblas } from './library.ts';
 
 const BASE = 16;

@@ -15,7 +15,7 @@
  */
 import { basename } from 'node:path';
 import { KernelError, type Allocator, type Attrs, type Block, type KernelBackend } from '../../types.ts';
-import { checkCall } from '../../registry.ts';
+import { checkCall } from '../../checks.ts';
 import type { WasmKernelExports } from './exports.ts';
 import { WasmHeap } from './heap.ts';
 import { WASM_KERNELS } from './kernels.ts';

@@ -9,7 +9,7 @@
  *   errors the caller expects (NoSuchKey, ConditionalCheckFailed …)   → rethrown untouched for the
  *                                                                       caller to turn into an outcome
  */
-import { StoreError, type StoreErrorCode } from '../../interfaces.ts';
+import { StoreError, type StoreErrorCode } from '../../core/interfaces.ts';
 import type { RetryPolicy } from './config.ts';
 
 /** The fields of an SDK v3 service exception this module looks at (no SDK import needed). */

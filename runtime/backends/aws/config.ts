@@ -17,7 +17,7 @@
  *
  * Problems are reported as one line: StoreError('CONFIG').
  */
-import { StoreError } from '../../interfaces.ts';
+import { StoreError } from '../../core/interfaces.ts';
 
 /** Names of the deployed resources of one stack. */
 export interface AwsResourceNames {

@@ -1,7 +1,7 @@
 /**
  * The AWS backend: blocks in S3 (small ones inline in DynamoDB), tasks in SQS, state in
  * DynamoDB, executors as Lambda functions or local child processes — the same executor code as
- * the local backend, behind the interfaces of runtime/interfaces.ts.
+ * the local backend, behind the interfaces of runtime/core/interfaces.ts.
  *
  * @example
  * const backend = await createAwsBackend(loadAwsConfig(), { executors: 'process' });
@@ -10,17 +10,17 @@
  * console.log(backend.apiCalls()); // { s3: 120, sqs: 64, dynamodb: 210, lambda: 0 }
  * await backend.close();
  */
-import type { Backend, BlockStore, ExecutorLauncher, TaskAttemptTrace } from '../../interfaces.ts';
+import type { Backend, BlockStore, ExecutorLauncher, TaskAttemptTrace } from '../../core/interfaces.ts';
 import { createClients, type AwsClients, type CallCounts } from './clients.ts';
 import { configToEnv, type AwsConfig } from './config.ts';
-import { DynamoBlockStore } from './dynamo-block-store.ts';
-import { DynamoStateStore } from './dynamo-state-store.ts';
-import type { ExecutorSettings } from './executor-env.ts';
-import { HybridBlockStore } from './hybrid-block-store.ts';
-import { LambdaLauncher } from './lambda-launcher.ts';
-import { ProcessLauncher } from './process-launcher.ts';
-import { S3BlockStore } from './s3-block-store.ts';
-import { SqsTaskQueue } from './sqs-task-queue.ts';
+import { DynamoBlockStore } from './stores/dynamo-block-store.ts';
+import { DynamoStateStore } from './stores/dynamo-state-store.ts';
+import type { ExecutorSettings } from './executors/executor-env.ts';
+import { HybridBlockStore } from './stores/hybrid-block-store.ts';
+import { LambdaLauncher } from './executors/lambda-launcher.ts';
+import { ProcessLauncher } from './executors/process-launcher.ts';
+import { S3BlockStore } from './stores/s3-block-store.ts';
+import { SqsTaskQueue } from './stores/sqs-task-queue.ts';
 
 export { loadAwsConfig, configToEnv, resourceNames, type AwsConfig } from './config.ts';
 
@@ -50,7 +50,7 @@ export async function createAwsBackend(config: AwsConfig, options: AwsBackendOpt
   try {
     if (options.create ?? config.emulated) {
       // Loaded only here: provisioning pulls in the IAM client, which executors never need.
-      const { createDataResources } = await import('./provision.ts');
+      const { createDataResources } = await import('./deploy/provision.ts');
       await createDataResources(clients, config);
     }
     const { names, retry, ttlSeconds } = config;

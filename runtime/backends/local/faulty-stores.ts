@@ -3,8 +3,8 @@
  * plan's transient errors injected into the calls (as a flaky network or a throttling service
  * would), so the executor's retry and redelivery paths are exercised on the real stores.
  */
-import type { BlockStore, StateStore, TaskQueue } from '../../interfaces.ts';
-import type { Faults } from '../../faults.ts';
+import type { BlockStore, StateStore, TaskQueue } from '../../core/interfaces.ts';
+import type { Faults } from '../../executor/faults.ts';
 
 export function faultyStores(
   s: { blocks: BlockStore; queue: TaskQueue; state: StateStore },

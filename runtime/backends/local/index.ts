@@ -3,12 +3,12 @@
  * its kernel thread (see local-launcher.ts), blocks in shared memory. Zero setup; the default.
  */
 import { availableParallelism } from 'node:os';
-import type { Backend } from '../../interfaces.ts';
+import type { Backend } from '../../core/interfaces.ts';
 import { MemoryBlockStore } from './memory-block-store.ts';
 import { MemoryQueue } from './memory-queue.ts';
 import { MemoryStateStore } from './memory-state-store.ts';
 import { LocalLauncher, type CrashAt, type LocalLauncherOptions } from './local-launcher.ts';
-import { Faults, type FaultPlan } from '../../faults.ts';
+import { Faults, type FaultPlan } from '../../executor/faults.ts';
 
 export { MemoryBlockStore, sharedAlloc } from './memory-block-store.ts';
 export { MemoryQueue } from './memory-queue.ts';

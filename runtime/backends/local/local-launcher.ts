@@ -1,5 +1,5 @@
 /**
- * Executors of the local backend. An executor is the shared executor loop (runtime/executor.ts)
+ * Executors of the local backend. An executor is the shared executor loop (runtime/executor/executor.ts)
  * plus its own kernel thread: the loop runs next to the in-process stores, and only the kernel
  * call crosses to the thread, with block references (SharedArrayBuffer), never copies.
  *
@@ -14,9 +14,9 @@
 import { Worker } from 'node:worker_threads';
 import type { Attrs, Block } from '../../../kernels/index.ts';
 import { KernelError, type KernelErrorCode } from '../../../kernels/index.ts';
-import type { ExecutorLauncher, TraceRecord } from '../../interfaces.ts';
-import { ExecutorCrash, runExecutor, type CrashPoint, type ExecutorOptions } from '../../executor.ts';
-import type { Faults } from '../../faults.ts';
+import type { ExecutorLauncher, TraceRecord } from '../../core/interfaces.ts';
+import { ExecutorCrash, runExecutor, type CrashPoint, type ExecutorOptions } from '../../executor/executor.ts';
+import type { Faults } from '../../executor/faults.ts';
 import { faultyStores } from './faulty-stores.ts';
 import type { KernelReply, KernelRequest, KernelThreadMessage, RecycleMessage } from './kernel-thread.ts';
 import type { MemoryBlockStore } from './memory-block-store.ts';

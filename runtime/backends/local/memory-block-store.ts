@@ -3,8 +3,8 @@
  * in SharedArrayBuffers (see `sharedAlloc`), so worker threads read and write them without a
  * copy — a get hands out a view of the same memory, a put from a worker hands over its buffer.
  */
-import type { Allocator, Block, BlockStore } from '../../interfaces.ts';
-import { StoreError } from '../../interfaces.ts';
+import type { Allocator, Block, BlockStore } from '../../core/interfaces.ts';
+import { StoreError } from '../../core/interfaces.ts';
 import { Reclaimer } from './reclaim.ts';
 
 /** Allocates zeroed blocks in shared memory (transferable between threads without a copy). */

@@ -7,8 +7,8 @@
  * Time is injected (`now`) so tests can drive expiry; waiting leases are woken by sends and
  * by a timer at the next expiry or delayed release.
  */
-import type { Lease, QueueDepth, QueueMessage, TaskQueue } from '../../interfaces.ts';
-import { Faults } from '../../faults.ts';
+import type { Lease, QueueDepth, QueueMessage, TaskQueue } from '../../core/interfaces.ts';
+import { Faults } from '../../executor/faults.ts';
 
 interface Entry {
   readonly id: number;

@@ -3,7 +3,7 @@
  * it; workers reach it by RPC), so every method is trivially atomic — which is exactly the
  * contract the DynamoDB store has to meet with conditional writes.
  */
-import type { JobRecord, JobState, JobStatus, StateStore, TaskStats } from '../../interfaces.ts';
+import type { JobRecord, JobState, JobStatus, StateStore, TaskStats } from '../../core/interfaces.ts';
 
 interface JobEntry {
   record: JobRecord;

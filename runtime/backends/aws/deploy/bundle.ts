@@ -1,0 +1,95 @@
+/**
+ * Bundles the Lambda handler with esbuild: one ESM file `handler.mjs` (Lambda handler string
+ * `handler.handler`) with the SDK, lang/, kernels/ and runtime/ inside, plus the wasm kernel
+ * binaries next to it (the wasm loader reads them relative to its own module URL).
+ *
+ * Two adjustments make the kernels work from a bundle:
+ * - `koffi` (native FFI, no Lambda build) is replaced by a stub that fails when loaded, so the
+ *   openblas backend reports itself unavailable and `auto` picks wasm;
+ * - the kernel loader imports the wasm backend through a computed URL, which esbuild cannot
+ *   follow; the plugin turns it into a literal import so that the backend is bundled.
+ */
+import { build, type Plugin } from 'esbuild';
+import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createZip } from './zip.ts';
+
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const ENTRY = fileURLToPath(new URL('../executors/handler.ts', import.meta.url));
+const WASM_DIR = join(ROOT, 'kernels/backends/wasm');
+const WASM_FILES = ['lapwing.wasm', 'lapwing-relaxed.wasm'];
+
+export interface HandlerBundle {
+  /** Path of handler.mjs. */
+  readonly file: string;
+  /** Every file of the package (handler.mjs and the wasm binaries), absolute paths. */
+  readonly files: readonly string[];
+  readonly bytes: number;
+}
+
+const koffiStub: Plugin = {
+  name: 'lapwing-koffi-stub',
+  setup(b) {
+    b.onResolve({ filter: /^koffi$/ }, () => ({ path: 'koffi', namespace: 'lapwing-stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'lapwing-stub' }, () => ({
+      contents: "throw new Error('koffi (native FFI) is not part of the Lambda bundle');\nexport default undefined;\n",
+      loader: 'js',
+    }));
+  },
+};
+
+const literalWasmImport: Plugin = {
+  name: 'lapwing-literal-wasm-import',
+  setup(b) {
+    b.onLoad({ filter: /kernels[\\/]loader\.ts$/ }, async (args) => {
+      const src = await readFile(args.path, 'utf8');
+      const m = /new URL\((['"])(\.\/backends\/wasm\/index\.ts)\1, import\.meta\.url\)\.href/.exec(src);
+      const contents = m ? src.replace(/import\(WASM_MODULE\)/g, `import('${m[2]}')`) : src;
+      return { contents, loader: 'ts' };
+    });
+  },
+};
+
+/**
+ * Builds the handler bundle into `outDir` (created if needed).
+ * @example
+ * const { file } = await bundleHandler('dist/lambda'); // dist/lambda/handler.mjs
+ */
+export async function bundleHandler(outDir: string): Promise<HandlerBundle> {
+  await mkdir(outDir, { recursive: true });
+  const file = join(outDir, 'handler.mjs');
+  await build({
+    entryPoints: [ENTRY],
+    outfile: file,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    minify: false,
+    sourcemap: false,
+    legalComments: 'none',
+    logLevel: 'silent',
+    plugins: [koffiStub, literalWasmImport],
+    // CommonJS dependencies (the SDK) call require() for Node built-ins.
+    banner: { js: "import { createRequire as __lapwingCreateRequire } from 'node:module';\nconst require = __lapwingCreateRequire(import.meta.url);" },
+  });
+  const files = [file];
+  for (const name of WASM_FILES) {
+    const src = join(WASM_DIR, name);
+    if (!existsSync(src)) continue;
+    await copyFile(src, join(outDir, name));
+    files.push(join(outDir, name));
+  }
+  let bytes = 0;
+  for (const f of files) bytes += (await stat(f)).size;
+  return { file, files, bytes };
+}
+
+/** The deployment package: a zip of the bundle's files at the archive root. */
+export async function packageHandler(outDir: string): Promise<Uint8Array> {
+  const bundle = await bundleHandler(outDir);
+  const entries = await Promise.all(bundle.files.map(async (f) => ({ name: relative(outDir, f).split(sep).join('/'), data: await readFile(f) })));
+  return createZip(entries);
+}

@@ -1,0 +1,140 @@
+/**
+ * How an executor process (executor-main.ts) or Lambda invocation (handler.ts) learns its
+ * options: environment variables set by the launcher or the deployed function.
+ *
+ * | variable                  | meaning                                              | default |
+ * | ------------------------- | ---------------------------------------------------- | ------- |
+ * | LAPWING_EXECUTOR_ID       | executor id in traces and logs                       | pid     |
+ * | LAPWING_IDLE_TIMEOUT_MS   | exit after this long without a task                  | 10000   |
+ * | LAPWING_MAX_RUNTIME_MS    | exit after this long (Lambda: from the context)      | none    |
+ * | LAPWING_KERNELS           | kernel backend when the job does not fix one         | auto    |
+ * | LAPWING_VISIBILITY_MS     | lease visibility timeout                             | 60000   |
+ * | LAPWING_POLL_MS           | long-polling wait per lease call                     | 1000    |
+ * | LAPWING_EXECUTOR_CONCURRENCY | tasks in progress at once (overlaps store calls)  | 1       |
+ * | LAPWING_CRASH_AT          | fault injection: `point[:nth][@task]` → SIGKILL      | off     |
+ */
+import { CRASH_POINTS, type CrashPoint, type ExecutorOptions } from '../../../executor/executor.ts';
+
+/** Options of one executor run that the environment sets (a subset of ExecutorOptions). */
+export type ExecutorEnvOptions = Pick<
+  ExecutorOptions,
+  'executorId' | 'idleTimeoutMs' | 'maxRuntimeMs' | 'kernels' | 'visibilityMs' | 'pollMs' | 'concurrency'
+>;
+
+/** Launcher-side settings that become the executor's environment. */
+export interface ExecutorSettings {
+  readonly idleTimeoutMs?: number;
+  readonly maxRuntimeMs?: number;
+  readonly kernels?: string;
+  readonly visibilityMs?: number;
+  readonly pollMs?: number;
+  readonly concurrency?: number;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function positive(env: Env, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name}=${raw} is invalid: expected a non-negative number of milliseconds`);
+  return n;
+}
+
+/** Reads the executor options from `env`. */
+export function executorOptionsFromEnv(env: Env, fallbackId: string): ExecutorEnvOptions {
+  const maxRuntimeMs = positive(env, 'LAPWING_MAX_RUNTIME_MS');
+  const visibilityMs = positive(env, 'LAPWING_VISIBILITY_MS');
+  const pollMs = positive(env, 'LAPWING_POLL_MS');
+  const concurrency = positive(env, 'LAPWING_EXECUTOR_CONCURRENCY');
+  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
+    throw new Error(`LAPWING_EXECUTOR_CONCURRENCY=${env.LAPWING_EXECUTOR_CONCURRENCY} is invalid: expected a positive integer`);
+  }
+  return {
+    executorId: env.LAPWING_EXECUTOR_ID || fallbackId,
+    idleTimeoutMs: positive(env, 'LAPWING_IDLE_TIMEOUT_MS') ?? 10_000,
+    ...(maxRuntimeMs !== undefined ? { maxRuntimeMs } : {}),
+    ...(env.LAPWING_KERNELS ? { kernels: env.LAPWING_KERNELS } : {}),
+    ...(visibilityMs !== undefined ? { visibilityMs } : {}),
+    ...(pollMs !== undefined ? { pollMs } : {}),
+    ...(concurrency !== undefined ? { concurrency } : {}),
+  };
+}
+
+/** The environment variables carrying `settings` (inverse of {@link executorOptionsFromEnv}). */
+export function executorEnv(settings: ExecutorSettings): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (settings.idleTimeoutMs !== undefined) env.LAPWING_IDLE_TIMEOUT_MS = String(settings.idleTimeoutMs);
+  if (settings.maxRuntimeMs !== undefined) env.LAPWING_MAX_RUNTIME_MS = String(settings.maxRuntimeMs);
+  if (settings.kernels !== undefined) env.LAPWING_KERNELS = settings.kernels;
+  if (settings.visibilityMs !== undefined) env.LAPWING_VISIBILITY_MS = String(settings.visibilityMs);
+  if (settings.pollMs !== undefined) env.LAPWING_POLL_MS = String(settings.pollMs);
+  if (settings.concurrency !== undefined) env.LAPWING_EXECUTOR_CONCURRENCY = String(settings.concurrency);
+  return env;
+}
+
+/**
+ * Fault injection: the executor kills itself (SIGKILL, no cleanup, as a crashed Lambda or a
+ * killed machine stops) the `nth` time (1-based) it reaches crash point `point` — counting only
+ * task `task` when given.
+ */
+export interface CrashSpec {
+  readonly point: CrashPoint;
+  readonly nth: number;
+  readonly task?: string;
+}
+
+/**
+ * Parses `point[:nth][@task]` (the LAPWING_CRASH_AT syntax), e.g. `kernel-done`, `acked:3`,
+ * `edge-marked@1:0,0`. The task comes last because task keys contain colons.
+ */
+export function parseCrashSpec(spec: string): CrashSpec {
+  const at = spec.indexOf('@');
+  const head = at < 0 ? spec : spec.slice(0, at);
+  const task = at < 0 ? undefined : spec.slice(at + 1);
+  const [point = '', nthRaw, ...rest] = head.split(':');
+  if (!(CRASH_POINTS as readonly string[]).includes(point) || rest.length > 0) {
+    throw new Error(`LAPWING_CRASH_AT=${spec} is invalid: expected point[:nth][@task] with point one of ${CRASH_POINTS.join(', ')}`);
+  }
+  const nth = nthRaw === undefined ? 1 : Number(nthRaw);
+  if (!Number.isInteger(nth) || nth < 1) throw new Error(`LAPWING_CRASH_AT=${spec} is invalid: nth must be a positive integer`);
+  if (task === '') throw new Error(`LAPWING_CRASH_AT=${spec} is invalid: empty task after '@'`);
+  return { point: point as CrashPoint, nth, ...(task !== undefined ? { task } : {}) };
+}
+
+/** The LAPWING_CRASH_AT value of `spec` (inverse of {@link parseCrashSpec}). */
+export function formatCrashSpec(spec: CrashSpec): string {
+  return `${spec.point}:${spec.nth}${spec.task !== undefined ? `@${spec.task}` : ''}`;
+}
+
+/**
+ * A crash trigger: counts the hits of the armed spec and calls `die` on the nth. Re-arming (or
+ * disarming with null) restarts the count; executor-main.ts re-arms it over IPC.
+ */
+export class CrashTrigger {
+  private spec: CrashSpec | null = null;
+  private hits = 0;
+
+  constructor(spec: CrashSpec | null, private readonly die: (point: CrashPoint, task: string) => void) {
+    this.arm(spec);
+  }
+
+  arm(spec: CrashSpec | null): void {
+    this.spec = spec;
+    this.hits = 0;
+  }
+
+  get armed(): CrashSpec | null {
+    return this.spec;
+  }
+
+  /** The executor's crash hook (ExecutorOptions.crash). */
+  readonly hook = (point: CrashPoint, task: string): void => {
+    const s = this.spec;
+    if (!s || point !== s.point || (s.task !== undefined && task !== s.task)) return;
+    if (++this.hits === s.nth) {
+      this.spec = null;
+      this.die(point, task);
+    }
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * The Lambda entry point (bundled by bundle.ts into `handler.mjs`, export `handler`). One
+ * invocation:
+ *
+ *   parse the event → invoke its share of the launch fan-out (fanout.ts), if any
+ *     → run the executor loop until it is idle or the function is about to time out (its
+ *       remaining time less a margin for the last task's writes) → return.
+ *
+ * The share is invoked first so that the tree of launches is not held up by this executor's
+ * work; a failed invocation is a warning, not a failure: that branch's executors are missing, and
+ * the driver's autoscaler launches more while the queue stays deep.
+ *
+ * The backend is built once per container and reused by warm invocations; the configuration
+ * comes from the function's environment (set by `lapwing deploy`) and its execution role. The
+ * function invokes itself (AWS_LAMBDA_FUNCTION_NAME, which Lambda sets; the policy allows it).
+ */
+import { runExecutor } from '../../../executor/executor.ts';
+import { loadAwsConfig } from '../config.ts';
+import { executorOptionsFromEnv } from './executor-env.ts';
+import { createAwsBackend, type AwsBackend } from '../index.ts';
+import { invokeAll, lambdaInvoker, parseExecutorEvent, shareOf, type ExecutorEvent, type Invoke } from './lambda-launcher.ts';
+
+/** The part of Lambda's context object used here. */
+export interface LambdaContext {
+  getRemainingTimeInMillis(): number;
+  readonly awsRequestId?: string;
+}
+
+export interface HandlerResult {
+  readonly executorId: string;
+  readonly tasks: number;
+  /** Executors this invocation launched (its share of the fan-out). */
+  readonly launched: number;
+  readonly apiCalls: Record<string, number>;
+}
+
+export interface HandlerDeps {
+  /** Environment (default: process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** How to invoke other executors (default: this function through the Lambda API). */
+  readonly invoke?: (backend: AwsBackend) => Invoke;
+  /** Where warnings go (default: process.emitWarning). */
+  readonly warn?: (message: string) => void;
+}
+
+/** Time kept back from the function's timeout for the task in progress to finish. */
+const MARGIN_MS = 60_000;
+
+/**
+ * The fan-out step: invokes the executors `event` makes this one responsible for. Never throws;
+ * resolves to how many invocations succeeded.
+ */
+export async function launchShare(event: Partial<ExecutorEvent>, invoke: Invoke, warn: (message: string) => void = (m) => process.emitWarning(m)): Promise<number> {
+  if (!event.fanout || event.executorId === undefined) return 0;
+  let ok = 0;
+  await invokeAll(shareOf(event as ExecutorEvent), async (e) => {
+    try {
+      await invoke(e);
+      ok++;
+    } catch (err) {
+      const n = e.fanout?.count ?? 1;
+      warn(`lapwing executor ${event.executorId}: launching ${e.executorId} (${n} executor${n === 1 ? '' : 's'}) failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  });
+  return ok;
+}
+
+/** Builds a handler (tests inject the environment and the invoke function). */
+export function createHandler(deps: HandlerDeps = {}): (raw: unknown, context?: LambdaContext) => Promise<HandlerResult> {
+  const env = deps.env ?? process.env;
+  const warn = deps.warn ?? ((m: string) => process.emitWarning(m));
+  let backend: Promise<AwsBackend> | undefined;
+  return async (raw, context) => {
+    let event: Partial<ExecutorEvent> = {};
+    try {
+      event = parseExecutorEvent(raw);
+    } catch (e) {
+      // A bad payload still gets an executor (it may be a manual test invocation), but no fan-out.
+      warn(`lapwing executor: ignoring a malformed event: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    backend ??= createAwsBackend(loadAwsConfig(env), { executors: 'lambda', create: false }).catch((e: unknown) => {
+      backend = undefined;
+      throw e;
+    });
+    const b = await backend;
+    const options = executorOptionsFromEnv(env, event.executorId ?? context?.awsRequestId ?? `lambda-${process.pid}`);
+    const before = b.apiCalls();
+    const invoke = deps.invoke?.(b) ?? lambdaInvoker(b.clients.lambda, env.AWS_LAMBDA_FUNCTION_NAME ?? b.config.names.functionName, b.config.retry);
+    const launched = await launchShare(event, invoke, warn);
+    const remaining = context ? context.getRemainingTimeInMillis() - MARGIN_MS : undefined;
+    const maxRuntimeMs = [options.maxRuntimeMs, remaining].filter((v): v is number => v !== undefined).reduce((a, v) => Math.min(a, v), Infinity);
+    const executorId = event.executorId ?? options.executorId;
+    const stats = await runExecutor(b, {
+      ...options,
+      executorId,
+      ...(Number.isFinite(maxRuntimeMs) ? { maxRuntimeMs: Math.max(1000, maxRuntimeMs) } : {}),
+    });
+    const after = b.apiCalls();
+    const apiCalls = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
+    return { executorId, tasks: stats.tasks, launched, apiCalls };
+  };
+}
+
+/** Lambda handler: `{ job?, executorId, fanout? }` in, task and launch counts out. */
+export const handler = createHandler();

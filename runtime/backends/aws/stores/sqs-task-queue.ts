@@ -1,0 +1,334 @@
+/**
+ * TaskQueue on SQS standard queues: three task queues (priority.ts) polled highest first, plus a
+ * dead-letter queue.
+ *
+ *   send     SendMessageBatch, 10 per call, to the queue of each message's priority
+ *   lease    ReceiveMessage: short polls of the higher queues, then a long poll (≤ pollSliceMs)
+ *            of the lowest, until a message arrives or `waitMs` passes; the lease *is* the
+ *            visibility timeout; receiveCount is the ApproximateReceiveCount attribute. A higher
+ *            queue found empty is not short-polled again for `pollSliceMs` unless this instance
+ *            sent to it meanwhile: when one queue carries the traffic, a lease is one call
+ *            (so priority inversions by other executors' sends last at most one slice — the
+ *            same bound the long poll of the lowest queue has)
+ *   renew    ChangeMessageVisibility — but only while the lease has not expired by our own
+ *            clock (measured from before the receive, so conservatively): an expired lease may
+ *            already belong to another executor, and SQS does not always reject its handle
+ *   ack      DeleteMessageBatch; an unknown or stale handle is ignored (already deleted)
+ *   release  ChangeMessageVisibilityBatch(delay)
+ *   deadLetter  SendMessage(body, reason) to the DLQ, then DeleteMessage. The queues also carry
+ *            a RedrivePolicy (maxReceiveCount) as a backstop for messages nobody dead-letters.
+ *   depth    GetQueueAttributes on the three task queues, summed
+ *
+ * Visibility and delays have a granularity of one second (SQS); sub-second values round up.
+ * Handles are `{queue index}|{receipt handle}`.
+ */
+import {
+  ChangeMessageVisibilityBatchCommand,
+  ChangeMessageVisibilityCommand,
+  DeleteMessageBatchCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { Lease, QueueDepth, QueueMessage, TaskQueue } from '../../../core/interfaces.ts';
+import { StoreError } from '../../../core/interfaces.ts';
+import { errorName, withRetry } from '../aws-errors.ts';
+import type { RetryPolicy } from '../config.ts';
+import { PRIORITY_QUEUES, priorityBucket } from '../priority.ts';
+
+export interface SqsTaskQueueOptions {
+  /** Task queue URLs, highest priority first. */
+  readonly queueUrls: readonly [string, string, string];
+  readonly deadLetterUrl: string;
+  readonly priorityCuts: readonly [number, number];
+  readonly retry: RetryPolicy;
+  /** Longest single long poll; higher queues are re-checked at least this often. */
+  readonly pollSliceMs?: number;
+}
+
+/** A message in the dead-letter queue. */
+export interface DeadLetter {
+  readonly body: string;
+  readonly reason: string;
+}
+
+/** Message-attribute name of the dead-letter reason. */
+const REASON_ATTR = 'reason';
+/** Handles that are no longer valid: the message was deleted or re-leased. */
+const STALE = new Set(['ReceiptHandleIsInvalid', 'MessageNotInflight', 'InvalidParameterValue', 'AWS.SimpleQueueService.MessageNotInflight']);
+const isStale = (e: unknown): boolean => STALE.has(errorName(e));
+
+const secondsUp = (ms: number): number => Math.max(0, Math.ceil(ms / 1000));
+
+export class SqsTaskQueue implements TaskQueue {
+  /** Lease handle → local expiry time (epoch ms). */
+  private readonly expiry = new Map<string, number>();
+  private readonly pollSliceMs: number;
+  /** Per queue: until when it is assumed empty (after an empty short poll). */
+  private readonly quietUntil: number[] = Array.from({ length: PRIORITY_QUEUES }, () => 0);
+
+  constructor(private readonly sqs: SQSClient, private readonly o: SqsTaskQueueOptions) {
+    this.pollSliceMs = Math.max(1000, Math.min(20_000, o.pollSliceMs ?? 1000));
+  }
+
+  /** Resolves the queue URLs of `names` (GetQueueUrl ×4) and opens the queue. */
+  static async open(
+    sqs: SQSClient,
+    names: { readonly queues: readonly [string, string, string]; readonly deadLetterQueue: string },
+    options: Omit<SqsTaskQueueOptions, 'queueUrls' | 'deadLetterUrl'>,
+  ): Promise<SqsTaskQueue> {
+    const url = async (QueueName: string): Promise<string> => {
+      const res = await withRetry(options.retry, `SQS GetQueueUrl ${QueueName}`, () => sqs.send(new GetQueueUrlCommand({ QueueName })));
+      if (!res.QueueUrl) throw new StoreError('CONFIG', `SQS queue ${QueueName} has no URL`);
+      return res.QueueUrl;
+    };
+    const [high, normal, low, dlq] = await Promise.all([...names.queues, names.deadLetterQueue].map(url));
+    return new SqsTaskQueue(sqs, { ...options, queueUrls: [high!, normal!, low!], deadLetterUrl: dlq! });
+  }
+
+  async send(messages: readonly QueueMessage[]): Promise<void> {
+    const byQueue: string[][] = Array.from({ length: PRIORITY_QUEUES }, () => []);
+    for (const m of messages) byQueue[priorityBucket(m.priority, this.o.priorityCuts)]!.push(m.body);
+    byQueue.forEach((bodies, q) => {
+      if (bodies.length > 0) this.quietUntil[q] = 0;
+    });
+    await Promise.all(byQueue.map((bodies, q) => this.sendTo(this.o.queueUrls[q]!, bodies)));
+  }
+
+  private async sendTo(QueueUrl: string, bodies: readonly string[]): Promise<void> {
+    for (let i = 0; i < bodies.length; i += 10) {
+      let pending = bodies.slice(i, i + 10).map((MessageBody, k) => ({ Id: String(k), MessageBody }));
+      // Entries can fail one by one (throttling inside a 200): resend just those.
+      await withRetry(this.o.retry, `SQS SendMessageBatch ${QueueUrl}`, async () => {
+        const res = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: pending }));
+        const failed = res.Failed ?? [];
+        if (failed.length === 0) return;
+        const permanent = failed.find((f) => f.SenderFault);
+        if (permanent) throw new StoreError('CONFIG', `SQS SendMessageBatch ${QueueUrl}: ${permanent.Code}: ${permanent.Message}`);
+        const ids = new Set(failed.map((f) => f.Id));
+        pending = pending.filter((p) => ids.has(p.Id));
+        throw Object.assign(new Error(`${failed.length} messages not sent: ${failed[0]?.Code}`), { name: 'InternalError' });
+      });
+    }
+  }
+
+  async lease(max: number, visibilityMs: number, waitMs: number): Promise<Lease[]> {
+    const n = Math.max(1, Math.min(10, Math.floor(max)));
+    const vis = secondsUp(visibilityMs);
+    const deadline = Date.now() + Math.max(0, waitMs);
+    this.prune();
+    for (let round = 0; ; round++) {
+      for (let q = 0; q < PRIORITY_QUEUES; q++) {
+        const last = q === PRIORITY_QUEUES - 1;
+        // Quiet queues are skipped in the first round only: later rounds of a waiting lease
+        // check every queue, once per slice.
+        if (!last && round === 0 && Date.now() < this.quietUntil[q]!) continue;
+        const remaining = deadline - Date.now();
+        const wait = last && remaining > 0 ? Math.min(20, secondsUp(Math.min(remaining, this.pollSliceMs))) : 0;
+        const got = await this.receive(q, n, vis, wait);
+        if (got.length > 0) return got;
+        if (!last) this.quietUntil[q] = Date.now() + this.pollSliceMs;
+      }
+      if (Date.now() >= deadline) return [];
+    }
+  }
+
+  private async receive(q: number, max: number, vis: number, wait: number): Promise<Lease[]> {
+    const QueueUrl = this.o.queueUrls[q]!;
+    const started = Date.now();
+    const res = await withRetry(this.o.retry, `SQS ReceiveMessage ${QueueUrl}`, () =>
+      this.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl,
+          MaxNumberOfMessages: max,
+          VisibilityTimeout: vis,
+          WaitTimeSeconds: wait,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+          // The deprecated parameter as well: local-aws-sqs only understands this one (whose
+          // type does not list message attributes, hence 'All').
+          AttributeNames: ['All'],
+        }),
+      ),
+    );
+    const leases: Lease[] = [];
+    for (const m of res.Messages ?? []) {
+      if (m.ReceiptHandle === undefined) continue;
+      const handle = `${q}|${m.ReceiptHandle}`;
+      this.expiry.set(handle, started + vis * 1000);
+      leases.push({ handle, body: m.Body ?? '', receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? '1') || 1 });
+    }
+    return leases;
+  }
+
+  async renew(lease: Lease, visibilityMs: number): Promise<boolean> {
+    const until = this.expiry.get(lease.handle);
+    const now = Date.now();
+    if (until === undefined || now >= until) {
+      this.expiry.delete(lease.handle);
+      return false;
+    }
+    const { url, receipt } = this.parse(lease.handle);
+    const vis = secondsUp(visibilityMs);
+    try {
+      await withRetry(
+        this.o.retry,
+        `SQS ChangeMessageVisibility ${url}`,
+        () => this.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: receipt, VisibilityTimeout: vis })),
+        isStale,
+      );
+    } catch (e) {
+      if (isStale(e)) {
+        this.expiry.delete(lease.handle);
+        return false;
+      }
+      throw e;
+    }
+    this.expiry.set(lease.handle, now + vis * 1000);
+    return true;
+  }
+
+  async ack(leases: readonly Lease[]): Promise<void> {
+    for (const l of leases) this.expiry.delete(l.handle);
+    await this.batchByQueue(leases, 'DeleteMessageBatch', (QueueUrl, Entries) =>
+      this.sqs.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: Entries.map(({ Id, ReceiptHandle }) => ({ Id, ReceiptHandle })) })),
+    );
+  }
+
+  async release(leases: readonly Lease[], delayMs: number): Promise<void> {
+    for (const l of leases) this.expiry.delete(l.handle);
+    const VisibilityTimeout = secondsUp(delayMs);
+    await this.batchByQueue(leases, 'ChangeMessageVisibilityBatch', (QueueUrl, Entries) =>
+      this.sqs.send(
+        new ChangeMessageVisibilityBatchCommand({ QueueUrl, Entries: Entries.map(({ Id, ReceiptHandle }) => ({ Id, ReceiptHandle, VisibilityTimeout })) }),
+      ),
+    );
+  }
+
+  /** Runs a batch command per queue, 10 entries per call; entries with stale handles are ignored. */
+  private async batchByQueue(
+    leases: readonly Lease[],
+    op: string,
+    call: (url: string, entries: { Id: string; ReceiptHandle: string }[]) => Promise<{ Failed?: { Id?: string; Code?: string; SenderFault?: boolean; Message?: string }[] }>,
+  ): Promise<void> {
+    const byUrl = new Map<string, { Id: string; ReceiptHandle: string }[]>();
+    for (const l of leases) {
+      const { url, receipt } = this.parse(l.handle);
+      const list = byUrl.get(url) ?? [];
+      list.push({ Id: String(list.length), ReceiptHandle: receipt });
+      byUrl.set(url, list);
+    }
+    for (const [url, entries] of byUrl) {
+      for (let i = 0; i < entries.length; i += 10) {
+        let pending = entries.slice(i, i + 10);
+        await withRetry(this.o.retry, `SQS ${op} ${url}`, async () => {
+          const res = await call(url, pending);
+          // Sender faults are stale handles (message already deleted or re-leased): nothing to do.
+          const retry = (res.Failed ?? []).filter((f) => !f.SenderFault && !STALE.has(f.Code ?? ''));
+          if (retry.length === 0) return;
+          const ids = new Set(retry.map((f) => f.Id));
+          pending = pending.filter((p) => ids.has(p.Id));
+          throw Object.assign(new Error(`${retry.length} entries failed: ${retry[0]?.Code} ${retry[0]?.Message ?? ''}`), { name: 'InternalError' });
+        });
+      }
+    }
+  }
+
+  async deadLetter(lease: Lease, reason: string): Promise<void> {
+    this.expiry.delete(lease.handle);
+    const { url, receipt } = this.parse(lease.handle);
+    const StringValue = reason.trim().slice(0, 1000) || 'unspecified';
+    await withRetry(this.o.retry, `SQS SendMessage ${this.o.deadLetterUrl}`, () =>
+      this.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: this.o.deadLetterUrl,
+          MessageBody: lease.body === '' ? ' ' : lease.body,
+          MessageAttributes: {
+            [REASON_ATTR]: { DataType: 'String', StringValue },
+            receiveCount: { DataType: 'Number', StringValue: String(lease.receiveCount) },
+          },
+        }),
+      ),
+    );
+    // Sent before deleting: a crash in between leaves a duplicate in the DLQ, never a loss.
+    await withRetry(
+      this.o.retry,
+      `SQS DeleteMessage ${url}`,
+      () => this.sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: receipt })),
+      isStale,
+    ).catch((e: unknown) => {
+      if (!isStale(e)) throw e;
+    });
+  }
+
+  async depth(): Promise<QueueDepth> {
+    const attrs = await Promise.all(
+      this.o.queueUrls.map((QueueUrl) =>
+        withRetry(this.o.retry, `SQS GetQueueAttributes ${QueueUrl}`, () =>
+          this.sqs.send(
+            new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+          ),
+        ),
+      ),
+    );
+    let visible = 0;
+    let inFlight = 0;
+    for (const a of attrs) {
+      visible += Number(a.Attributes?.ApproximateNumberOfMessages ?? 0);
+      inFlight += Number(a.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+    }
+    return { visible, inFlight };
+  }
+
+  /**
+   * Reads up to `max` dead letters without consuming them (they become visible again at once).
+   * For tests and `lapwing status`; the DLQ is not part of the TaskQueue contract.
+   */
+  async peekDeadLetters(max = 10): Promise<DeadLetter[]> {
+    const out: DeadLetter[] = [];
+    const handles: string[] = [];
+    while (out.length < max) {
+      const res = await withRetry(this.o.retry, `SQS ReceiveMessage ${this.o.deadLetterUrl}`, () =>
+        this.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: this.o.deadLetterUrl,
+            MaxNumberOfMessages: Math.min(10, max - out.length),
+            VisibilityTimeout: 30,
+            WaitTimeSeconds: 0,
+            MessageAttributeNames: ['All'],
+          }),
+        ),
+      );
+      const msgs = res.Messages ?? [];
+      if (msgs.length === 0) break;
+      for (const m of msgs) {
+        out.push({ body: m.Body ?? '', reason: m.MessageAttributes?.[REASON_ATTR]?.StringValue ?? '' });
+        if (m.ReceiptHandle) handles.push(m.ReceiptHandle);
+      }
+    }
+    for (let i = 0; i < handles.length; i += 10) {
+      const Entries = handles.slice(i, i + 10).map((ReceiptHandle, k) => ({ Id: String(k), ReceiptHandle, VisibilityTimeout: 0 }));
+      await withRetry(this.o.retry, `SQS ChangeMessageVisibilityBatch ${this.o.deadLetterUrl}`, () =>
+        this.sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: this.o.deadLetterUrl, Entries })),
+      );
+    }
+    return out;
+  }
+
+  private parse(handle: string): { url: string; receipt: string } {
+    const bar = handle.indexOf('|');
+    const url = this.o.queueUrls[Number(handle.slice(0, bar))];
+    if (bar < 0 || url === undefined) throw new StoreError('CONFIG', `not an SQS lease handle of this queue: ${handle.slice(0, 40)}`);
+    return { url, receipt: handle.slice(bar + 1) };
+  }
+
+  /** Forgets leases that expired long ago (an executor that never acked or renewed them). */
+  private prune(): void {
+    if (this.expiry.size < 1024) return;
+    const now = Date.now();
+    for (const [h, until] of this.expiry) if (until < now) this.expiry.delete(h);
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * The shipped algorithms as CLI jobs: set up inputs (random or .npy), run, verify, summarise.
+ * Shared by `lapwing cholesky|matmul|solve|tsqr` and `lapwing bench …`.
+ */
+import { availableParallelism } from 'node:os';
+import type { BlockMatrix } from '../../library/matrix.ts';
+import type { Lapwing } from '../../library/session.ts';
+import { fmtS, openSession, positiveInt, printSummary, type JobOptions } from '../common.ts';
+import { UserError } from '../errors.ts';
+
+export type Algorithm = 'cholesky' | 'gemm' | 'trsm' | 'tsqr';
+export const ALGORITHMS: readonly Algorithm[] = ['cholesky', 'gemm', 'trsm', 'tsqr'];
+
+export interface AlgorithmOptions extends JobOptions {
+  n?: string;
+  rows?: string;
+  cols?: string;
+  input?: string;
+  a?: string;
+  b?: string;
+  l?: string;
+  output?: string;
+  seed?: string;
+}
+
+/** Relative residual a correct result stays under. */
+export const TOLERANCE = 1e-10;
+
+export interface Summary {
+  algorithm: Algorithm;
+  n: number;
+  block: number;
+  backend: string;
+  kernels: string;
+  workers: number;
+  tasks: number;
+  wall_s: number;
+  gflops: number;
+  residual: number;
+  ok: boolean;
+  [k: string]: unknown;
+}
+
+interface Prepared {
+  readonly n: number;
+  /** Algorithm-level flop count, the numerator of the reported GFLOP/s. */
+  readonly flops: number;
+  run(): Promise<BlockMatrix>;
+  residual(out: BlockMatrix): Promise<number>;
+}
+
+async function prepare(alg: Algorithm, lw: Lapwing, o: AlgorithmOptions, block: number): Promise<Prepared> {
+  const seed = o.seed === undefined ? 1 : positiveInt(o.seed, '--seed');
+  const size = (): number => positiveInt(o.n ?? '2048', '--n');
+  switch (alg) {
+    case 'cholesky': {
+      const a = o.input ? await lw.fromNpy(o.input, { block }) : await lw.randomSpd(size(), { block, seed });
+      if (a.rows !== a.cols) throw new UserError(`cholesky needs a square matrix: ${o.input} is ${a.rows}x${a.cols}`);
+      const n = a.rows;
+      return { n, flops: n ** 3 / 3, run: () => lw.cholesky(a), residual: (l) => lw.residual.cholesky(a, l) };
+    }
+    case 'gemm': {
+      const a = o.a ? await lw.fromNpy(o.a, { block }) : await lw.random(size(), size(), { block, seed });
+      const b = o.b ? await lw.fromNpy(o.b, { block }) : await lw.random(a.cols, size(), { block, seed: seed + 1 });
+      if (a.cols !== b.rows) throw new UserError(`matmul: A is ${a.rows}x${a.cols} but B is ${b.rows}x${b.cols}`);
+      return { n: a.rows, flops: 2 * a.rows * a.cols * b.cols, run: () => lw.matmul(a, b), residual: (c) => lw.residual.matmul(a, b, c) };
+    }
+    case 'trsm': {
+      const l = o.l ? await lw.fromNpy(o.l, { block }) : await lw.randomLower(size(), { block, seed });
+      if (l.rows !== l.cols) throw new UserError(`solve needs a square lower-triangular L: it is ${l.rows}x${l.cols}`);
+      const b = o.b ? await lw.fromNpy(o.b, { block }) : await lw.random(l.rows, o.cols ? positiveInt(o.cols, '--cols') : l.rows, { block, seed: seed + 1 });
+      if (b.rows !== l.rows) throw new UserError(`solve: L is ${l.rows}x${l.cols} but B has ${b.rows} rows`);
+      return { n: l.rows, flops: l.rows * l.rows * b.cols, run: () => lw.solve(l, b), residual: (x) => lw.residual.solve(l, x, b) };
+    }
+    case 'tsqr': {
+      let a: BlockMatrix;
+      if (o.input) {
+        const m = await import('../../library/npy.ts').then((x) => x.readNpy(o.input!));
+        if (m.cols > block) throw new UserError(`tsqr: A is ${m.rows}x${m.cols}; its width must not exceed the block size ${block}`);
+        a = await lw.fromArray(m.data, m.rows, m.cols, { block });
+      } else {
+        const cols = positiveInt(o.cols ?? String(Math.min(block, 128)), '--cols');
+        if (cols > block) throw new UserError(`tsqr: --cols ${cols} must not exceed --block ${block}`);
+        const rows = positiveInt(o.rows ?? o.n ?? String(64 * block), '--rows');
+        a = await lw.random(rows, cols, { block, blockCols: cols, seed });
+      }
+      const m = a.rows, c = a.cols;
+      return { n: m, flops: 2 * m * c * c - (2 / 3) * c ** 3, run: () => lw.tsqr(a), residual: (r) => lw.residual.qr(a, r) };
+    }
+  }
+}
+
+/** Runs one algorithm from CLI options; prints the summary; returns it (ok ⇔ residual within tolerance). */
+export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions): Promise<Summary> {
+  const block = positiveInt(o.block, '--block');
+  const s = await openSession(o, alg);
+  try {
+    const p = await prepare(alg, s.lw, o, block);
+    let out: BlockMatrix;
+    const callsBefore = s.apiCalls?.();
+    let callsJob: Record<string, number> | undefined;
+    try {
+      out = await p.run();
+      // Process executors report their request counts when they exit.
+      if (s.apiCalls) await s.lw.backend.launcher.close();
+      const after = s.apiCalls?.();
+      if (callsBefore && after) callsJob = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (callsBefore[k] ?? 0)]));
+    } catch (e) {
+      await s.finish({ ok: false, wall_s: s.lw.last?.wallS ?? 0, error: e instanceof Error ? e.message : String(e) });
+      throw e;
+    }
+    const last = s.lw.last!;
+    const residual = await p.residual(out);
+    if (o.output) await out.toNpy(o.output);
+    const summary: Summary = {
+      algorithm: alg,
+      n: p.n,
+      block,
+      backend: o.backend,
+      kernels: s.kernels,
+      workers: s.workers,
+      tasks: last.tasks,
+      wall_s: round(last.wallS, 4),
+      gflops: round(p.flops / last.wallS / 1e9, 2),
+      residual,
+      ok: Number.isFinite(residual) && residual <= TOLERANCE,
+      ...(callsJob ? { api_calls: callsJob, api_calls_per_task: Object.fromEntries(Object.entries(callsJob).map(([k, v]) => [k, Math.round((100 * v) / Math.max(1, last.tasks)) / 100])) } : {}),
+    };
+    await s.finish({ ...summary, n: p.n });
+    printSummary(o.json === true, summary, [
+      `${alg} n=${p.n} block=${block}: ${summary.ok ? 'ok' : 'FAILED'}`,
+      `  wall time   ${fmtS(last.wallS)} s`,
+      `  tasks       ${last.tasks}`,
+      `  GFLOP/s     ${summary.gflops}`,
+      `  kernels     ${s.kernels}  (${s.workers} executor${s.workers === 1 ? '' : 's'} on ${availableParallelism()} cores, backend ${o.backend})`,
+      `  residual    ${residual.toExponential(2)}  (tolerance ${TOLERANCE})`,
+      ...(o.output ? [`  output      ${o.output}`] : []),
+    ]);
+    return summary;
+  } finally {
+    await s.finish();
+    await s.close();
+  }
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

@@ -1,0 +1,114 @@
+/**
+ * `lapwing bench …`: the speed and memory goals live here, never in timed tests.
+ * Algorithms print one JSON object as their last line with --json and exit 0 iff the result
+ * is within tolerance.
+ */
+import { Command } from 'commander';
+import { compile } from '../../../lang/index.ts';
+import { lapwing } from '../../library/session.ts';
+import type { TaskAttemptTrace } from '../../core/interfaces.ts';
+import { jobOptions, openSession, positiveInt, printSummary, type JobOptions } from '../common.ts';
+import { ALGORITHMS, runAlgorithm, type Algorithm, type AlgorithmOptions } from './algorithms.ts';
+import { UserError } from '../errors.ts';
+
+const OVERHEAD_PROGRAM = `
+# Runtime overhead: pairs of no-op tasks (a starter and its child), so a task's life includes
+# leasing, reading, writing, marking an edge, enqueueing, collecting a temporary and acking.
+def overhead(in A: matrix, out X: matrix, Y: matrix, T: int) {
+  for i in 0..T {
+    Y[i, 0] = noop(A[0, 0])
+    X[i, 0] = noop(Y[i, 0])
+  }
+}`;
+
+export function register(cli: Command): void {
+  const bench = cli.command('bench').description('benchmarks: algorithms end to end, kernels, the language, runtime overhead');
+  for (const alg of ALGORITHMS) {
+    jobOptions(
+      bench.command(alg)
+        .description(`${alg} end to end; --json prints {"algorithm","n","block","backend","kernels","workers","tasks","wall_s","gflops","residual","ok"}`)
+        .option('--n <n>', 'matrix size', '2048')
+        .option('--rows <m>', 'tsqr: rows')
+        .option('--cols <c>', 'tsqr: columns; trsm: right-hand-side columns')
+        .option('--seed <s>', 'seed', '1'),
+    ).action(async (o: AlgorithmOptions) => {
+      const s = await runAlgorithm(alg as Algorithm, { ...o, quiet: o.quiet ?? o.json });
+      if (!s.ok) process.exitCode = 1;
+    });
+  }
+  bench.command('kernels')
+    .description('GFLOP/s per kernel × backend × block size (single thread)')
+    .option('--sizes <list>', 'block sizes', '256,512,1024')
+    .option('--backends <list>', 'kernel backends (default: all that load)')
+    .option('--kernels <list>', 'kernels (default: gemm,syrk,trsm,chol,qr_r,add)')
+    .option('--reps <n>', 'repetitions (median reported)')
+    .option('--json', 'one JSON array on the last line')
+    .action(async (o: { sizes: string; backends?: string; kernels?: string; reps?: string; json?: boolean }) => {
+      const { benchKernels } = await import('../../../bench/kernels.ts');
+      const list = (s: string | undefined): string[] | undefined => s?.split(',').map((x) => x.trim()).filter(Boolean);
+      const rows = await benchKernels({
+        sizes: list(o.sizes)!.map((x) => positiveInt(x, '--sizes')),
+        ...(o.backends ? { backends: list(o.backends)! } : {}),
+        ...(o.kernels ? { kernels: list(o.kernels)! } : {}),
+        ...(o.reps ? { reps: positiveInt(o.reps, '--reps') } : {}),
+      });
+      if (o.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
+      else {
+        process.stdout.write(`${'kernel'.padEnd(10)}${'backend'.padEnd(14)}${'n'.padStart(6)}${'GFLOP/s'.padStart(10)}${'median ms'.padStart(12)}\n`);
+        for (const r of rows) {
+          process.stdout.write(`${r.kernel.padEnd(10)}${r.backend.padEnd(14)}${String(r.n).padStart(6)}${r.gflops.toFixed(2).padStart(10)}${r.median_ms.toFixed(3).padStart(12)}\n`);
+        }
+      }
+    });
+  bench.command('lang')
+    .description('symbolic DAG queries: children()/parents() µs at N=256, streaming traversal tasks/s and RSS at N=128')
+    .option('--json', 'one JSON object on the last line')
+    .action(async (o: { json?: boolean }) => {
+      const { benchLang } = await import('../../../bench/lang.ts');
+      const r = await benchLang();
+      printSummary(o.json === true, r, Object.entries(r).map(([k, v]) => `${k.padEnd(32)} ${typeof v === 'number' ? +v.toFixed(3) : v}`));
+    });
+  jobOptions(
+    bench.command('overhead')
+      .description('per-task runtime overhead with no-op kernels')
+      .option('--tasks <n>', 'tasks to run', '100000'),
+  ).action(async (o: JobOptions & { tasks: string }) => {
+    const tasks = positiveInt(o.tasks, '--tasks');
+    const pairs = Math.max(1, Math.floor(tasks / 2));
+    const s = await openSession({ ...o, quiet: o.quiet ?? o.json }, 'overhead');
+    await s.lw.close();
+    const attempts: TaskAttemptTrace[] = [];
+    const lw = await lapwing({ workers: s.workers, kernels: s.kernels, onTrace: (r) => { if (r.type === 'attempt') attempts.push(r); } });
+    try {
+      const a = await lw.fromArray([0], 1, 1, { block: 1 });
+      // Warm the executors up (thread start, kernel load) before timing.
+      await lw.run(compile(OVERHEAD_PROGRAM), { ints: { T: 2 }, inputs: { A: a } });
+      attempts.length = 0;
+      const res = await lw.run(compile(OVERHEAD_PROGRAM), { ints: { T: pairs }, inputs: { A: a } });
+      const lat = attempts.filter((t) => t.outcome === 'ok' && t.t.ack !== undefined).map((t) => (t.t.ack! - t.t.lease) * 1000).sort((x, y) => x - y);
+      const median = lat.length ? lat[Math.floor(lat.length / 2)]! : NaN;
+      const summary = {
+        benchmark: 'overhead',
+        tasks: res.tasks,
+        workers: s.workers,
+        wall_s: res.wallS,
+        us_per_task_wall: (res.wallS * 1e6) / res.tasks,
+        us_per_task_per_worker: (res.wallS * 1e6 * s.workers) / res.tasks,
+        median_task_latency_us: median,
+        ok: res.status === 'done',
+      };
+      printSummary(o.json === true, summary, Object.entries(summary).map(([k, v]) => `${k.padEnd(26)} ${typeof v === 'number' ? +v.toFixed(2) : v}`));
+    } finally {
+      await lw.close();
+    }
+  });
+  bench.command('hybrid')
+    .description('AWS backend: inline (DynamoDB) vs S3 block sharing latency by block size, against the emulators')
+    .option('--json', 'one JSON object on the last line')
+    .action(async (o: { json?: boolean }) => {
+      const mod = await import('../../../bench/hybrid.ts').catch(() => null);
+      if (!mod) throw new UserError('the AWS backend is not available in this build');
+      const r: unknown = await mod.benchHybrid();
+      process.stdout.write(`${JSON.stringify(r, null, o.json ? 0 : 2)}\n`);
+    });
+}

@@ -1,0 +1,212 @@
+/**
+ * The four interfaces every backend implements (local: in-process / worker threads;
+ * aws: S3, SQS, DynamoDB, Lambda). The executor and driver are written against these only.
+ *
+ * Contract highlights (checked by the contract suites in test/contract/, run per backend):
+ * - BlockStore.put overwrites (a task that runs twice writes the same bytes); get of a missing
+ *   key throws StoreError('NOT_FOUND'); delete ignores missing keys.
+ * - TaskQueue has SQS semantics: at-least-once delivery; a leased message is invisible until
+ *   its visibility timeout expires, then visible again with receiveCount + 1; ack deletes it.
+ * - StateStore.markEdge is set-based and atomic: adding a member that is already in the set
+ *   changes nothing and returns the same size. completeTask is a compare-and-set: it succeeds
+ *   once per task, and counts the task as terminal in the same atomic step.
+ */
+import type { Block, Allocator } from '../../kernels/types.ts';
+
+export type { Block, Allocator };
+
+// ---------------------------------------------------------------------------------------------
+// Errors translated at the edge: backends throw only StoreError for storage conditions.
+
+export type StoreErrorCode =
+  | 'NOT_FOUND'    // block or item does not exist
+  | 'CORRUPT'      // block failed its checksum or header check
+  | 'THROTTLED'    // transient: retry with backoff
+  | 'UNAVAILABLE'  // transient: service unreachable
+  | 'CONFIG';      // permanent: missing credentials, endpoint, bucket …
+
+/** A storage failure, already translated from the backend's own error types. */
+export class StoreError extends Error {
+  readonly code: StoreErrorCode;
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreError';
+    this.code = code;
+  }
+  /** True when retrying the same call later may succeed. */
+  get transient(): boolean {
+    return this.code === 'THROTTLED' || this.code === 'UNAVAILABLE';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Blocks by key. Keys are built by runtime/keys.ts and never contain raw user strings. */
+export interface BlockStore {
+  get(key: string): Promise<Block>;
+  /** Overwrite-safe: writing the same key twice leaves the last (identical) value. */
+  put(key: string, block: Block): Promise<void>;
+  /** Deletes keys; missing keys are ignored. */
+  delete(keys: readonly string[]): Promise<void>;
+  /** Keys starting with `prefix` (for garbage-collection checks and cleanup). */
+  list(prefix: string): Promise<string[]>;
+  /** Optional allocator whose blocks this store can keep without copying (shared memory). */
+  readonly alloc?: Allocator;
+}
+
+export interface QueueMessage {
+  readonly body: string;
+  /** Higher runs first. Backends may bucket priorities (e.g. a few SQS queues). */
+  readonly priority: number;
+}
+
+export interface Lease {
+  /** Opaque handle for renew/ack/release (an SQS receipt handle). */
+  readonly handle: string;
+  readonly body: string;
+  /** 1 on first delivery. */
+  readonly receiveCount: number;
+}
+
+export interface QueueDepth {
+  readonly visible: number;
+  readonly inFlight: number;
+}
+
+/** A task queue with leases and SQS semantics. */
+export interface TaskQueue {
+  send(messages: readonly QueueMessage[]): Promise<void>;
+  /** Leases up to `max` messages, waiting up to `waitMs` for the first (long polling). */
+  lease(max: number, visibilityMs: number, waitMs: number): Promise<Lease[]>;
+  /** Extends a lease; false if it was lost (expired and re-leased, or acked). */
+  renew(lease: Lease, visibilityMs: number): Promise<boolean>;
+  ack(leases: readonly Lease[]): Promise<void>;
+  /** Makes leased messages visible again after `delayMs` (0: at once). */
+  release(leases: readonly Lease[], delayMs: number): Promise<void>;
+  /** Moves a message that cannot be processed to the dead-letter queue. */
+  deadLetter(lease: Lease, reason: string): Promise<void>;
+  depth(): Promise<QueueDepth>;
+}
+
+export type JobStatus = 'running' | 'done' | 'failed' | 'cancelled';
+
+/** Everything an executor needs to run tasks of a job; stored once in the state store. */
+export interface JobRecord {
+  readonly id: string;
+  /** Compiled program IR (lang's `Program`, JSON). */
+  readonly program: unknown;
+  /** Integer arguments of the program. */
+  readonly args: Readonly<Record<string, number>>;
+  /** Block-key prefix of each matrix parameter. */
+  readonly matrices: Readonly<Record<string, MatrixBinding>>;
+  /** Number of terminal tasks: the job is done when this many completed. */
+  readonly terminalTasks: number;
+  readonly createdAt: number;
+  /** Kernel backend the executors must use ('auto' resolves per executor). */
+  readonly kernels: string;
+  readonly status?: JobStatus;
+  readonly error?: string;
+}
+
+export interface MatrixBinding {
+  readonly role: 'in' | 'out' | 'temp';
+  /** Key prefix; block (i, j, …) lives at `${prefix}/${i}_${j}_…`. */
+  readonly prefix: string;
+}
+
+/** Statistics a task reports when it completes. */
+export interface TaskStats {
+  readonly flops: number;
+}
+
+export interface JobState {
+  readonly status: JobStatus;
+  readonly error?: string;
+  readonly terminalDone: number;
+  /** Includes `tasks` (completed tasks) and `flops` (their flops), kept by completeTask. */
+  readonly counters: Readonly<Record<string, number>>;
+}
+
+/** Task and job state with compare-and-set and set-based edge marking. */
+export interface StateStore {
+  putJob(job: JobRecord): Promise<void>;
+  getJob(jobId: string): Promise<JobRecord | null>;
+  getJobState(jobId: string): Promise<JobState | null>;
+  /** running → done | failed | cancelled; the first call wins (first error is kept). */
+  finishJob(jobId: string, status: Exclude<JobStatus, 'running'>, error?: string): Promise<boolean>;
+  /** True if the task completed (completeTask succeeded). */
+  isTaskDone(jobId: string, task: string): Promise<boolean>;
+  /**
+   * Marks the task done (once); in the same atomic step increments the job's `tasks` counter,
+   * its terminal count if `terminal`, and its `flops` counter by `stats.flops`.
+   * Returns false if it was already done (nothing changes then).
+   */
+  completeTask(jobId: string, task: string, terminal: boolean, stats?: TaskStats): Promise<boolean>;
+  /**
+   * Adds `member` to the set `node` (a child task, or a block's reader set) and returns the
+   * set's size afterwards. Idempotent: re-adding returns the same size. One atomic operation.
+   */
+  markEdge(jobId: string, node: string, member: string): Promise<number>;
+  /** Adds `by` to a named counter (statistics only: not idempotent). */
+  incr(jobId: string, counter: string, by: number): Promise<void>;
+  /** Removes every item of the job. */
+  deleteJob(jobId: string): Promise<void>;
+}
+
+/** Starts executors (worker threads, processes, Lambda invocations). */
+export interface ExecutorLauncher {
+  launch(count: number): Promise<void>;
+  /** Executors currently running (as far as the launcher knows). */
+  running(): number;
+  /** Stops all executors it started (best effort) and releases resources. */
+  close(): Promise<void>;
+}
+
+/** A backend bundles one of each. */
+export interface Backend {
+  readonly name: string;
+  readonly blocks: BlockStore;
+  readonly queue: TaskQueue;
+  readonly state: StateStore;
+  readonly launcher: ExecutorLauncher;
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tracing (issue 7): one record per task attempt, plus periodic samples.
+
+export type AttemptOutcome = 'ok' | 'duplicate' | 'error' | 'retry' | 'cancelled' | 'crashed';
+
+export interface TaskAttemptTrace {
+  readonly type: 'attempt';
+  readonly job: string;
+  readonly task: string;
+  readonly kernel: string;
+  readonly executor: string;
+  readonly attempt: number;
+  /** Epoch milliseconds of each protocol step (absent when not reached). */
+  readonly t: {
+    readonly lease: number;
+    readonly read?: number;
+    readonly compute?: number;
+    readonly write?: number;
+    readonly mark?: number;
+    readonly ack?: number;
+  };
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  readonly flops: number;
+  readonly outcome: AttemptOutcome;
+  readonly error?: string;
+}
+
+export interface SampleTrace {
+  readonly type: 'sample';
+  readonly time: number;
+  readonly queueVisible: number;
+  readonly queueInFlight: number;
+  readonly executors: number;
+  readonly tasksDone: number;
+}
+
+export type TraceRecord = TaskAttemptTrace | SampleTrace;

@@ -1,0 +1,302 @@
+/**
+ * The matrix library: a session owns a backend and offers matrices and operations on them.
+ *
+ * ```ts
+ * import { lapwing } from 'lapwing';
+ * const lw = await lapwing({ workers: 2 });
+ * const A = await lw.randomSpd(2048, { block: 256 });
+ * const L = await lw.cholesky(A);
+ * console.log(await lw.residual.cholesky(A, L));
+ * await lw.close();
+ * ```
+ */
+import { compile, programSource, type Program } from '../../lang/index.ts';
+import type { Backend, SampleTrace } from '../core/interfaces.ts';
+import { runJob, JobFailedError, type JobProgress, type JobResult } from '../scheduling/driver.ts';
+import { BlockMatrix, fromDense, hashUniform, storeMatrix, type Order } from './matrix.ts';
+import { readNpy } from './npy.ts';
+import { createLocalBackend, type LocalBackendOptions } from '../backends/local/index.ts';
+import { jobPrefix, newJobId } from '../core/keys.ts';
+import * as verify from './verify.ts';
+import type { SpeculationPolicy } from '../scheduling/speculation.ts';
+
+export interface SessionOptions extends LocalBackendOptions {
+  /** 'local' (default) or a ready backend (e.g. the AWS one). */
+  readonly backend?: 'local' | Backend;
+  /** Default block size for new matrices (default 512). */
+  readonly block?: number;
+  /** Progress callback for every job. */
+  readonly onProgress?: (p: JobProgress) => void;
+  readonly onSample?: (s: SampleTrace) => void;
+  /** Speculative backups of stragglers (local backend). */
+  readonly speculate?: SpeculationPolicy;
+  /** Called as each job starts (tracing records the program and its arguments). */
+  readonly onJobStart?: (job: { jobId: string; program: Program; args: Readonly<Record<string, number>> }) => void;
+}
+
+export interface MatrixOptions {
+  readonly block?: number;
+  readonly seed?: number;
+}
+
+/** Something with ml-matrix's shape: `rows`, `columns`, `get(i, j)`. */
+export interface MatrixLike {
+  readonly rows: number;
+  readonly columns: number;
+  get(i: number, j: number): number;
+}
+
+/** Something with ndarray's shape: `shape`, `get(i, j)`. */
+export interface NdarrayLike {
+  readonly shape: readonly number[];
+  get(...idx: number[]): number;
+}
+
+/** Statistics of the last job a session ran. */
+export type LastRun = JobResult & { readonly algorithm: string };
+
+const owners = new WeakMap<BlockMatrix, Lapwing>();
+
+function owned(session: Lapwing, m: BlockMatrix): BlockMatrix {
+  owners.set(m, session);
+  return m;
+}
+
+/** The session a matrix handle belongs to. */
+export function sessionOf(m: BlockMatrix): Lapwing {
+  const s = owners.get(m);
+  if (!s) throw new Error('this matrix was not created by a lapwing session');
+  return s;
+}
+
+/** Lower Cholesky factor L of A (A = L·Lᵀ), on A's session. */
+export const cholesky = (a: BlockMatrix): Promise<BlockMatrix> => sessionOf(a).cholesky(a);
+/** C = A·B on A's session. */
+export const matmul = (a: BlockMatrix, b: BlockMatrix): Promise<BlockMatrix> => sessionOf(a).matmul(a, b);
+/** X with L·X = B (L lower triangular) on L's session. */
+export const solve = (l: BlockMatrix, b: BlockMatrix): Promise<BlockMatrix> => sessionOf(l).solve(l, b);
+/** Alias of solve. */
+export const trsm = solve;
+/** R of a tall-skinny A on A's session. */
+export const tsqr = (a: BlockMatrix): Promise<BlockMatrix> => sessionOf(a).tsqr(a);
+
+export class Lapwing {
+  private readonly programs = new Map<string, Program>();
+  private seq = 0;
+  /** The last job's result (wall time, tasks, flops). */
+  last: LastRun | null = null;
+  readonly residual = {
+    cholesky: verify.choleskyResidual,
+    matmul: verify.matmulResidual,
+    solve: verify.solveResidual,
+    qr: verify.qrResidual,
+  };
+
+  constructor(readonly backend: Backend, private readonly options: SessionOptions) {}
+
+  get kernels(): string {
+    return this.options.kernels ?? process.env.LAPWING_KERNELS ?? 'auto';
+  }
+
+  private get block(): number {
+    return this.options.block ?? 512;
+  }
+
+  private newPrefix(tag: string): string {
+    return `mat/${process.pid}-${Date.now().toString(36)}-${++this.seq}-${tag}`;
+  }
+
+  // ---- creating matrices -------------------------------------------------------------------
+
+  private async store(...a: Parameters<typeof storeMatrix> extends [unknown, ...infer R] ? R : never): Promise<BlockMatrix> {
+    return owned(this, await storeMatrix(this.backend.blocks, ...a));
+  }
+
+  /** From a dense array (row-major by default). */
+  fromArray(data: ArrayLike<number>, rows: number, cols: number, opts: MatrixOptions & { order?: Order } = {}): Promise<BlockMatrix> {
+    const b = opts.block ?? this.block;
+    return this.store( this.newPrefix('a'), rows, cols, b, b, fromDense(data, rows, cols, opts.order ?? 'C'));
+  }
+
+  /** From an ml-matrix `Matrix` (or anything with rows/columns/get). */
+  fromMatrix(m: MatrixLike, opts: MatrixOptions = {}): Promise<BlockMatrix> {
+    const b = opts.block ?? this.block;
+    return this.store( this.newPrefix('m'), m.rows, m.columns, b, b, (blk, r0, c0) => {
+      for (let j = 0; j < blk.cols; j++) for (let i = 0; i < blk.rows; i++) blk.data[i + j * blk.rows] = m.get(r0 + i, c0 + j);
+    });
+  }
+
+  /** From a 2-D ndarray. */
+  fromNdarray(a: NdarrayLike, opts: MatrixOptions = {}): Promise<BlockMatrix> {
+    if (a.shape.length !== 2) throw new RangeError(`ndarray has ${a.shape.length} dimensions; a matrix needs 2`);
+    const [rows, cols] = a.shape as [number, number];
+    const b = opts.block ?? this.block;
+    return this.store( this.newPrefix('nd'), rows, cols, b, b, (blk, r0, c0) => {
+      for (let j = 0; j < blk.cols; j++) for (let i = 0; i < blk.rows; i++) blk.data[i + j * blk.rows] = a.get(r0 + i, c0 + j);
+    });
+  }
+
+  /** From a 2-D float64 .npy file. */
+  async fromNpy(path: string, opts: MatrixOptions = {}): Promise<BlockMatrix> {
+    const m = await readNpy(path);
+    return this.fromArray(m.data, m.rows, m.cols, opts);
+  }
+
+  /** Uniform random values in [-1, 1), deterministic for a seed. */
+  random(rows: number, cols: number, opts: MatrixOptions & { blockCols?: number } = {}): Promise<BlockMatrix> {
+    const b = opts.block ?? this.block;
+    const seed = opts.seed ?? 1;
+    return this.store( this.newPrefix('r'), rows, cols, b, opts.blockCols ?? b, (blk, r0, c0) => {
+      for (let j = 0; j < blk.cols; j++) for (let i = 0; i < blk.rows; i++) blk.data[i + j * blk.rows] = hashUniform(seed, r0 + i, c0 + j);
+    });
+  }
+
+  /**
+   * A random symmetric positive-definite n × n matrix: symmetric uniform entries in [-1, 1)
+   * plus n on the diagonal (strictly diagonally dominant, hence SPD and well conditioned).
+   * Stored as its lower blocks only (`symmetric: 'lower'`), all that Cholesky reads.
+   */
+  randomSpd(n: number, opts: MatrixOptions = {}): Promise<BlockMatrix> {
+    const b = opts.block ?? this.block;
+    const seed = opts.seed ?? 1;
+    return this.store( this.newPrefix('spd'), n, n, b, b, (blk, r0, c0) => {
+      for (let j = 0; j < blk.cols; j++) {
+        const gj = c0 + j;
+        for (let i = 0; i < blk.rows; i++) {
+          const gi = r0 + i;
+          const v = gi >= gj ? hashUniform(seed, gi, gj) : hashUniform(seed, gj, gi);
+          blk.data[i + j * blk.rows] = gi === gj ? v + n : v;
+        }
+      }
+    }, 'lower');
+  }
+
+  /** A random lower-triangular, diagonally dominant (well-conditioned) n × n matrix. */
+  randomLower(n: number, opts: MatrixOptions = {}): Promise<BlockMatrix> {
+    const b = opts.block ?? this.block;
+    const seed = opts.seed ?? 2;
+    return this.store( this.newPrefix('low'), n, n, b, b, (blk, r0, c0) => {
+      for (let j = 0; j < blk.cols; j++) {
+        for (let i = 0; i < blk.rows; i++) {
+          const gi = r0 + i, gj = c0 + j;
+          blk.data[i + j * blk.rows] = gi < gj ? 0 : gi === gj ? 2 + Math.abs(hashUniform(seed, gi, gj)) : hashUniform(seed, gi, gj) / Math.sqrt(n);
+        }
+      }
+    });
+  }
+
+  // ---- operations --------------------------------------------------------------------------
+
+  /** Compiles (once) a shipped program by name. */
+  program(name: 'cholesky' | 'gemm' | 'trsm' | 'tsqr'): Program {
+    let p = this.programs.get(name);
+    if (!p) {
+      p = compile(programSource(name), { filename: `${name}.lp` });
+      this.programs.set(name, p);
+    }
+    return p;
+  }
+
+  /** Runs a program; throws JobFailedError if the job fails. */
+  async run(
+    program: Program | string,
+    args: {
+      readonly ints?: Readonly<Record<string, number>>;
+      readonly inputs: Readonly<Record<string, BlockMatrix>>;
+      readonly algorithm?: string;
+    },
+  ): Promise<JobResult> {
+    const prog = typeof program === 'string' ? compile(program) : program;
+    const inputs: Record<string, string> = {};
+    for (const [k, m] of Object.entries(args.inputs)) inputs[k] = m.prefix;
+    await this.start();
+    const jobId = newJobId();
+    this.options.onJobStart?.({ jobId, program: prog, args: args.ints ?? {} });
+    const res = await runJob(this.backend, { program: prog, args: args.ints ?? {}, inputs, kernels: this.kernels }, {
+      ...(this.options.workers !== undefined ? { workers: this.options.workers } : {}),
+      ...(this.options.onProgress ? { onProgress: this.options.onProgress } : {}),
+      ...(this.options.onSample ? { onSample: this.options.onSample } : {}),
+      ...(this.options.speculate ? { speculate: this.options.speculate } : {}),
+      jobId,
+    });
+    this.last = { ...res, algorithm: args.algorithm ?? prog.name };
+    if (res.status !== 'done') throw new JobFailedError(res.jobId, res.error ?? `job ${res.jobId} ${res.status}`);
+    return res;
+  }
+
+  /** Handle on an output matrix of a finished job. */
+  output(res: JobResult, name: string, rows: number, cols: number, blockRows: number, blockCols: number): BlockMatrix {
+    const prefix = res.outputs[name] ?? `${jobPrefix(res.jobId)}/out/${name}`;
+    return owned(this, new BlockMatrix(this.backend.blocks, rows, cols, blockRows, blockCols, prefix));
+  }
+
+  /** Lower Cholesky factor L of a symmetric positive-definite A (A = L·Lᵀ). */
+  async cholesky(a: BlockMatrix): Promise<BlockMatrix> {
+    if (a.rows !== a.cols) throw new ShapeError(`cholesky needs a square matrix, got ${a.rows}x${a.cols}`);
+    if (a.blockRows !== a.blockCols) throw new ShapeError('cholesky needs square blocks');
+    const [n] = a.grid;
+    const res = await this.run(this.program('cholesky'), { ints: { N: n }, inputs: { A: a }, algorithm: 'cholesky' });
+    return this.output(res, 'L', a.rows, a.cols, a.blockRows, a.blockCols);
+  }
+
+  /** C = A·B. */
+  async matmul(a: BlockMatrix, b: BlockMatrix): Promise<BlockMatrix> {
+    if (a.cols !== b.rows) throw new ShapeError(`matmul: shapes ${a.rows}x${a.cols} and ${b.rows}x${b.cols} do not match`);
+    if (a.blockCols !== b.blockRows) throw new ShapeError(`matmul: block sizes ${a.blockCols} and ${b.blockRows} do not match`);
+    const [m, k] = a.grid;
+    const [, n] = b.grid;
+    const res = await this.run(this.program('gemm'), { ints: { M: m, N: n, K: k }, inputs: { A: a, B: b }, algorithm: 'gemm' });
+    return this.output(res, 'C', a.rows, b.cols, a.blockRows, b.blockCols);
+  }
+
+  /** X with L·X = B, for a lower-triangular L (blocked forward substitution). */
+  async solve(l: BlockMatrix, b: BlockMatrix): Promise<BlockMatrix> {
+    if (l.rows !== l.cols) throw new ShapeError(`solve needs a square triangular factor, got ${l.rows}x${l.cols}`);
+    if (l.rows !== b.rows) throw new ShapeError(`solve: L is ${l.rows}x${l.cols} but B has ${b.rows} rows`);
+    if (l.blockRows !== b.blockRows || l.blockRows !== l.blockCols) throw new ShapeError('solve: L and B need the same square block size');
+    const [n] = l.grid;
+    const [, r] = b.grid;
+    const res = await this.run(this.program('trsm'), { ints: { N: n, R: r }, inputs: { L: l, B: b }, algorithm: 'trsm' });
+    return this.output(res, 'X', b.rows, b.cols, b.blockRows, b.blockCols);
+  }
+
+  /** Alias of `solve`. */
+  trsm(l: BlockMatrix, b: BlockMatrix): Promise<BlockMatrix> {
+    return this.solve(l, b);
+  }
+
+  /** R of the QR factorisation of a tall-skinny A (one block column), by a TSQR tree. */
+  async tsqr(a: BlockMatrix): Promise<BlockMatrix> {
+    if (a.grid[1] !== 1) throw new ShapeError(`tsqr needs one block column: A is ${a.rows}x${a.cols} with ${a.blockCols}-wide blocks`);
+    if (a.blockRows < a.cols) throw new ShapeError(`tsqr needs row blocks at least as tall as A is wide (${a.blockRows} < ${a.cols})`);
+    const [n] = a.grid;
+    const res = await this.run(this.program('tsqr'), { ints: { N: n }, inputs: { A: a }, algorithm: 'tsqr' });
+    return this.output(res, 'R', a.cols, a.cols, a.cols, a.cols);
+  }
+
+  /** Starts the executors now (otherwise the first job does), so jobs time only their work. */
+  async start(): Promise<void> {
+    const want = this.options.workers ?? (this.backend as { workers?: number }).workers ?? 1;
+    const missing = want - this.backend.launcher.running();
+    if (missing > 0) await this.backend.launcher.launch(missing);
+  }
+
+  async close(): Promise<void> {
+    await this.backend.close();
+  }
+}
+
+/** Mismatched or unsupported shapes. */
+export class ShapeError extends Error {
+  readonly code = 'SHAPE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ShapeError';
+  }
+}
+
+/** Opens a session (local backend by default). Close it to stop its executors. */
+export async function lapwing(options: SessionOptions = {}): Promise<Lapwing> {
+  const backend = options.backend === undefined || options.backend === 'local' ? createLocalBackend(options) : options.backend;
+  return new Lapwing(backend, options);
+}
