@@ -1,8 +1,8 @@
 /**
  * Public API of the kernel layer; lang/ and runtime/ import only this module.
  *
- * Blocks are column-major float64 (types.ts); every kernel and its attributes are listed in
- * specs.ts. Load a backend once, then run kernels through it:
+ * Blocks are column-major float64 (types.ts); every kernel, its attributes and its shape rules
+ * are in specs.ts. Load a backend once, then run kernels through it:
  *
  * @example
  * import { loadKernels, heapAlloc } from './index.ts';
@@ -12,6 +12,6 @@
  */
 export * from './types.ts';
 export { kernelSpecs, kernelSpec } from './specs.ts';
-export { loadKernels, kernelsFor, KernelLoadError, KERNEL_CHOICES, type Kernels } from './loader.ts';
-export { checkCall, sameData, trsmOptions, gemmOptions, qrApplyTrans, type Shape, type TrsmOptions, type GemmOptions, type KernelImpl } from './checks.ts';
+export { loadKernels, kernelsFor, KernelLoadError, KERNEL_CHOICES, type Kernels, type KernelCall } from './loader.ts';
+export { checkCall, sameData, trsmOptions, gemmOptions, qrApplyTrans, type CheckedCall, type TrsmOptions, type GemmOptions } from './specs.ts';
 export { seededRandom } from './random.ts';

@@ -12,17 +12,30 @@
  * Backends are cached per process and configuration, so executors may call loadKernels once
  * per task cheaply; a failed load is cached too (loading a library is not worth retrying).
  */
-import { heapAlloc, type Allocator, type Attrs, type Block, type KernelBackend, type KernelBackendName, type KernelChoice } from './types.ts';
-import { kernelSpec } from './specs.ts';
-import { checkCall } from './checks.ts';
+import { heapAlloc, KernelError, type Allocator, type Attrs, type Block, type KernelBackend, type KernelBackendName, type KernelChoice, type Shape } from './types.ts';
+import { checkCall } from './specs.ts';
+import { loadWasmBackend } from './backends/wasm/index.ts';
+import { createJsBackend } from './backends/js/index.ts';
 
-/** A loaded backend plus the checks and flop counts every caller needs. */
+/** A validated kernel call, ready to run on the backend it was prepared for. */
+export interface KernelCall {
+  /** Floating-point operations of the call (for GFLOP/s and the decision to run it inline). */
+  readonly flops: number;
+  /** The shapes of its outputs. */
+  readonly outputs: readonly Shape[];
+  /** Runs the backend's implementation (no second validation); outputs come from `alloc`. */
+  run(alloc?: Allocator): Block[];
+}
+
+/** A loaded backend behind the one validation of every call. */
 export interface Kernels {
   /** The backend in use: `.name` for run summaries, `.detail` e.g. the library loaded. */
   readonly backend: KernelBackend;
-  /** Validates arity, attributes and shapes (KernelError otherwise), then runs the backend. */
+  /** Validates arity, attributes and shapes against the spec (KernelError otherwise). */
+  prepare(name: string, inputs: readonly Block[], attrs: Attrs): KernelCall;
+  /** `prepare(…).run(alloc)`. */
   run(name: string, inputs: readonly Block[], attrs: Attrs, alloc?: Allocator): Block[];
-  /** Floating-point operations of this call (for GFLOP/s), after the same validation. */
+  /** `prepare(…).flops`. */
   flops(name: string, inputs: readonly Block[], attrs: Attrs): number;
 }
 
@@ -45,25 +58,38 @@ export class KernelLoadError extends Error {
 class LoadedKernels implements Kernels {
   constructor(readonly backend: KernelBackend) {}
 
+  prepare(name: string, inputs: readonly Block[], attrs: Attrs): KernelCall {
+    const checked = checkCall(name, inputs, attrs);
+    const impl = this.backend.kernels[name];
+    if (!impl) throw new KernelError('UNKNOWN_KERNEL', `${this.backend.name} backend has no kernel '${name}'`);
+    const backend = this.backend.name;
+    const shapes = checked.outputs;
+    return {
+      flops: checked.spec.flops(checked.inputs, attrs),
+      outputs: shapes,
+      run(alloc: Allocator = heapAlloc): Block[] {
+        const out = impl(inputs, attrs, alloc);
+        // A wrong output is a backend bug, not a data problem: a plain Error, never retried as a KernelError.
+        if (out.length !== shapes.length) {
+          throw new Error(`${backend} backend: ${name} returned ${out.length} blocks, expected ${shapes.length}`);
+        }
+        out.forEach((b, i) => {
+          const [r, c] = shapes[i]!;
+          if (b.rows !== r || b.cols !== c || b.data.length !== r * c) {
+            throw new Error(`${backend} backend: ${name} output ${i + 1} is ${b.rows}×${b.cols}, expected ${r}×${c}`);
+          }
+        });
+        return out;
+      },
+    };
+  }
+
   run(name: string, inputs: readonly Block[], attrs: Attrs, alloc: Allocator = heapAlloc): Block[] {
-    const shapes = checkCall(name, inputs, attrs);
-    const out = this.backend.run(name, inputs, attrs, alloc);
-    // A wrong output is a backend bug, not a data problem: a plain Error, never retried as a KernelError.
-    if (out.length !== shapes.length) {
-      throw new Error(`${this.backend.name} backend: ${name} returned ${out.length} blocks, expected ${shapes.length}`);
-    }
-    out.forEach((b, i) => {
-      const [r, c] = shapes[i]!;
-      if (b.rows !== r || b.cols !== c || b.data.length !== r * c) {
-        throw new Error(`${this.backend.name} backend: ${name} output ${i + 1} is ${b.rows}×${b.cols}, expected ${r}×${c}`);
-      }
-    });
-    return out;
+    return this.prepare(name, inputs, attrs).run(alloc);
   }
 
   flops(name: string, inputs: readonly Block[], attrs: Attrs): number {
-    checkCall(name, inputs, attrs);
-    return kernelSpec(name)!.flops(inputs.map((b) => [b.rows, b.cols] as const), attrs);
+    return this.prepare(name, inputs, attrs).flops;
   }
 }
 
@@ -91,6 +117,8 @@ export function blasSettings(): { libs?: string[][]; threads: number } {
 
 async function loadOpenblas(): Promise<KernelBackend> {
   const cfg = blasSettings();
+  // Imported on demand: koffi is a native addon that may not load on a platform (the Lambda
+  // bundle replaces it with a module that throws), and wasm must still work there.
   let mod: typeof import('./backends/openblas/index.ts');
   try {
     mod = await import('./backends/openblas/index.ts');
@@ -108,29 +136,12 @@ async function loadOpenblas(): Promise<KernelBackend> {
   }
 }
 
-/** The wasm backend is written separately; its module may not exist in this checkout yet. */
-const WASM_MODULE = new URL('./backends/wasm/index.ts', import.meta.url).href;
-
 async function loadWasm(): Promise<KernelBackend> {
-  let mod: unknown;
   try {
-    mod = await import(WASM_MODULE);
-  } catch (e) {
-    const missing = e instanceof Error && 'code' in e && e.code === 'ERR_MODULE_NOT_FOUND';
-    throw new Unavailable([`wasm: ${missing ? 'module kernels/backends/wasm/index.ts is missing' : e instanceof Error ? e.message : String(e)}`]);
-  }
-  const load = (mod as { loadWasmBackend?: unknown }).loadWasmBackend;
-  if (typeof load !== 'function') throw new Unavailable(['wasm: kernels/backends/wasm/index.ts does not export loadWasmBackend()']);
-  try {
-    return await (load as () => Promise<KernelBackend>)();
+    return await loadWasmBackend();
   } catch (e) {
     throw new Unavailable([`wasm: ${e instanceof Error ? e.message : String(e)}`]);
   }
-}
-
-async function loadJs(): Promise<KernelBackend> {
-  const { createJsBackend } = await import('./backends/js/index.ts');
-  return createJsBackend();
 }
 
 /** The backend `name` under the current configuration, loaded once per process. */
@@ -138,7 +149,7 @@ function backend(name: KernelBackendName): Promise<KernelBackend> {
   const key = name === 'openblas' ? `openblas|${process.env.LAPWING_BLAS_LIB ?? ''}|${process.env.LAPWING_BLAS_THREADS ?? ''}` : name;
   let p = backends.get(key);
   if (!p) {
-    p = name === 'openblas' ? loadOpenblas() : name === 'wasm' ? loadWasm() : loadJs();
+    p = name === 'openblas' ? loadOpenblas() : name === 'wasm' ? loadWasm() : Promise.resolve(createJsBackend());
     backends.set(key, p);
   }
   return p;

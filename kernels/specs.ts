@@ -1,7 +1,8 @@
 /**
- * The kernel registry's backend-independent half: every kernel's name, arity, outputs,
- * accepted attributes and flop count. The language resolves kernel calls against this table;
- * the runtime uses `flops` for GFLOP/s; each backend implements every name listed here.
+ * What every kernel is, independent of any backend: its name, arity, accepted attributes and
+ * their defaults, the shapes of its outputs and its flop count. This is the one place a kernel
+ * call is validated ({@link checkCall}, called by the loader); the language resolves calls
+ * against the same table, and backends hold only implementations of the names listed here.
  *
  * Semantics (all blocks column-major, see types.ts; "op(X)" is X or Xᵀ per attribute):
  * - `chol(A)` → L: lower Cholesky factor (potrf 'L'); the strictly upper part of L is zero.
@@ -26,70 +27,278 @@
  * - `lu_nopiv(A)` → L, U: LU without pivoting of a square block (for diagonally dominant
  *   inputs); L is unit lower triangular with explicit ones, U upper triangular.
  * - `noop(…)` → a 1×1 zero block, whatever its inputs: measures runtime overhead.
+ *
+ * Conventions every backend follows (beyond the semantics above):
+ * - `gemm` with alpha = 0 does not read A or B, and beta = 0 does not read C (BLAS semantics:
+ *   a NaN there does not propagate); `trsm` with alpha = 0 returns zeros.
+ * - `trsm` reads only the `lower` (or upper) triangle of T, and not its diagonal when `unit`.
+ * - `chol` reads only the lower triangle of A. A pivot that is not > 0 (negative, zero or NaN)
+ *   throws NOT_POSITIVE_DEFINITE naming that 1-based leading minor.
+ * - `syrk(C, A, A)` (A and B the same matrix, see {@link sameData}) computes the lower triangle
+ *   of C − A·Aᵀ and mirrors it: the result is exactly symmetric, and C's strict upper triangle
+ *   is not read (as in BLAS dsyrk; in Cholesky C is symmetric, so this is C − A·Aᵀ).
+ * - `lu_nopiv` throws SINGULAR at the first pivot that is exactly zero; NaN pivots propagate.
  */
-import type { Attrs, KernelSpec } from './types.ts';
+import { KernelError, type Attrs, type AttrValue, type Block, type KernelSpec, type Shape } from './types.ts';
 
-type Shape = readonly [number, number];
+/** Normalized attributes of `trsm` (defaults give X = B·L⁻ᵀ). */
+export interface TrsmOptions {
+  readonly side: 'left' | 'right';
+  readonly lower: boolean;
+  readonly trans: boolean;
+  readonly unit: boolean;
+  readonly alpha: number;
+}
+
+/** Normalized attributes of `gemm`. `beta` only matters when C is given. */
+export interface GemmOptions {
+  readonly transA: boolean;
+  readonly transB: boolean;
+  readonly alpha: number;
+  readonly beta: number;
+}
+
+const bool = (v: AttrValue | undefined, d: boolean): boolean => (typeof v === 'boolean' ? v : d);
+const num = (v: AttrValue | undefined, d: number): number => (typeof v === 'number' ? v : d);
+
+/** `trsm` attributes with their defaults applied (the call has passed {@link checkCall}). */
+export function trsmOptions(attrs: Attrs): TrsmOptions {
+  return {
+    side: attrs.side === 'left' ? 'left' : 'right',
+    lower: bool(attrs.lower, true),
+    trans: bool(attrs.trans, true),
+    unit: bool(attrs.unit, false),
+    alpha: num(attrs.alpha, 1),
+  };
+}
+
+/** `gemm` attributes with their defaults applied (the call has passed {@link checkCall}). */
+export function gemmOptions(attrs: Attrs): GemmOptions {
+  return {
+    transA: bool(attrs.transA, false),
+    transB: bool(attrs.transB, false),
+    alpha: num(attrs.alpha, 1),
+    beta: num(attrs.beta, 1),
+  };
+}
+
+/** `qr_apply`'s `trans` attribute: true applies Qᵀ (the default), false applies Q. */
+export function qrApplyTrans(attrs: Attrs): boolean {
+  return bool(attrs.trans, true);
+}
+
+/**
+ * Whether `a` and `b` hold the same matrix: the same object, the same memory, or equal
+ * contents (the last check costs O(size) but the syrk it enables saves half of O(n²k)).
+ * `syrk(C, A, B)` uses the symmetric path exactly when this holds, in every backend.
+ */
+export function sameData(a: Block, b: Block): boolean {
+  if (a === b) return true;
+  if (a.rows !== b.rows || a.cols !== b.cols) return false;
+  const x = a.data;
+  const y = b.data;
+  if (x.buffer === y.buffer && x.byteOffset === y.byteOffset) return true;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+const fmt = ([r, c]: Shape): string => `${r}×${c}`;
+
+function shapeError(kernel: string, what: string): never {
+  throw new KernelError('SHAPE', `${kernel}: ${what}`);
+}
+
+function square(name: string, a: Shape, what = 'needs a square block'): void {
+  if (a[0] !== a[1]) shapeError(name, `${what}, got ${fmt(a)}`);
+}
+
+function stacked(name: string, top: Shape, bottom: Shape | undefined): void {
+  if (bottom && bottom[1] !== top[1]) shapeError(name, `stacked blocks need equal column counts: ${fmt(top)} on ${fmt(bottom)}`);
+}
+
+function trsmShapes(s: readonly Shape[], attrs: Attrs): Shape[] {
+  const [t, b] = s as readonly [Shape, Shape];
+  const { side } = trsmOptions(attrs);
+  square('trsm', t, 'triangular factor must be square');
+  if (t[0] !== (side === 'right' ? b[1] : b[0])) shapeError('trsm', `${fmt(t)} triangle does not fit ${fmt(b)} right-hand side (side=${side})`);
+  return [b];
+}
+
+function trsmFlops(shapes: readonly Shape[], attrs: Attrs): number {
+  const [m, n] = shapes[1]!;
+  return attrs.side === 'left' ? n * m * m : m * n * n;
+}
+
+function syrkShapes(s: readonly Shape[]): Shape[] {
+  const [c, a, b = a] = s as readonly [Shape, Shape, Shape?];
+  if (a[1] !== b[1]) shapeError('syrk', `A is ${fmt(a)} but B is ${fmt(b)}: inner dimensions differ`);
+  if (c[0] !== a[0] || c[1] !== b[0]) shapeError('syrk', `C is ${fmt(c)} but A·Bᵀ is ${a[0]}×${b[0]}`);
+  return [c];
+}
+
+/** m, k, n of op(A)·op(B). */
+function gemmDims(s: readonly Shape[], attrs: Attrs): [m: number, k: number, k2: number, n: number] {
+  const [a, b] = s as readonly [Shape, Shape];
+  const { transA, transB } = gemmOptions(attrs);
+  const [m, k] = transA ? [a[1], a[0]] : a;
+  const [k2, n] = transB ? [b[1], b[0]] : b;
+  return [m, k, k2, n];
+}
+
+function gemmShapes(s: readonly Shape[], attrs: Attrs): Shape[] {
+  const [m, k, k2, n] = gemmDims(s, attrs);
+  if (k !== k2) shapeError('gemm', `op(A) is ${m}×${k} but op(B) is ${k2}×${n}`);
+  const c = s[2];
+  if (c && (c[0] !== m || c[1] !== n)) shapeError('gemm', `C is ${fmt(c)} but op(A)·op(B) is ${m}×${n}`);
+  return [[m, n]];
+}
+
+function gemmFlops(s: readonly Shape[], attrs: Attrs): number {
+  const [m, k, , n] = gemmDims(s, attrs);
+  return 2 * m * n * k + (s.length > 2 ? 2 * m * n : 0);
+}
+
+const sameShapes = (name: string) => (s: readonly Shape[]): Shape[] => {
+  const a = s[0]!;
+  s.forEach((x, i) => {
+    if (x[0] !== a[0] || x[1] !== a[1]) shapeError(name, `input ${i + 1} differs from input 1: ${fmt(a)} vs ${fmt(x)}`);
+  });
+  return [a];
+};
+
+function zerosShapes(_s: readonly Shape[], attrs: Attrs): Shape[] {
+  const { rows, cols } = attrs;
+  if (typeof rows !== 'number' || typeof cols !== 'number') throw new KernelError('BAD_ATTR', 'zeros: attributes rows and cols are required');
+  return [[rows, cols]];
+}
+
+/** Rows of A, or of A stacked on B. */
+const qrRows = (s: readonly Shape[]): number => s[0]![0] + (s[1]?.[0] ?? 0);
+
+function qrR(name: string, s: readonly Shape[]): Shape {
+  const a = s[0]!;
+  stacked(name, a, s[1]);
+  return [Math.min(qrRows(s), a[1]), a[1]];
+}
+
+function qrFlops(s: readonly Shape[]): number {
+  const m = qrRows(s);
+  const n = s[0]![1];
+  const k = Math.min(m, n);
+  return 2 * m * n * k - (2 / 3) * k * k * k + 2 * m * k; // geqrf, rounded like LAPACK's count
+}
+
+function qrApplyShapes(s: readonly Shape[]): Shape[] {
+  const [f, c, d] = s as readonly [Shape, Shape, Shape?];
+  if (f[0] < 1) shapeError('qr_apply', `factor F must have at least one row (its tau row), got ${fmt(f)}`);
+  const m = f[0] - 1;
+  stacked('qr_apply', c, d);
+  const rows = c[0] + (d?.[0] ?? 0);
+  if (rows !== m) shapeError('qr_apply', `factor F of a ${m}-row matrix (F is ${fmt(f)}) applied to ${rows} rows`);
+  return d ? [c, d] : [c];
+}
+
+const MAX_ARITY = 64;
 const one = (): number => 1;
 
 function spec(s: Omit<KernelSpec, 'outputs' | 'attrs'> & { outputs?: (arity: number) => number; attrs?: readonly string[] }): KernelSpec {
   return { outputs: one, attrs: [], ...s };
 }
 
-function trsmFlops(shapes: readonly Shape[], attrs: Attrs): number {
-  const [m, n] = shapes[1] ?? [0, 0];
-  return attrs.side === 'left' ? n * m * m : m * n * n;
-}
-
-function gemmFlops(shapes: readonly Shape[], attrs: Attrs): number {
-  const [ar, ac] = shapes[0] ?? [0, 0];
-  const [br, bc] = shapes[1] ?? [0, 0];
-  const m = attrs.transA === true ? ac : ar;
-  const k = attrs.transA === true ? ar : ac;
-  const n = attrs.transB === true ? br : bc;
-  return 2 * m * n * k + (shapes.length > 2 ? 2 * m * n : 0);
-}
-
-function qrFlops(shapes: readonly Shape[]): number {
-  const m = (shapes[0]?.[0] ?? 0) + (shapes.length > 1 ? shapes[1]![0] : 0);
-  const n = shapes[0]?.[1] ?? 0;
-  const k = Math.min(m, n);
-  return 2 * m * n * k - (2 / 3) * k * k * k + 2 * m * k; // geqrf, rounded like LAPACK's count
-}
-
-const MAX_ARITY = 64;
-
 /** Every kernel lapwing knows, by name. */
 export const kernelSpecs: ReadonlyMap<string, KernelSpec> = new Map(
   [
     spec({ name: 'chol', doc: 'lower Cholesky factor of a symmetric positive-definite block', minArity: 1, maxArity: 1,
-      flops: ([a]) => (a![0] ** 3) / 3 }),
+      shapes: ([a]) => (square('chol', a!), [a!]), flops: ([a]) => (a![0] ** 3) / 3 }),
     spec({ name: 'trsm', doc: 'triangular solve X·op(T) = alpha·B (side=right) or op(T)·X = alpha·B (side=left)',
-      minArity: 2, maxArity: 2, attrs: ['side', 'lower', 'trans', 'unit', 'alpha'], flops: trsmFlops }),
+      minArity: 2, maxArity: 2, attrs: ['side', 'lower', 'trans', 'unit', 'alpha'], shapes: trsmShapes, flops: trsmFlops }),
     spec({ name: 'syrk', doc: 'C − A·Bᵀ (B defaults to A)', minArity: 2, maxArity: 3,
-      flops: (s) => 2 * s[0]![0] * s[0]![1] * (s[1]?.[1] ?? 0) }),
+      shapes: syrkShapes, flops: (s) => 2 * s[0]![0] * s[0]![1] * s[1]![1] }),
     spec({ name: 'gemm', doc: 'alpha·op(A)·op(B) + beta·C', minArity: 2, maxArity: 3,
-      attrs: ['transA', 'transB', 'alpha', 'beta'], flops: gemmFlops }),
+      attrs: ['transA', 'transB', 'alpha', 'beta'], shapes: gemmShapes, flops: gemmFlops }),
     spec({ name: 'add', doc: 'sum of its inputs', minArity: 1, maxArity: MAX_ARITY,
-      flops: (s) => (s.length - 1) * (s[0]?.[0] ?? 0) * (s[0]?.[1] ?? 0) }),
-    spec({ name: 'sub', doc: 'A − B', minArity: 2, maxArity: 2, flops: (s) => s[0]![0] * s[0]![1] }),
-    spec({ name: 'copy', doc: 'a copy of its input', minArity: 1, maxArity: 1, flops: () => 0 }),
-    spec({ name: 'identity', doc: 'a copy of its input', minArity: 1, maxArity: 1, flops: () => 0 }),
-    spec({ name: 'zeros', doc: 'a rows × cols zero block', minArity: 0, maxArity: 0, attrs: ['rows', 'cols'], flops: () => 0 }),
+      shapes: sameShapes('add'), flops: (s) => (s.length - 1) * s[0]![0] * s[0]![1] }),
+    spec({ name: 'sub', doc: 'A − B', minArity: 2, maxArity: 2, shapes: sameShapes('sub'), flops: (s) => s[0]![0] * s[0]![1] }),
+    spec({ name: 'copy', doc: 'a copy of its input', minArity: 1, maxArity: 1, shapes: ([a]) => [a!], flops: () => 0 }),
+    spec({ name: 'identity', doc: 'a copy of its input', minArity: 1, maxArity: 1, shapes: ([a]) => [a!], flops: () => 0 }),
+    spec({ name: 'zeros', doc: 'a rows × cols zero block', minArity: 0, maxArity: 0, attrs: ['rows', 'cols'],
+      shapes: zerosShapes, flops: () => 0 }),
     spec({ name: 'qr_factor', doc: 'Householder QR of A or of [A; B]: compact factor F and R', minArity: 1, maxArity: 2,
-      outputs: () => 2, flops: qrFlops }),
-    spec({ name: 'qr_r', doc: 'R of the Householder QR of A or of [A; B]', minArity: 1, maxArity: 2, flops: qrFlops }),
+      outputs: () => 2, shapes: (s) => [[qrRows(s) + 1, s[0]![1]], qrR('qr_factor', s)], flops: qrFlops }),
+    spec({ name: 'qr_r', doc: 'R of the Householder QR of A or of [A; B]', minArity: 1, maxArity: 2,
+      shapes: (s) => [qrR('qr_r', s)], flops: qrFlops }),
     spec({ name: 'qr_apply', doc: 'Qᵀ·C or Qᵀ·[C; D] from a compact factor F', minArity: 2, maxArity: 3,
-      outputs: (arity) => arity - 1, attrs: ['trans'],
-      flops: (s) => 4 * (s[0]![0] - 1) * s[0]![1] * (s[1]?.[1] ?? 0) }),
+      outputs: (arity) => arity - 1, attrs: ['trans'], shapes: qrApplyShapes,
+      flops: (s) => 4 * (s[0]![0] - 1) * s[0]![1] * s[1]![1] }),
     spec({ name: 'lu_nopiv', doc: 'LU without pivoting: unit-lower L and upper U', minArity: 1, maxArity: 1,
-      outputs: () => 2, flops: ([a]) => (2 / 3) * a![0] ** 3 }),
+      outputs: () => 2, shapes: ([a]) => (square('lu_nopiv', a!), [a!, a!]), flops: ([a]) => (2 / 3) * a![0] ** 3 }),
     spec({ name: 'noop', doc: 'a 1×1 zero block whatever its inputs (overhead measurement)', minArity: 0, maxArity: MAX_ARITY,
-      flops: () => 0 }),
+      shapes: () => [[1, 1]], flops: () => 0 }),
   ].map((s) => [s.name, s] as const),
 );
 
 /** The spec of `name`, or undefined. */
 export function kernelSpec(name: string): KernelSpec | undefined {
   return kernelSpecs.get(name);
+}
+
+type AttrKind = 'boolean' | 'number' | 'count' | 'side';
+const ATTR_KINDS: Readonly<Record<string, AttrKind>> = {
+  side: 'side', lower: 'boolean', trans: 'boolean', unit: 'boolean', alpha: 'number',
+  transA: 'boolean', transB: 'boolean', beta: 'number', rows: 'count', cols: 'count',
+};
+
+function checkAttr(kernel: string, key: string, v: AttrValue): void {
+  const kind = ATTR_KINDS[key];
+  const ok =
+    kind === 'boolean' ? typeof v === 'boolean'
+    : kind === 'number' ? typeof v === 'number'
+    : kind === 'count' ? typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
+    : kind === 'side' ? v === 'left' || v === 'right'
+    : false;
+  if (!ok) {
+    const want = kind === 'count' ? 'a non-negative integer' : kind === 'side' ? '"left" or "right"' : `a ${kind ?? 'known value'}`;
+    throw new KernelError('BAD_ATTR', `${kernel}: attribute ${key} must be ${want}, got ${JSON.stringify(v)}`);
+  }
+}
+
+function checkBlock(kernel: string, i: number, b: Block): Shape {
+  const dimsOk = Number.isSafeInteger(b.rows) && Number.isSafeInteger(b.cols) && b.rows >= 0 && b.cols >= 0;
+  if (!dimsOk || !(b.data instanceof Float64Array) || b.data.length !== b.rows * b.cols) {
+    throw new KernelError('SHAPE', `${kernel}: input ${i + 1} is not a valid ${b.rows}×${b.cols} block (data length ${b.data?.length})`);
+  }
+  return [b.rows, b.cols];
+}
+
+/** A call that passed {@link checkCall}: its spec, input shapes and output shapes. */
+export interface CheckedCall {
+  readonly spec: KernelSpec;
+  readonly inputs: readonly Shape[];
+  readonly outputs: readonly Shape[];
+}
+
+/**
+ * Validates a call against its spec: the kernel exists, its arity, attribute names and types,
+ * well-formed input blocks and their shapes. Throws KernelError UNKNOWN_KERNEL, BAD_ATTR
+ * (unknown attribute or wrong type) or SHAPE (arity, malformed block, mismatch).
+ *
+ * @example checkCall('gemm', [a, b], { transB: true }).outputs // → [[a.rows, b.rows]]
+ */
+export function checkCall(name: string, inputs: readonly Block[], attrs: Attrs): CheckedCall {
+  const spec = kernelSpec(name);
+  if (!spec) throw new KernelError('UNKNOWN_KERNEL', `unknown kernel '${name}'`);
+  const n = inputs.length;
+  if (n < spec.minArity || n > spec.maxArity) {
+    const want = spec.minArity === spec.maxArity ? `${spec.minArity}` : `${spec.minArity} to ${spec.maxArity}`;
+    shapeError(name, `expects ${want} input blocks, got ${n}`);
+  }
+  for (const [key, v] of Object.entries(attrs)) {
+    if (!spec.attrs.includes(key)) {
+      const known = spec.attrs.length > 0 ? ` (accepted: ${spec.attrs.join(', ')})` : ' (it takes none)';
+      throw new KernelError('BAD_ATTR', `${name}: unknown attribute ${key}${known}`);
+    }
+    checkAttr(name, key, v);
+  }
+  const shapes = inputs.map((b, i) => checkBlock(name, i, b));
+  return { spec, inputs: shapes, outputs: spec.shapes(shapes, attrs) };
 }

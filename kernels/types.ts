@@ -19,6 +19,9 @@ export interface Block {
 export type AttrValue = number | boolean | string;
 export type Attrs = Readonly<Record<string, AttrValue>>;
 
+/** Rows × columns of a block. */
+export type Shape = readonly [rows: number, cols: number];
+
 /**
  * Allocates an output block. The runtime passes one that allocates in shared memory so that
  * outputs cross worker threads without a copy; kernels must allocate every output through it.
@@ -41,20 +44,29 @@ export interface KernelSpec {
   outputs(arity: number): number;
   /** Attribute names the kernel accepts (anything else is a compile error). */
   readonly attrs: readonly string[];
-  /** Floating-point operations for these input shapes (used for GFLOP/s figures). */
-  flops(shapes: readonly (readonly [number, number])[], attrs: Attrs): number;
+  /**
+   * The shapes of the outputs for these input shapes (arity and attributes already checked);
+   * throws {@link KernelError} SHAPE (or BAD_ATTR for a missing required attribute).
+   */
+  shapes(inputs: readonly Shape[], attrs: Attrs): Shape[];
+  /** Floating-point operations for these (valid) input shapes, for GFLOP/s figures. */
+  flops(inputs: readonly Shape[], attrs: Attrs): number;
 }
 
-/** One backend's implementation of every kernel. */
+/**
+ * One kernel's implementation inside a backend. Its inputs have passed the spec's checks
+ * (specs.ts `checkCall`, run by the loader), so it does not validate them again; it throws
+ * {@link KernelError} only for failures of the data (not positive definite, singular).
+ */
+export type KernelImpl = (inputs: readonly Block[], attrs: Attrs, alloc: Allocator) => Block[];
+
+/** One backend: implementations only (validation and dispatch are the loader's). */
 export interface KernelBackend {
   readonly name: KernelBackendName;
   /** Human-readable detail for run summaries, e.g. the library path that was loaded. */
   readonly detail: string;
-  /**
-   * Runs kernel `name` on `inputs`; returns its outputs, each allocated with `alloc`.
-   * Throws {@link KernelError} for a deterministic failure (not positive definite, bad shapes).
-   */
-  run(name: string, inputs: readonly Block[], attrs: Attrs, alloc: Allocator): Block[];
+  /** The implementation of each kernel of specs.ts, by name. */
+  readonly kernels: Readonly<Record<string, KernelImpl>>;
 }
 
 /** Codes of deterministic kernel failures: retrying the task cannot help. */

@@ -333,12 +333,13 @@ class Executor {
     t.read = clock();
     await this.crash('inputs-read', key);
 
-    trace.flops = ctx.kernels.flops(kernel.name, inputs, kernel.attrs);
+    const call = ctx.kernels.prepare(kernel.name, inputs, kernel.attrs);
+    trace.flops = call.flops;
     // Kernels too small to be worth a hop to a kernel thread run here (like Dask's inlining).
     const inline = trace.flops < INLINE_FLOPS && trace.bytesRead <= INLINE_BYTES;
     const outputs = this.o.runKernel && !inline
       ? await this.o.runKernel(kernel.name, inputs, kernel.attrs)
-      : ctx.kernels.run(kernel.name, inputs, kernel.attrs, blocks.alloc);
+      : call.run(blocks.alloc);
     t.compute = clock();
     await this.crash('kernel-done', key);
     // A kernel blocks this thread's event loop, so the heartbeat cannot fire during it: renew

@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadWasmBackend } from '../../kernels/backends/wasm/index.ts';
-import type { Attrs, Block, KernelBackend } from '../../kernels/index.ts';
+import { kernelsFor, type Attrs, type Block, type KernelBackend } from '../../kernels/index.ts';
 import { assertClose, at, block, matmul, rand, recordingAlloc, rng, spd, transpose, vstack } from './helpers.ts';
 
 let wasm: KernelBackend;
-const run = (name: string, inputs: Block[], attrs: Attrs = {}): Block[] => wasm.run(name, inputs, attrs, recordingAlloc());
+const run = (name: string, inputs: Block[], attrs: Attrs = {}): Block[] => kernelsFor(wasm).run(name, inputs, attrs, recordingAlloc());
 
 /** The explicit matrix of op(T) for a triangle stored in T (the other triangle ignored). */
 function opTri(T: Block, lower: boolean, trans: boolean, unit: boolean): Block {
@@ -204,7 +204,7 @@ describe('wasm backend, direct', () => {
       const { heapAlloc } = await import(${JSON.stringify(new URL('../../kernels/types.ts', import.meta.url).href)});
       const w = await loadWasmBackend();
       const n = 67, A = { rows: n, cols: n, data: Float64Array.from({ length: n * n }, (_, i) => Math.sin(i)) };
-      const [C] = w.run('gemm', [A, A], { transB: true }, heapAlloc);
+      const [C] = w.kernels.gemm([A, A], { transB: true }, heapAlloc);
       let err = 0;
       for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
         let s = 0; for (let p = 0; p < n; p++) s += A.data[i + p * n] * A.data[j + p * n];

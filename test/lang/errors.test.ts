@@ -113,7 +113,7 @@ test('several errors are reported at once, in source order, with the formatted m
 });
 
 test('a custom kernel registry replaces the default one', () => {
-  const only = new Map([['frob', { name: 'frob', doc: '', minArity: 1, maxArity: 1, outputs: () => 1, attrs: ['w'], flops: () => 0 }]]);
+  const only = new Map([['frob', { name: 'frob', doc: '', minArity: 1, maxArity: 1, outputs: () => 1, attrs: ['w'], shapes: () => [[1, 1] as const], flops: () => 0 }]]);
   const p = compile('def f(in A: matrix, out X: matrix) {\n  X[0] = frob(A[0], w=2)\n}', { kernels: only });
   assert.equal(p.statements[0]!.kernel, 'frob');
   const ds = diagnostics('def f(in A: matrix, out X: matrix) {\n  X[0] = copy(A[0])\n}', { kernels: only });

@@ -3,7 +3,7 @@
  * `data[r + c * rows]`), written for clarity; the other backends are tested against them.
  */
 import type { Allocator, Attrs, Block } from '../../types.ts';
-import { gemmOptions, sameData, trsmOptions } from '../../checks.ts';
+import { gemmOptions, sameData, trsmOptions } from '../../specs.ts';
 
 /** alpha·op(A)·op(B) + beta·C (alpha = 0 skips A·B and beta = 0 skips C, as BLAS does). */
 export function gemm(inputs: readonly Block[], attrs: Attrs, alloc: Allocator): Block[] {

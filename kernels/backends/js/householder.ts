@@ -6,7 +6,7 @@
  * specs.ts is that m × n array plus a last row holding tau.
  */
 import type { Allocator, Attrs, Block } from '../../types.ts';
-import { qrApplyTrans } from '../../checks.ts';
+import { qrApplyTrans } from '../../specs.ts';
 
 /** ‖x‖₂ of `len` entries of `a` from `off` (stride 1), scaled like LAPACK's dnrm2 to avoid overflow. */
 function norm2(a: Float64Array, off: number, len: number): number {

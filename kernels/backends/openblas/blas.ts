@@ -3,8 +3,8 @@
  * seeded with the input it overwrites (C or B) by a memcpy, and computed in place by one
  * BLAS call, so buffers go straight to the library with leading dimension = rows.
  */
-import type { Allocator, Attrs, Block } from '../../types.ts';
-import { gemmOptions, sameData, trsmOptions, type KernelImpl } from '../../checks.ts';
+import type { Allocator, Attrs, Block, KernelImpl } from '../../types.ts';
+import { gemmOptions, sameData, trsmOptions } from '../../specs.ts';
 import { CBLAS, type Cblas, type Lapack } from './library.ts';
 
 const ld = (b: Block): number => Math.max(1, b.rows);
@@ -70,7 +70,7 @@ export function blasKernels(b: Cblas, lp: Lapack): Record<string, KernelImpl> {
     if (C.rows === 0 || C.cols === 0) return [out];
     if (sameData(A, B)) {
       // Half the flops of gemm: the lower triangle by dsyrk (which reads only C's lower
-      // triangle), mirrored, so the result is exactly symmetric (see checks.ts).
+      // triangle), mirrored, so the result is exactly symmetric (see specs.ts).
       lp.lacpy('L', C.rows, C.cols, C.data, C.rows, out.data, C.rows);
       b.dsyrk(colMajor, lower, noTrans, C.rows, A.cols, -1, A.data, ld(A), 1, out.data, C.rows);
       mirrorLower(out.data, C.rows);

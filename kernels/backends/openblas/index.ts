@@ -5,8 +5,7 @@
  * {@link Scratch}. Runs the library single-threaded by default: parallelism comes from
  * executors, and OpenBLAS threads would only compete with them for the cores.
  */
-import { KernelError, type Allocator, type Attrs, type Block, type KernelBackend } from '../../types.ts';
-import { checkCall, type KernelImpl } from '../../checks.ts';
+import type { KernelBackend } from '../../types.ts';
 import { copy, noop, zeros } from '../js/elementwise.ts';
 import { loadBlasLibrary, type BlasLibrary } from './library.ts';
 import { Scratch } from './scratch.ts';
@@ -34,22 +33,16 @@ export interface OpenblasOptions {
 export function createOpenblasBackend(lib: BlasLibrary, threads = 1): KernelBackend {
   lib.setThreads?.(threads);
   const scratch = new Scratch();
-  const impls: Readonly<Record<string, KernelImpl>> = {
-    ...blasKernels(lib.cblas, lib.lapack),
-    ...lapackKernels(lib.lapack, scratch),
-    ...luKernels(lib.cblas),
-    copy, identity: copy, zeros, noop,
-  };
   const build = lib.config ? ` (${lib.config.trim()})` : '';
   const threadNote = lib.setThreads ? `${threads} thread${threads === 1 ? '' : 's'}` : 'thread count not controllable';
   return {
     name: 'openblas',
     detail: `${lib.paths.join(' + ')}${build}, ${threadNote}`,
-    run(name: string, inputs: readonly Block[], attrs: Attrs, alloc: Allocator): Block[] {
-      checkCall(name, inputs, attrs);
-      const impl = impls[name];
-      if (!impl) throw new KernelError('UNKNOWN_KERNEL', `openblas backend has no kernel '${name}'`);
-      return impl(inputs, attrs, alloc);
+    kernels: {
+      ...blasKernels(lib.cblas, lib.lapack),
+      ...lapackKernels(lib.lapack, scratch),
+      ...luKernels(lib.cblas),
+      copy, identity: copy, zeros, noop,
     },
   };
 }

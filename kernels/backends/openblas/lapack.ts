@@ -4,8 +4,8 @@
  * transiently (dormqr's unblocked path flips F's diagonal while it runs, so it gets a copy:
  * another thread may be reading the same shared block).
  */
-import { KernelError, type Allocator, type Attrs, type Block } from '../../types.ts';
-import { qrApplyTrans, type KernelImpl } from '../../checks.ts';
+import { KernelError, type Allocator, type Attrs, type Block, type KernelImpl } from '../../types.ts';
+import { qrApplyTrans } from '../../specs.ts';
 import type { Lapack } from './library.ts';
 import type { Scratch } from './scratch.ts';
 

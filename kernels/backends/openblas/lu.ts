@@ -4,8 +4,7 @@
  * trailing block with dgemm, factor the right half. Panels at most {@link BASE} columns wide
  * are eliminated column by column with dscal + dger. Nearly all flops land in dgemm.
  */
-import { KernelError, type Allocator, type Attrs, type Block } from '../../types.ts';
-import type { KernelImpl } from '../../checks.ts';
+import { KernelError, type Allocator, type Attrs, type Block, type KernelImpl } from '../../types.ts';
 import { CBLAS, type Cblas } from './library.ts';
 
 const BASE = 16;

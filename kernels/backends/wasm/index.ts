@@ -11,14 +11,13 @@
  *
  * @example
  * const wasm = await loadWasmBackend();
- * const [C] = wasm.run('gemm', [A, B], { transB: true }, heapAlloc);
+ * const [C] = wasm.kernels.gemm!([A, B], { transB: true }, heapAlloc); // unchecked: use loadKernels('wasm')
  */
 import { basename } from 'node:path';
-import { KernelError, type Allocator, type Attrs, type Block, type KernelBackend } from '../../types.ts';
-import { checkCall } from '../../checks.ts';
+import type { KernelBackend, KernelImpl } from '../../types.ts';
 import type { WasmKernelExports } from './exports.ts';
 import { WasmHeap } from './heap.ts';
-import { WASM_KERNELS } from './kernels.ts';
+import { WASM_KERNELS, type WasmKernel } from './kernels.ts';
 import { wasmKernelModule } from './module.ts';
 import { webAssembly } from './wasm-api.ts';
 
@@ -29,20 +28,18 @@ export async function loadWasmBackend(): Promise<KernelBackend> {
   const ex = instance.exports as unknown as WasmKernelExports;
   ex.init();
   const heap = new WasmHeap(ex);
+  const bind = (name: string, kernel: WasmKernel): KernelImpl => (inputs, attrs, alloc) => {
+    try {
+      return kernel(ex, heap, inputs, attrs, alloc);
+    } catch (e) {
+      // A trap inside the module: in practice memory.grow refused (the 4 GiB wasm32 limit).
+      if (e instanceof webAssembly.RuntimeError) throw new Error(`wasm kernel ${name} trapped (${e.message}): out of wasm memory?`);
+      throw e;
+    }
+  };
   return {
     name: 'wasm',
     detail: `wasm ${relaxed ? 'simd128+relaxed-fma' : 'simd128'} (${basename(file)})`,
-    run(name: string, inputs: readonly Block[], attrs: Attrs, alloc: Allocator): Block[] {
-      checkCall(name, inputs, attrs);
-      const kernel = WASM_KERNELS[name];
-      if (!kernel) throw new KernelError('UNKNOWN_KERNEL', `wasm backend has no kernel '${name}'`);
-      try {
-        return kernel(ex, heap, inputs, attrs, alloc);
-      } catch (e) {
-        // A trap inside the module: in practice memory.grow refused (the 4 GiB wasm32 limit).
-        if (e instanceof webAssembly.RuntimeError) throw new Error(`wasm kernel ${name} trapped (${e.message}): out of wasm memory?`);
-        throw e;
-      }
-    },
+    kernels: Object.fromEntries(Object.entries(WASM_KERNELS).map(([name, k]) => [name, bind(name, k)])),
   };
 }

@@ -1,10 +1,10 @@
 /**
  * The wasm backend's kernels: each copies its inputs into the instance's memory, calls one
  * export of lapwing.wasm and copies the outputs out (see heap.ts for the per-call protocol).
- * Inputs have passed checks.ts's checkCall.
+ * Inputs have passed specs.ts's checkCall.
  */
 import { KernelError, type Allocator, type Attrs, type Block } from '../../types.ts';
-import { gemmOptions, qrApplyTrans, sameData, trsmOptions } from '../../checks.ts';
+import { gemmOptions, qrApplyTrans, sameData, trsmOptions } from '../../specs.ts';
 import type { WasmKernelExports } from './exports.ts';
 import type { WasmHeap } from './heap.ts';
 
