@@ -7,80 +7,17 @@
  * (lowering/sum.ts), then runs the decidable SSA checks (lowering/ssa.ts). Errors are reported, never thrown;
  * analysis goes on past them so that one compile reports them all.
  */
-import type { AttrValue, KernelSpec } from '../kernels/types.ts';
+import type { AttrValue } from '../kernels/types.ts';
 import type { BlockRefNode, CallNode, DefNode, ExprNode, FileNode, StmtNode, SumNode } from './ast.ts';
 import { didYouMean, type Loc, type Reporter } from './errors.ts';
 import { fold, mapLeaves } from './expr.ts';
 import type { Expr, IrAccess, IrStatement, ParamInfo, Program } from './ir.ts';
+import { Scope } from './scope.ts';
+import type { AnalyzeOptions, Ctx, LoopCtx, LoweringContext, PendingAccess, PendingStatement, Typed } from './lowering/context.ts';
 import { lowerSum } from './lowering/sum.ts';
 import { checkSsa } from './lowering/ssa.ts';
 
-export interface AnalyzeOptions {
-  readonly kernels: ReadonlyMap<string, KernelSpec>;
-  readonly fanIn: number;
-}
-
-/** A loop of the nest around a statement; `id` is unique in the whole program. */
-export interface LoopCtx {
-  readonly id: number;
-  readonly name: string;
-  readonly lo: Expr;
-  readonly hi: Expr;
-  readonly step: Expr;
-  readonly loc: Loc;
-}
-
-/** A located access; expressions use loop ids (not yet statement positions). */
-export interface PendingAccess {
-  readonly matrix: string;
-  readonly idx: readonly Expr[];
-  readonly when?: Expr;
-  readonly loc: Loc;
-}
-
-/** A statement before its loop variables are renumbered to positions. */
-export interface PendingStatement {
-  readonly kernel: string;
-  readonly attrs: Readonly<Record<string, AttrValue>>;
-  readonly loops: readonly LoopCtx[];
-  readonly guards: readonly Expr[];
-  /** Enclosing if branches as `ifId:then|else`, outermost first (for mutual exclusion). */
-  readonly path: readonly string[];
-  readonly reads: readonly PendingAccess[];
-  readonly writes: readonly PendingAccess[];
-  readonly loc: Loc;
-  readonly origin?: IrStatement['origin'];
-}
-
-type Binding =
-  | { readonly kind: 'int' }
-  | { readonly kind: 'matrix'; readonly role: 'in' | 'out' | 'temp' }
-  | { readonly kind: 'loop'; readonly id: number }
-  | { readonly kind: 'let'; readonly expr: Expr; readonly type: 'int' | 'bool' };
-
-class Scope {
-  private readonly names = new Map<string, Binding>();
-  constructor(readonly parent?: Scope) {}
-  lookup(name: string): Binding | undefined {
-    return this.names.get(name) ?? this.parent?.lookup(name);
-  }
-  define(name: string, b: Binding): void {
-    this.names.set(name, b);
-  }
-  visible(): string[] {
-    return [...this.names.keys(), ...(this.parent?.visible() ?? [])];
-  }
-}
-
-type Typed = { readonly e: Expr; readonly type: 'int' | 'bool' };
-
-/** Context of the statements being lowered. */
-interface Ctx {
-  readonly scope: Scope;
-  readonly loops: readonly LoopCtx[];
-  readonly guards: readonly Expr[];
-  readonly path: readonly string[];
-}
+export type { AnalyzeOptions } from './lowering/context.ts';
 
 /** Lowers the file's single `def`; undefined when errors were reported. */
 export function analyze(file: FileNode, reporter: Reporter, options: AnalyzeOptions): Program | undefined {
@@ -97,7 +34,8 @@ export function analyze(file: FileNode, reporter: Reporter, options: AnalyzeOpti
   return reporter.failed ? undefined : program;
 }
 
-export class Analyzer {
+/** Walks one `def`, building its statements; the context the lowerings work in. */
+class Analyzer implements LoweringContext {
   private nextLoopId = 0;
   private nextIfId = 0;
   private nextSumId = 0;
@@ -457,5 +395,3 @@ function renumber(s: PendingStatement): IrStatement {
     ...(s.origin === undefined ? {} : { origin: s.origin }),
   };
 }
-
-export type { Scope, Ctx };

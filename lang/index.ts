@@ -8,7 +8,8 @@
  *   for (const t of dag.starters()) console.log(taskKey(t), dag.describe(t));
  *   dag.children({ stmt: 0, vars: [] });                      // symbolic: solved, not searched
  *
- * Pipeline (one file each): tokenizer → braces (repair) → parser → analyze (+ reduction, ssa)
+ * Pipeline (one file each): tokenizer → braces (repair) → parser → analyze (+ scope; lowering/:
+ * context, sum, ssa)
  * → ir; bind → codegen + solve; expand (brute force), check, stats, render; priority.
  */
 export type { Attrs, AttrValue, KernelSpec } from '../kernels/types.ts';

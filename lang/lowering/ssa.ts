@@ -11,7 +11,7 @@
  * Everything else (e.g. `X[j]` in one loop and `X[k]` in another with overlapping ranges) is
  * found for concrete sizes: `writer()` throws DagError('SSA') and `checkDag` lists it.
  */
-import type { Analyzer, LoopCtx, PendingStatement } from '../analyze.ts';
+import type { LoopCtx, LoweringContext, PendingStatement } from './context.ts';
 import type { Reporter } from '../errors.ts';
 import { varsOf } from '../expr.ts';
 import type { Expr } from '../ir.ts';
@@ -29,7 +29,8 @@ function show(matrix: string, idx: readonly Expr[]): string {
   return `${matrix}[${idx.map((e) => JSON.stringify(e)).join(',')}]`;
 }
 
-export function checkSsa(a: Analyzer, reporter: Reporter): void {
+/** Reports every single-assignment violation of `a`'s statements that the text decides. */
+export function checkSsa(a: LoweringContext, reporter: Reporter): void {
   const stmts: readonly PendingStatement[] = a.statements;
   for (const s of stmts) {
     for (const w of s.writes) {

@@ -30,11 +30,12 @@
  * An empty sum (n ≤ 0) writes nothing, in both shapes.
  */
 import type { BlockRefNode, SumNode } from '../ast.ts';
-import type { Analyzer, Ctx, LoopCtx, PendingAccess, PendingStatement } from '../analyze.ts';
+import type { Ctx, LoopCtx, LoweringContext, PendingAccess, PendingStatement } from './context.ts';
 import { fold, mapLeaves, sub } from '../expr.ts';
 import type { Expr } from '../ir.ts';
 
-export function lowerSum(a: Analyzer, targets: readonly BlockRefNode[], writes: readonly (PendingAccess | undefined)[], s: SumNode, ctx: Ctx): void {
+/** Lowers the sum assigned to `targets` (written as `writes`) into statements appended to `a`. */
+export function lowerSum(a: LoweringContext, targets: readonly BlockRefNode[], writes: readonly (PendingAccess | undefined)[], s: SumNode, ctx: Ctx): void {
   const r = a.reporter;
   let ok = true;
   if (targets.length !== 1) {
@@ -166,7 +167,7 @@ interface ChainParts {
 }
 
 /** Emits the chain statements (see the file comment); a statement that can never run is left out. */
-function lowerChain(a: Analyzer, s: SumNode, ctx: Ctx, c: ChainParts): void {
+function lowerChain(a: LoweringContext, s: SumNode, ctx: Ctx, c: ChainParts): void {
   const t = c.target.idx;
   const at = (kv: Expr) => (e: Expr): Expr => fold(mapLeaves(e, (l) => (l[0] === 'var' && l[1] === c.k ? kv : l)));
   const subst = (kv: Expr): PendingAccess[] => c.reads.map((r) => ({
