@@ -122,6 +122,8 @@ interface LiveExecutor {
   readonly thread: KernelThread;
   readonly abort: AbortController;
   killed: boolean;
+  /** Its kernel thread is ready and its loop runs. */
+  started: boolean;
 }
 
 export class LocalLauncher implements ExecutorLauncher {
@@ -130,6 +132,8 @@ export class LocalLauncher implements ExecutorLauncher {
   readonly exits: ExecutorExit[] = [];
   /** Called when an executor ends (normally, crashed or killed). */
   onExit?: (e: ExecutorExit) => void;
+  /** Called the moment an executor is launched, before its kernel thread is ready. */
+  onLaunch?: (executorId: string) => void;
 
   private freed: SharedArrayBuffer[] = [];
   private turn = 0;
@@ -166,7 +170,16 @@ export class LocalLauncher implements ExecutorLauncher {
     return [...this.live.keys()];
   }
 
-  /** Kills an executor at once: its kernel thread ends, its loop stops where it is. */
+  /** The executor is launched but its kernel thread is not ready yet. */
+  isStarting(executorId: string): boolean {
+    const ex = this.live.get(executorId);
+    return ex !== undefined && !ex.started;
+  }
+
+  /**
+   * Kills an executor at once: its kernel thread ends, its loop stops where it is. An executor
+   * killed while starting ends like any killed executor; its launch does not fail.
+   */
   async kill(executorId: string): Promise<boolean> {
     const ex = this.live.get(executorId);
     if (!ex) return false;
@@ -186,8 +199,9 @@ export class LocalLauncher implements ExecutorLauncher {
   private async spawn(): Promise<void> {
     const executorId = `local-${process.pid}-${++this.seq}`;
     const thread = new KernelThread(this.options.kernels);
-    const ex: LiveExecutor = { thread, abort: new AbortController(), killed: false };
+    const ex: LiveExecutor = { thread, abort: new AbortController(), killed: false, started: false };
     this.live.set(executorId, ex);
+    this.onLaunch?.(executorId);
     const crashAt = this.options.crashAt;
     // An injected crash applies to one executor only: its replacement must be able to finish.
     this.options.crashAt = undefined;
@@ -200,12 +214,6 @@ export class LocalLauncher implements ExecutorLauncher {
       throw new ExecutorCrash(point);
     };
     const stores = this.stores.faults ? faultyStores(this.stores, this.stores.faults) : this.stores;
-    try {
-      await thread.ready;
-    } catch {
-      this.live.delete(executorId);
-      throw new Error(`executor ${executorId}: its kernel thread did not start`);
-    }
     const done = (code: number): void => {
       if (!this.live.has(executorId)) return;
       this.live.delete(executorId);
@@ -214,6 +222,15 @@ export class LocalLauncher implements ExecutorLauncher {
       this.exits.push(e);
       this.onExit?.(e);
     };
+    try {
+      await thread.ready;
+    } catch {
+      // Killed (or closed) while starting: an executor that died young, not a failed launch.
+      if (ex.killed || ex.abort.signal.aborted) return done(86);
+      this.live.delete(executorId);
+      throw new Error(`executor ${executorId}: its kernel thread did not start`);
+    }
+    ex.started = true;
     runExecutor(stores, {
       ...this.options.executor,
       executorId,
