@@ -98,6 +98,24 @@ export function isConst(e: Expr): e is number | boolean {
   return typeof e === 'number' || typeof e === 'boolean';
 }
 
+/**
+ * Whether evaluating `e` can throw for some values of its variables: a `/` or `%` whose divisor,
+ * a `**` whose exponent or a `ceil_log` whose base is not a constant that is known to be safe.
+ * Such an expression is only evaluated on variables inside their loops' domains.
+ */
+export function mayThrow(e: Expr): boolean {
+  if (typeof e === 'number' || typeof e === 'boolean' || e[0] === 'var' || e[0] === 'arg') return false;
+  if (e.length === 2) return mayThrow(e[1]);
+  const [op, x, y] = e;
+  if (mayThrow(x) || mayThrow(y)) return true;
+  switch (op) {
+    case '/': case '%': return !(typeof y === 'number' && y !== 0);
+    case '**': return !(typeof y === 'number' && y >= 0);
+    case 'clog': return !(typeof y === 'number' && y >= 2);
+    default: return false;
+  }
+}
+
 /** Adds the loop-variable numbers `e` uses to `into`. */
 export function varsOf(e: Expr, into: Set<number> = new Set()): Set<number> {
   if (isConst(e) || e[0] === 'arg') return into;

@@ -8,7 +8,10 @@
  * 1. **solve** — an equation with exactly one unknown variable that appears affinely with a
  *    constant non-zero coefficient a (e = a·v + b): v = (c − b) / a, failing when not divisible;
  * 2. **check** — as soon as the variables they use are known, test equations with no unknowns
- *    left, each variable's bounds and step alignment, the guards and the `when`;
+ *    left, each variable's bounds and step alignment, the guards and the `when`. An expression
+ *    that can throw (`2**level`, `x / k`) waits until its variables are *in their domain* (their
+ *    bounds checked, and their bounds' variables before them): a solved `level = c − 1` may be
+ *    −1, and `2**-1` must not be evaluated for a task that does not exist;
  * 3. **enumerate** — otherwise loop over the outermost unknown variable (its bounds only use
  *    outer, already known variables) and continue the plan inside the loop.
  *
@@ -19,7 +22,7 @@
  * free (e.g. every task of a loop reading the same block), in which case those are the answers.
  */
 import { jsExpr, makeFunction } from './codegen.ts';
-import { exprToString, linearize, varsOf } from './expr.ts';
+import { exprToString, linearize, mayThrow, varsOf } from './expr.ts';
 import type { Expr, IrStatement } from './ir.ts';
 
 /** Pushes each solution's variables (a fresh array) onto `out`. */
@@ -37,6 +40,10 @@ interface Check {
   readonly vars: Set<number>;
   readonly code: (fail: string) => string;
   readonly text: string;
+  /** The bounds check of this variable (it puts the variable in its domain). */
+  readonly bounds?: number;
+  /** Its expressions can throw outside the variables' domains. */
+  readonly risky: boolean;
 }
 
 /**
@@ -48,6 +55,8 @@ export function buildSolver(stmt: number, s: IrStatement, idx: readonly Expr[], 
   const names = s.loops.map((l) => l.name);
   const show = (e: Expr): string => exprToString(e, names);
   const known = new Set<number>();
+  // Known variables inside their loop's domain, and so are the variables their bounds use.
+  const inDomain = new Set<number>();
   const steps: string[] = [];
   let code = idx.map((_, i) => `const c${i} = c[${i}];\n`).join('');
   let depth = 0;
@@ -58,7 +67,7 @@ export function buildSolver(stmt: number, s: IrStatement, idx: readonly Expr[], 
   const checks: Check[] = [];
   const cond = (e: Expr, text: string): void => {
     if (e === true) return;
-    checks.push({ vars: varsOf(e), code: (f) => `if (!${jsExpr(e)}) ${f};\n`, text });
+    checks.push({ vars: varsOf(e), code: (f) => `if (!${jsExpr(e)}) ${f};\n`, text, risky: mayThrow(e) });
   };
   const bounds = (v: number): void => {
     const l = s.loops[v]!;
@@ -70,6 +79,8 @@ export function buildSolver(stmt: number, s: IrStatement, idx: readonly Expr[], 
         `if (!(st > 0)) badStep(${stmt}, ${JSON.stringify(l.name)}, st);\n` +
         `if (!(v${v} >= lo && v${v} < hi${aligned})) ${f}; }\n`,
       text: `${l.name} in ${show(l.lo)}..${show(l.hi)}${l.step === 1 ? '' : ` step ${show(l.step)}`}`,
+      bounds: v,
+      risky: true,
     });
   };
   s.guards.forEach((g) => cond(g, `guard ${show(g)}`));
@@ -77,21 +88,32 @@ export function buildSolver(stmt: number, s: IrStatement, idx: readonly Expr[], 
   const eqs = idx.map((e, i) => ({ e, i, vars: varsOf(e) }));
   let pending = eqs;
 
+  const ready = (vars: Set<number>, risky: boolean, own?: number): boolean =>
+    [...vars].every((v) => known.has(v) && (!risky || v === own || inDomain.has(v)));
   const flush = (): void => {
-    for (let k = 0; k < checks.length;) {
-      const c = checks[k]!;
-      if ([...c.vars].every((v) => known.has(v))) {
-        code += c.code(fail());
-        steps.push(`check ${c.text}`);
-        checks.splice(k, 1);
-      } else k++;
+    // Until nothing changes: a bounds check passed puts a variable in its domain, which can
+    // make further checks ready.
+    for (let again = true; again;) {
+      again = false;
+      for (let k = 0; k < checks.length;) {
+        const c = checks[k]!;
+        if (ready(c.vars, c.risky, c.bounds)) {
+          code += c.code(fail());
+          steps.push(`check ${c.text}`);
+          checks.splice(k, 1);
+          if (c.bounds !== undefined) {
+            inDomain.add(c.bounds);
+            again = true;
+          }
+        } else k++;
+      }
+      pending = pending.filter((q) => {
+        if (!ready(q.vars, mayThrow(q.e))) return true;
+        code += `if (!(${jsExpr(q.e)} === c${q.i})) ${fail()};\n`;
+        steps.push(`check ${show(q.e)} = c${q.i}`);
+        return false;
+      });
     }
-    pending = pending.filter((q) => {
-      if (![...q.vars].every((v) => known.has(v))) return true;
-      code += `if (!(${jsExpr(q.e)} === c${q.i})) ${fail()};\n`;
-      steps.push(`check ${show(q.e)} = c${q.i}`);
-      return false;
-    });
   };
 
   flush();
@@ -103,6 +125,8 @@ export function buildSolver(stmt: number, s: IrStatement, idx: readonly Expr[], 
       const v = unknown[0]!;
       const lin = linearize(q.e, v);
       if (lin === undefined || lin.a === 0) continue;
+      // The rest of the equation is evaluated now: it must not throw for out-of-domain values.
+      if (mayThrow(lin.b) && ![...varsOf(lin.b)].every((u) => inDomain.has(u))) continue;
       const t = `t${temp++}`;
       const rest = lin.b === 0 ? '' : ` - ${jsExpr(lin.b)}`;
       code += `const ${t} = c${q.i}${rest};\n`;
@@ -128,6 +152,8 @@ export function buildSolver(stmt: number, s: IrStatement, idx: readonly Expr[], 
       depth++;
       steps.push(`enumerate ${l.name} in ${show(l.lo)}..${show(l.hi)}${l.step === 1 ? '' : ` step ${show(l.step)}`}`);
       known.add(v);
+      // Its outer variables are in their domains (checked in order), so the loop keeps it in its own.
+      inDomain.add(v);
     }
     flush();
   }

@@ -25,6 +25,14 @@ test('dag --check on shipped programs (by name and by path)', () => {
   assert.equal(b.stdout, 'ok 15 tasks\n');
 });
 
+test('dag --check on the compacting tree reduction (guards with 2**level solved at level = -1)', () => {
+  for (const [n, tasks] of [[1, 2], [5, 12], [13, 28]] as const) {
+    const r = lapwing(join(root, 'examples/treesum.lp'), '--arg', `N=${n}`, '--check');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(r.stdout, `ok ${tasks} tasks\n`);
+  }
+});
+
 test('dag --check lists mismatches and exits 1 (a write conflict only visible for concrete sizes)', () => {
   const file = join(dir, 'conflict.lp');
   writeFileSync(file, 'def c(in A: matrix, out X: matrix, N: int) {\n  for j in 0..N {\n    X[j] = copy(A[j])\n  }\n  for k in 1..N+1 {\n    X[k] = copy(A[0])\n  }\n}\n');
