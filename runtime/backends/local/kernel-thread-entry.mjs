@@ -1,4 +1,5 @@
-// Bootstrap of a kernel thread: TypeScript through tsx, then the kernel loop.
+// Bootstrap of a kernel thread in the source tree: TypeScript through tsx, then the kernel loop.
+// The compiled package has dist/kernel-thread-entry.mjs (kernel-thread.ts itself) in its place.
 import { register } from 'tsx/esm/api';
 
 register();

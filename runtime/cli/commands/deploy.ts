@@ -13,10 +13,8 @@ import type { Command } from 'commander';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClients } from '../../backends/aws/clients.ts';
 import { loadAwsConfig, type AwsConfig } from '../../backends/aws/config.ts';
 import { executorEnv } from '../../backends/aws/executors/executor-env.ts';
-import { createDataResources, createIamClient, deployFunction, destroyDataResources, destroyFunction } from '../../backends/aws/deploy/provision.ts';
 import { UserError } from '../errors.ts';
 
 interface DeployOptions {
@@ -37,6 +35,12 @@ function positive(v: string, what: string, max: number): number {
   return n;
 }
 
+/** The AWS SDK is loaded by the commands that use it, not by every start of the CLI. */
+const sdk = async (): Promise<typeof import('../../backends/aws/clients.ts') & typeof import('../../backends/aws/deploy/provision.ts')> => ({
+  ...(await import('../../backends/aws/clients.ts')),
+  ...(await import('../../backends/aws/deploy/provision.ts')),
+});
+
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
@@ -55,6 +59,7 @@ export function register(cli: Command): void {
       const timeoutS = positive(o.timeout, '--timeout', 900);
       const idle = positive(o.idleTimeout, '--idle-timeout', 15 * 60_000);
       const c = config(o.stack);
+      const { createClients, createDataResources, createIamClient, deployFunction } = await sdk();
       const clients = createClients(c);
       try {
         await createDataResources(clients, c, out);
@@ -88,6 +93,7 @@ export function register(cli: Command): void {
     .option('--stack <name>', 'stack name (default: $LAPWING_AWS_PREFIX or lapwing)')
     .action(async (o: { stack?: string }) => {
       const c = config(o.stack);
+      const { createClients, createIamClient, destroyDataResources, destroyFunction } = await sdk();
       const clients = createClients(c);
       try {
         if (!c.emulated) {

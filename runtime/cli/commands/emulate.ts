@@ -11,10 +11,8 @@
  * Port 0 picks a free port. Progress and notes go to stderr.
  */
 import type { Command } from 'commander';
-import { createClients } from '../../backends/aws/clients.ts';
 import { loadAwsConfig } from '../../backends/aws/config.ts';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startEmulators } from '../../backends/aws/dev/emulators.ts';
-import { createDataResources } from '../../backends/aws/deploy/provision.ts';
 import { UserError } from '../errors.ts';
 
 interface EmulateOptions {
@@ -69,6 +67,9 @@ export function register(cli: Command): void {
             return [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)];
           }));
           const config = loadAwsConfig(env);
+          // The AWS SDK loads here, not with every start of the CLI.
+          const { createClients } = await import('../../backends/aws/clients.ts');
+          const { createDataResources } = await import('../../backends/aws/deploy/provision.ts');
           const clients = createClients(config);
           try {
             await createDataResources(clients, config, (line) => process.stderr.write(`# created ${line}\n`));

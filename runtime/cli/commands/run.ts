@@ -1,6 +1,6 @@
 /**
  * `lapwing run FILE.lp …` runs a user program on .npy inputs; `lapwing run script.ts` runs a
- * TypeScript script that uses the library (loaded through tsx: no build step).
+ * TypeScript script that uses the library (compiled on the fly by tsx: no build step).
  */
 import { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
@@ -39,6 +39,8 @@ export function register(cli: Command): void {
       .allowUnknownOption(false),
   ).action(async (file: string, scriptArgs: string[], o: RunOptions) => {
     if (/\.(ts|mts|js|mjs)$/.test(file)) {
+      // The compiled CLI has no TypeScript loader of its own (from the sources, tsx is in place).
+      if (/\.m?ts$/.test(file) && !import.meta.url.endsWith('.ts')) (await import('tsx/esm/api')).register();
       process.argv = [process.argv[0]!, resolve(file), ...scriptArgs];
       await import(pathToFileURL(resolve(file)).href);
       return;

@@ -3,21 +3,31 @@
  * `handler.handler`) with the SDK, lang/, kernels/ and runtime/ inside, plus the wasm kernel
  * binaries next to it (the wasm loader reads them relative to its own module URL).
  *
- * Two adjustments make the kernels work from a bundle:
- * - `koffi` (native FFI, no Lambda build) is replaced by a stub that fails when loaded, so the
- *   openblas backend reports itself unavailable and `auto` picks wasm;
- * - the kernel loader imports the wasm backend through a computed URL, which esbuild cannot
- *   follow; the plugin turns it into a literal import so that the backend is bundled.
+ * `koffi` (native FFI, no Lambda build) is replaced by a stub that fails when loaded, so the
+ * openblas backend reports itself unavailable and `auto` picks wasm.
+ *
+ * It bundles the TypeScript sources, which the package ships next to its compiled dist/; the
+ * package root is found by walking up from this module, which is three directories deep in the
+ * source tree but a chunk directly in dist/ once compiled.
  */
 import { build, type Plugin } from 'esbuild';
 import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createZip } from './zip.ts';
 
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const ENTRY = fileURLToPath(new URL('../executors/handler.ts', import.meta.url));
+/** The nearest directory above this module with lapwing's package.json. */
+function packageRoot(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'lapwing') return dir;
+    if (dirname(dir) === dir) throw new Error(`no lapwing package.json above ${fileURLToPath(import.meta.url)}`);
+  }
+}
+
+const ROOT = packageRoot();
+const ENTRY = join(ROOT, 'runtime/backends/aws/executors/handler.ts');
 const WASM_DIR = join(ROOT, 'kernels/backends/wasm');
 const WASM_FILES = ['lapwing.wasm', 'lapwing-relaxed.wasm'];
 
@@ -40,18 +50,6 @@ const koffiStub: Plugin = {
   },
 };
 
-const literalWasmImport: Plugin = {
-  name: 'lapwing-literal-wasm-import',
-  setup(b) {
-    b.onLoad({ filter: /kernels[\\/]loader\.ts$/ }, async (args) => {
-      const src = await readFile(args.path, 'utf8');
-      const m = /new URL\((['"])(\.\/backends\/wasm\/index\.ts)\1, import\.meta\.url\)\.href/.exec(src);
-      const contents = m ? src.replace(/import\(WASM_MODULE\)/g, `import('${m[2]}')`) : src;
-      return { contents, loader: 'ts' };
-    });
-  },
-};
-
 /**
  * Builds the handler bundle into `outDir` (created if needed).
  * @example
@@ -71,7 +69,7 @@ export async function bundleHandler(outDir: string): Promise<HandlerBundle> {
     sourcemap: false,
     legalComments: 'none',
     logLevel: 'silent',
-    plugins: [koffiStub, literalWasmImport],
+    plugins: [koffiStub],
     // CommonJS dependencies (the SDK) call require() for Node built-ins.
     banner: { js: "import { createRequire as __lapwingCreateRequire } from 'node:module';\nconst require = __lapwingCreateRequire(import.meta.url);" },
   });

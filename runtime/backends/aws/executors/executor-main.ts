@@ -1,7 +1,7 @@
 /**
  * Entry point of one executor child process (started by ProcessLauncher):
  *
- *   node --import tsx runtime/backends/aws/executor-main.ts
+ *   node runtime/backends/aws/executors/executor-entry.mjs    (dist/executor-entry.mjs compiled)
  *
  * Reads the backend configuration (config.ts) and its options (executor-env.ts) from the
  * environment, loads its kernels, says `ready`, runs the executor loop until it is idle, out of

@@ -1,6 +1,6 @@
 /**
  * ExecutorLauncher that runs executors as local child processes
- * (`node --import tsx runtime/backends/aws/executor-main.ts`) against the same AWS endpoints —
+ * (`node executor-entry.mjs`: executor-main.ts, compiled or through tsx) against the same AWS endpoints —
  * how the tests and fault experiments run the AWS backend without Lambda.
  *
  * Children talk back over Node's IPC channel: `ready` once they can lease, their API call
@@ -75,8 +75,8 @@ export interface LaunchOptions {
   readonly crashAt?: CrashSpec;
 }
 
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const MAIN = fileURLToPath(new URL('./executor-main.ts', import.meta.url));
+// Next to this module both in the source tree (a tsx bootstrap) and in the compiled dist/.
+const MAIN = fileURLToPath(new URL('./executor-entry.mjs', import.meta.url));
 
 interface Child {
   readonly id: string;
@@ -117,8 +117,7 @@ export class ProcessLauncher implements ExecutorLauncher {
 
   private spawnOne(crash: CrashSpec | null): void {
     const id = `proc-${this.tag}-${++this.seq}`;
-    const proc = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-      cwd: ROOT,
+    const proc = spawn(process.execPath, [MAIN], {
       env: {
         ...process.env,
         ...this.o.env,

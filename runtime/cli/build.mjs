@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// Compiles lapwing ahead of time into dist/ (gitignored build output), so that neither the CLI,
+// nor a kernel thread, nor an executor process compiles TypeScript when it starts.
+//
+//   dist/cli.mjs, index.mjs, lang.mjs, kernels.mjs   the CLI's main() and the package's exports
+//   dist/kernel-thread-entry.mjs, executor-entry.mjs  worker-thread and child-process entries
+//   dist/<name>-<hash>.mjs                             chunks shared by the entries (code splitting:
+//                                                      the AWS SDK, koffi, the report, … load only
+//                                                      when a command needs them)
+//   dist/programs/*.lp, dist/*.wasm                    files the code reads next to its own module
+//   dist/types/**.d.ts                                 declarations of the exports (--types: tsc)
+//   dist/build.json                                    when the build started (runtime/cli/lapwing.mjs
+//                                                      runs the sources instead when one is newer)
+//
+// One flat directory on purpose: code that finds a file or an entry relative to its own module
+// (`new URL('./kernel-thread-entry.mjs', import.meta.url)`) finds it from whichever chunk it
+// ends up in. In the source tree the same names are tsx bootstraps of the .ts entries.
+//
+// Usage: node runtime/cli/build.mjs [--types] [--quiet]
+//   run with --types by `npm install` ("prepare") and `npm pack`; without it by `npm test`
+//   ("pretest", about a second: esbuild only).
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const dist = join(root, 'dist');
+const quiet = process.argv.includes('--quiet');
+const types = process.argv.includes('--types');
+const log = (s) => { if (!quiet) process.stderr.write(`${s}\n`); };
+
+/** Entry name in dist/ → source. */
+const ENTRIES = {
+  cli: 'runtime/cli/main.ts',
+  index: 'runtime/index.ts',
+  lang: 'lang/index.ts',
+  kernels: 'kernels/index.ts',
+  'kernel-thread-entry': 'runtime/backends/local/kernel-thread.ts',
+  'executor-entry': 'runtime/backends/aws/executors/executor-main.ts',
+};
+
+// The wasm kernels first: a checkout whose kernel sources changed since they were built would
+// otherwise ship (and keep using) the old binaries.
+const wasmDir = join(root, 'kernels/backends/wasm');
+const WASM = ['lapwing.wasm', 'lapwing-relaxed.wasm'];
+const wasmSources = [join(wasmDir, 'build.mjs'), ...readdirSync(join(wasmDir, 'assembly')).map((f) => join(wasmDir, 'assembly', f))];
+const builtAt = (f) => (existsSync(f) ? statSync(f).mtimeMs : -Infinity);
+if (WASM.some((w) => wasmSources.some((s) => statSync(s).mtimeMs > builtAt(join(wasmDir, w))))) {
+  execFileSync(process.execPath, [join(wasmDir, 'build.mjs'), ...(quiet ? ['--quiet'] : [])], { stdio: 'inherit' });
+}
+
+// Sources changed after this instant are newer than the build (the wasm binaries just written are not).
+const started = Date.now();
+
+// Build next to dist/ and swap it in, so a CLI started during a build never sees half of one.
+const tmp = join(root, `dist.${process.pid}.tmp`);
+rmSync(tmp, { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([k, v]) => [k, join(root, v)])),
+  outdir: tmp,
+  outExtension: { '.js': '.mjs' },
+  chunkNames: '[name]-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // Dependencies stay in node_modules, as for any library (koffi is native; the SDK is large).
+  packages: 'external',
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+mkdirSync(join(tmp, 'programs'));
+for (const f of readdirSync(join(root, 'lang/programs'))) copyFileSync(join(root, 'lang/programs', f), join(tmp, 'programs', f));
+for (const w of WASM) if (existsSync(join(wasmDir, w))) copyFileSync(join(wasmDir, w), join(tmp, w));
+
+if (types) {
+  // Declarations only: the JavaScript is esbuild's. ~20 s, hence not part of `npm test`.
+  const tsc = join(root, 'node_modules/typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', join(tmp, 'types')], { stdio: 'inherit', cwd: root });
+} else if (existsSync(join(dist, 'types'))) {
+  renameSync(join(dist, 'types'), join(tmp, 'types')); // keep the last declarations
+}
+writeFileSync(join(tmp, 'build.json'), `${JSON.stringify({ started })}\n`);
+
+const old = join(root, `dist.${process.pid}.old`);
+if (existsSync(dist)) renameSync(dist, old);
+renameSync(tmp, dist);
+rmSync(old, { recursive: true, force: true });
+log(`built ${dist} in ${((Date.now() - started) / 1000).toFixed(1)} s${types ? ' (with declarations)' : ''}`);
