@@ -38,6 +38,10 @@ test('bench cholesky --json: last line is the summary object, exit 0', () => {
   assert.equal(s.ok, true);
   assert.equal(s.n, 300);
   assert.equal(s.workers, 2);
+  // The floor: n³/3 flops on 2 workers at the gemm-512 rate measured in the same run.
+  const floor = s.floor_s as number, rate = s.gemm512_gflops as number;
+  assert.ok(rate > 0 && Math.abs(floor - 300 ** 3 / 3 / (2 * rate * 1e9)) <= 2e-3 * floor, JSON.stringify(s));
+  assert.ok(Math.abs((s.floor_ratio as number) - (s.wall_s as number) / floor) <= 2e-3 * (s.floor_ratio as number), JSON.stringify(s));
 });
 
 test('bench gemm, trsm and tsqr pass with --json', () => {

@@ -90,12 +90,19 @@ async function prepare(alg: Algorithm, lw: Lapwing, o: AlgorithmOptions, block: 
   }
 }
 
+/** What runAlgorithm adds to a plain run. */
+export interface RunExtras {
+  /** Measure the kernel floor first (bench/floor.ts) and report `floor_s` and `floor_ratio` (local backend). */
+  readonly floor?: boolean;
+}
+
 /** Runs one algorithm from CLI options; prints the summary; returns it (ok ⇔ residual within tolerance). */
-export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions): Promise<Summary> {
+export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: RunExtras = {}): Promise<Summary> {
   const block = positiveInt(o.block, '--block');
   const s = await openSession(o, alg);
   try {
     const p = await prepare(alg, s.lw, o, block);
+    const floor = extras.floor && o.backend === 'local' ? await (await import('../../../bench/floor.ts')).kernelFloor(p.flops, s.workers, s.kernels) : undefined;
     let out: BlockMatrix;
     const callsBefore = s.apiCalls?.();
     let callsJob: Record<string, number> | undefined;
@@ -124,6 +131,7 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions): Promise
       gflops: round(p.flops / last.wallS / 1e9, 2),
       residual,
       ok: Number.isFinite(residual) && residual <= TOLERANCE,
+      ...(floor ? { floor_s: Number(floor.floor_s.toPrecision(4)), floor_ratio: Number((last.wallS / floor.floor_s).toPrecision(4)), floor_reference: floor.reference, gemm512_gflops: Number(floor.gemm512_gflops.toPrecision(4)) } : {}),
       ...(callsJob ? { api_calls: callsJob, api_calls_per_task: Object.fromEntries(Object.entries(callsJob).map(([k, v]) => [k, Math.round((100 * v) / Math.max(1, last.tasks)) / 100])) } : {}),
     };
     await s.finish({ ...summary, n: p.n });
@@ -134,6 +142,7 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions): Promise
       `  GFLOP/s     ${summary.gflops}`,
       `  kernels     ${s.kernels}  (${s.workers} executor${s.workers === 1 ? '' : 's'} on ${availableParallelism()} cores, backend ${o.backend})`,
       `  residual    ${residual.toExponential(2)}  (tolerance ${TOLERANCE})`,
+      ...(floor ? [`  floor       ${fmtS(floor.floor_s)} s = flops / (${s.workers} × ${floor.reference} gemm 512 at ${floor.gemm512_gflops.toFixed(1)} GFLOP/s): wall is ${(last.wallS / floor.floor_s).toFixed(2)}× the floor`] : []),
       ...(o.output ? [`  output      ${o.output}`] : []),
     ]);
     return summary;
