@@ -1,16 +1,20 @@
 /**
  * The stores as an executor sees them when a fault plan is active: the same stores, with the
  * plan's transient errors injected into the calls (as a flaky network or a throttling service
- * would), so the executor's retry and redelivery paths are exercised on the real stores.
+ * would), so the executor's retry and redelivery paths are exercised on the real stores. While
+ * `stalled()` holds, the executor's lease renewals do not reach the queue, as with a frozen
+ * process: its leases expire and another executor takes its tasks over.
  */
 import type { BlockStore, StateStore, TaskQueue } from '../../core/interfaces.ts';
 import type { Faults } from '../../executor/faults.ts';
 
+/** `s` with `faults` injected into the calls of one executor (see the module comment). */
 export function faultyStores(
   s: { blocks: BlockStore; queue: TaskQueue; state: StateStore },
   faults: Faults,
+  stalled: () => boolean = () => false,
 ): { blocks: BlockStore; queue: TaskQueue; state: StateStore } {
-  const b = s.blocks, st = s.state;
+  const b = s.blocks, q = s.queue, st = s.state;
   const blocks: BlockStore = {
     ...(b.alloc ? { alloc: b.alloc } : {}),
     get: (key) => b.get(key),
@@ -38,5 +42,18 @@ export function faultyStores(
     incr: (id, counter, by) => st.incr(id, counter, by),
     deleteJob: (id) => st.deleteJob(id),
   };
-  return { blocks, queue: s.queue, state };
+  const queue: TaskQueue = {
+    send: (messages) => q.send(messages),
+    lease: (max, visibilityMs, waitMs) => q.lease(max, visibilityMs, waitMs),
+    renew: async (lease, visibilityMs) => {
+      if (!stalled()) return q.renew(lease, visibilityMs);
+      faults.count('lostRenewal');
+      return true; // the executor believes it renewed: a frozen process learns nothing either
+    },
+    ack: (leases) => q.ack(leases),
+    release: (leases, delayMs) => q.release(leases, delayMs),
+    deadLetter: (lease, reason) => q.deadLetter(lease, reason),
+    depth: () => q.depth(),
+  };
+  return { blocks, queue, state };
 }

@@ -39,6 +39,8 @@ export interface LocalBackend extends Backend {
   readonly launcher: LocalLauncher;
   /** Executor threads this backend keeps running. */
   readonly workers: number;
+  /** The faults its stores inject, with the count of each kind injected so far. */
+  readonly faults: Faults;
 }
 
 /** Creates the local backend; executors start on the first `launcher.launch`. */
@@ -72,6 +74,7 @@ export function createLocalBackend(options: LocalBackendOptions = {}): LocalBack
     state,
     launcher,
     workers,
+    faults,
     close: () => launcher.close(),
   };
 }

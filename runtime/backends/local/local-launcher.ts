@@ -130,6 +130,8 @@ export class LocalLauncher implements ExecutorLauncher {
   private readonly live = new Map<string, LiveExecutor>();
   private seq = 0;
   readonly exits: ExecutorExit[] = [];
+  /** Executors stalled by an injected `crashAt.stallMs`, in order (fault experiments). */
+  readonly stalls: { readonly executorId: string; readonly point: CrashPoint }[] = [];
   /** Called when an executor ends (normally, crashed or killed). */
   onExit?: (e: ExecutorExit) => void;
   /** Called the moment an executor is launched, before its kernel thread is ready. */
@@ -206,14 +208,20 @@ export class LocalLauncher implements ExecutorLauncher {
     // An injected crash applies to one executor only: its replacement must be able to finish.
     this.options.crashAt = undefined;
     let hits = 0;
+    let stalled = false;
     const crash = (point: CrashPoint): void | Promise<void> => {
       if (ex.killed) throw new ExecutorCrash('killed');
       if (!crashAt || point !== crashAt.point || ++hits !== crashAt.nth) return;
-      if (crashAt.stallMs !== undefined) return new Promise((r) => setTimeout(r, crashAt.stallMs));
+      if (crashAt.stallMs !== undefined) {
+        stalled = true;
+        this.stalls.push({ executorId, point });
+        return new Promise((r) => setTimeout(() => r(void (stalled = false)), crashAt.stallMs));
+      }
       ex.killed = true;
       throw new ExecutorCrash(point);
     };
-    const stores = this.stores.faults ? faultyStores(this.stores, this.stores.faults) : this.stores;
+    const faults = this.stores.faults;
+    const stores = faults ? faultyStores(this.stores, faults, () => stalled) : this.stores;
     const done = (code: number): void => {
       if (!this.live.has(executorId)) return;
       this.live.delete(executorId);

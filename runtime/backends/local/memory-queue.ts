@@ -79,8 +79,7 @@ export class MemoryQueue implements TaskQueue {
   ) {}
 
   async send(messages: readonly QueueMessage[]): Promise<void> {
-    const copies = this.faults.plan.duplicateDelivery ? 2 : 1;
-    for (const m of messages) for (let c = 0; c < copies; c++) {
+    for (const m of messages) for (let c = 0, copies = this.faults.copies(); c < copies; c++) {
       this.visible.push({ id: this.nextId++, body: m.body, priority: m.priority, seq: this.seq++, receiveCount: 0, receipt: '', visibleAt: 0, leasedAt: 0 });
     }
     this.wake();
@@ -136,7 +135,7 @@ export class MemoryQueue implements TaskQueue {
     // Like SQS, acking with a stale receipt of a message that was re-leased still deletes it
     // only if the receipt is current; a stale ack is ignored (the newer lease owns it).
     for (const h of handles) {
-      if (this.faults.flip(this.faults.plan.lostAck)) continue;
+      if (this.faults.loseAck()) continue;
       const e = this.byReceipt(h);
       if (!e) continue;
       this.hidden.delete(e.id);
