@@ -27,6 +27,12 @@
  * - `lu_nopiv(A)` → L, U: LU without pivoting of a square block (for diagonally dominant
  *   inputs); L is unit lower triangular with explicit ones, U upper triangular.
  * - `noop(…)` → a 1×1 zero block, whatever its inputs: measures runtime overhead.
+ * - `transpose(A)` → Aᵀ.
+ * - `scale(A, s)` → s·A elementwise (s·NaN is NaN even for s = 0), where s is a 1×1 block:
+ *   a scalar that is data, not program text.
+ * - `sumsq(A[, P])` → a 1×1 block holding Σ a_ij² (+ P's value): the Frobenius norm's
+ *   reduction, chainable with `sum(chain)`.
+ * - `diag(A)` → the diagonal of A as a min(rows, cols) × 1 column.
  *
  * Conventions every backend follows (beyond the semantics above):
  * - `gemm` with alpha = 0 does not read A or B, and beta = 0 does not read C (BLAS semantics:
@@ -198,6 +204,10 @@ function qrApplyShapes(s: readonly Shape[]): Shape[] {
   return d ? [c, d] : [c];
 }
 
+function scalar(name: string, s: Shape, what: string): void {
+  if (s[0] !== 1 || s[1] !== 1) shapeError(name, `${what} must be a 1×1 block, got ${fmt(s)}`);
+}
+
 const MAX_ARITY = 64;
 const one = (): number => 1;
 
@@ -234,6 +244,13 @@ export const kernelSpecs: ReadonlyMap<string, KernelSpec> = new Map(
       outputs: () => 2, shapes: ([a]) => (square('lu_nopiv', a!), [a!, a!]), flops: ([a]) => (2 / 3) * a![0] ** 3 }),
     spec({ name: 'noop', doc: 'a 1×1 zero block whatever its inputs (overhead measurement)', minArity: 0, maxArity: MAX_ARITY,
       shapes: () => [[1, 1]], flops: () => 0 }),
+    spec({ name: 'transpose', doc: 'Aᵀ', minArity: 1, maxArity: 1, shapes: ([a]) => [[a![1], a![0]]], flops: () => 0 }),
+    spec({ name: 'scale', doc: 's·A for a 1×1 block s', minArity: 2, maxArity: 2,
+      shapes: ([a, sc]) => (scalar('scale', sc!, 'the scalar s'), [a!]), flops: ([a]) => a![0] * a![1] }),
+    spec({ name: 'sumsq', doc: '1×1 block: sum of the squares of A (+ P)', minArity: 1, maxArity: 2,
+      shapes: ([, p]) => (p && scalar('sumsq', p, 'the partial sum P'), [[1, 1]]), flops: ([a]) => 2 * a![0] * a![1] }),
+    spec({ name: 'diag', doc: 'the diagonal of A as a column', minArity: 1, maxArity: 1,
+      shapes: ([a]) => [[Math.min(a![0], a![1]), 1]], flops: () => 0 }),
   ].map((s) => [s.name, s] as const),
 );
 

@@ -10,7 +10,10 @@
  * await lw.close();
  * ```
  */
-export { lapwing, Lapwing, ShapeError, cholesky, matmul, solve, trsm, tsqr, sessionOf, type SessionOptions, type MatrixOptions, type LastRun } from './library/session.ts';
+export {
+  lapwing, Lapwing, ShapeError, cholesky, matmul, solve, trsm, tsqr, sessionOf, inv, transpose, add, sub, scale, norm, diag,
+  type SessionOptions, type MatrixOptions, type LastRun, type SolveOptions, type SolveAssumption, type MatmulOptions,
+} from './library/session.ts';
 export { BlockMatrix } from './library/matrix.ts';
 export { runJob, JobFailedError, type JobSpec, type JobResult, type JobProgress, type RunOptions } from './scheduling/driver.ts';
 export { runExecutor, CRASH_POINTS, type CrashPoint, type ExecutorOptions } from './executor/executor.ts';

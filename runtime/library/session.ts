@@ -10,7 +10,7 @@
  * await lw.close();
  * ```
  */
-import { compile, programSource, type Program } from '../../lang/index.ts';
+import { compile, programSource, type Program, type ProgramName } from '../../lang/index.ts';
 import type { Backend, SampleTrace } from '../core/interfaces.ts';
 import { runJob, JobFailedError, type JobProgress, type JobResult } from '../scheduling/driver.ts';
 import { BlockMatrix, fromDense, hashUniform, storeMatrix, type Order } from './matrix.ts';
@@ -73,12 +73,47 @@ export function sessionOf(m: BlockMatrix): Lapwing {
 export const cholesky = (a: BlockMatrix): Promise<BlockMatrix> => sessionOf(a).cholesky(a);
 /** C = A·B on A's session. */
 export const matmul = (a: BlockMatrix, b: BlockMatrix): Promise<BlockMatrix> => sessionOf(a).matmul(a, b);
-/** X with L·X = B (L lower triangular) on L's session. */
-export const solve = (l: BlockMatrix, b: BlockMatrix): Promise<BlockMatrix> => sessionOf(l).solve(l, b);
-/** Alias of solve. */
-export const trsm = solve;
+/** X with A·X = B on A's session (see {@link Lapwing.solve} for `assume`). */
+export const solve = (a: BlockMatrix, b: BlockMatrix, opts?: SolveOptions): Promise<BlockMatrix> => sessionOf(a).solve(a, b, opts);
+/** X with L·X = B for a lower-triangular L, on L's session. */
+export const trsm = (l: BlockMatrix, b: BlockMatrix): Promise<BlockMatrix> => sessionOf(l).trsm(l, b);
+/** A⁻¹ on A's session (see {@link Lapwing.inv}). */
+export const inv = (a: BlockMatrix, opts?: SolveOptions): Promise<BlockMatrix> => sessionOf(a).inv(a, opts);
+/** Aᵀ on A's session. */
+export const transpose = (a: BlockMatrix): Promise<BlockMatrix> => sessionOf(a).transpose(a);
+/** A + B on A's session. */
+export const add = (a: BlockMatrix, b: BlockMatrix): Promise<BlockMatrix> => sessionOf(a).add(a, b);
+/** A − B on A's session. */
+export const sub = (a: BlockMatrix, b: BlockMatrix): Promise<BlockMatrix> => sessionOf(a).sub(a, b);
+/** s·A on A's session. */
+export const scale = (a: BlockMatrix, s: number): Promise<BlockMatrix> => sessionOf(a).scale(a, s);
+/** ‖A‖_F on A's session. */
+export const norm = (a: BlockMatrix): Promise<number> => sessionOf(a).norm(a);
+/** The diagonal of A as a column, on A's session. */
+export const diag = (a: BlockMatrix): Promise<BlockMatrix> => sessionOf(a).diag(a);
 /** R of a tall-skinny A on A's session. */
 export const tsqr = (a: BlockMatrix): Promise<BlockMatrix> => sessionOf(a).tsqr(a);
+
+/**
+ * What `solve` may assume about A. 'lower': lower triangular (only its lower triangle is
+ * read); 'spd': symmetric positive definite (only its lower triangle is read); 'general':
+ * nothing (LU with pivoting).
+ */
+export type SolveAssumption = 'general' | 'spd' | 'lower';
+
+export interface SolveOptions {
+  /** Default: 'lower' for a factor lapwing made lower triangular (cholesky, randomLower), else 'general'. */
+  readonly assume?: SolveAssumption;
+}
+
+/** Whether op(X) is X (false) or Xᵀ (true), per operand of `matmul`. */
+export interface MatmulOptions {
+  readonly transA?: boolean;
+  readonly transB?: boolean;
+}
+
+/** Handles known to be lower triangular because lapwing made them so. */
+const lowerTriangular = new WeakSet<BlockMatrix>();
 
 export class Lapwing {
   private readonly programs = new Map<string, Program>();
@@ -172,23 +207,37 @@ export class Lapwing {
   }
 
   /** A random lower-triangular, diagonally dominant (well-conditioned) n × n matrix. */
-  randomLower(n: number, opts: MatrixOptions = {}): Promise<BlockMatrix> {
+  async randomLower(n: number, opts: MatrixOptions = {}): Promise<BlockMatrix> {
     const b = opts.block ?? this.block;
     const seed = opts.seed ?? 2;
-    return this.store( this.newPrefix('low'), n, n, b, b, (blk, r0, c0) => {
+    return this.lower(await this.store( this.newPrefix('low'), n, n, b, b, (blk, r0, c0) => {
       for (let j = 0; j < blk.cols; j++) {
         for (let i = 0; i < blk.rows; i++) {
           const gi = r0 + i, gj = c0 + j;
           blk.data[i + j * blk.rows] = gi < gj ? 0 : gi === gj ? 2 + Math.abs(hashUniform(seed, gi, gj)) : hashUniform(seed, gi, gj) / Math.sqrt(n);
         }
       }
+    }));
+  }
+
+  /** The n × n identity. */
+  eye(n: number, opts: MatrixOptions = {}): Promise<BlockMatrix> {
+    const b = opts.block ?? this.block;
+    return this.store(this.newPrefix('eye'), n, n, b, b, (blk, r0, c0) => {
+      for (let i = Math.max(r0, c0); i < Math.min(r0 + blk.rows, c0 + blk.cols); i++) blk.data[i - r0 + (i - c0) * blk.rows] = 1;
     });
+  }
+
+  /** Marks a handle as lower triangular (so `solve` takes the triangular path by default). */
+  private lower(m: BlockMatrix): BlockMatrix {
+    lowerTriangular.add(m);
+    return m;
   }
 
   // ---- operations --------------------------------------------------------------------------
 
   /** Compiles (once) a shipped program by name. */
-  program(name: 'cholesky' | 'gemm' | 'trsm' | 'tsqr'): Program {
+  program(name: ProgramName): Program {
     let p = this.programs.get(name);
     if (!p) {
       p = compile(programSource(name), { filename: `${name}.lp` });
@@ -236,21 +285,140 @@ export class Lapwing {
     if (a.blockRows !== a.blockCols) throw new ShapeError('cholesky needs square blocks');
     const [n] = a.grid;
     const res = await this.run(this.program('cholesky'), { ints: { N: n }, inputs: { A: a }, algorithm: 'cholesky' });
-    return this.output(res, 'L', a.rows, a.cols, a.blockRows, a.blockCols);
+    return this.lower(this.output(res, 'L', a.rows, a.cols, a.blockRows, a.blockCols));
   }
 
-  /** C = A·B. */
-  async matmul(a: BlockMatrix, b: BlockMatrix): Promise<BlockMatrix> {
-    if (a.cols !== b.rows) throw new ShapeError(`matmul: shapes ${a.rows}x${a.cols} and ${b.rows}x${b.cols} do not match`);
-    if (a.blockCols !== b.blockRows) throw new ShapeError(`matmul: block sizes ${a.blockCols} and ${b.blockRows} do not match`);
-    const [m, k] = a.grid;
-    const [, n] = b.grid;
-    const res = await this.run(this.program('gemm'), { ints: { M: m, N: n, K: k }, inputs: { A: a, B: b }, algorithm: 'gemm' });
-    return this.output(res, 'C', a.rows, b.cols, a.blockRows, b.blockCols);
+  /**
+   * C = op(A)·op(B), op(X) being X or Xᵀ per `transA` / `transB` (the transposes are folded
+   * into the block products, never formed).
+   */
+  async matmul(a: BlockMatrix, b: BlockMatrix, opts: MatmulOptions = {}): Promise<BlockMatrix> {
+    const ta = opts.transA === true, tb = opts.transB === true;
+    const A = ta ? transposedView(a) : viewOf(a);
+    const B = tb ? transposedView(b) : viewOf(b);
+    const name = (t: boolean, x: string): string => (t ? `${x}ᵀ` : x);
+    if (A.cols !== B.rows) throw new ShapeError(`matmul: ${name(ta, 'A')} is ${A.rows}x${A.cols} and ${name(tb, 'B')} is ${B.rows}x${B.cols}: inner dimensions differ`);
+    if (A.blockCols !== B.blockRows) throw new ShapeError(`matmul: block sizes ${A.blockCols} and ${B.blockRows} do not match (re-block one operand)`);
+    notSymmetric('matmul', a, b);
+    const m = Math.ceil(A.rows / A.blockRows), k = Math.ceil(A.cols / A.blockCols), n = Math.ceil(B.cols / B.blockCols);
+    const program = ta ? (tb ? 'gemm_tt' : 'gemm_tn') : tb ? 'gemm_nt' : 'gemm';
+    const res = await this.run(this.program(program), { ints: { M: m, N: n, K: k }, inputs: { A: a, B: b }, algorithm: 'gemm' });
+    return this.output(res, 'C', A.rows, B.cols, A.blockRows, B.blockCols);
   }
 
-  /** X with L·X = B, for a lower-triangular L (blocked forward substitution). */
-  async solve(l: BlockMatrix, b: BlockMatrix): Promise<BlockMatrix> {
+  /**
+   * X with A·X = B. `assume` (see {@link SolveAssumption}) picks the method: 'lower' a
+   * blocked forward substitution, 'spd' one job that factors A = L·Lᵀ and solves both
+   * triangular systems. By default a factor lapwing made lower triangular (`cholesky`,
+   * `randomLower`) is solved as such; any other A is a general matrix, never silently
+   * reduced to its lower triangle.
+   */
+  async solve(a: BlockMatrix, b: BlockMatrix, opts: SolveOptions = {}): Promise<BlockMatrix> {
+    const assume = opts.assume ?? (lowerTriangular.has(a) ? 'lower' : 'general');
+    if (assume === 'lower') return this.trsm(a, b);
+    if (assume === 'spd') return this.spdSolve(a, b);
+    if (assume !== 'general') throw new ShapeError(`solve: assume must be 'general', 'spd' or 'lower', got '${String(assume)}'`);
+    return this.generalSolve(a, b);
+  }
+
+  /** X with A·X = B for a general square A: not available without a pivoted LU. */
+  private generalSolve(a: BlockMatrix, _b: BlockMatrix): Promise<BlockMatrix> {
+    return Promise.reject(new ShapeError(
+      `solve: A (${a.rows}x${a.cols}) is not known to be triangular or positive definite; pass { assume: 'spd' } or { assume: 'lower' } (only the lower triangle is then read)`,
+    ));
+  }
+
+  /** X with A·X = B for a symmetric positive-definite A: Cholesky and both triangular solves in one job. */
+  private async spdSolve(a: BlockMatrix, b: BlockMatrix): Promise<BlockMatrix> {
+    if (a.rows !== a.cols) throw new ShapeError(`solve: A must be square, got ${a.rows}x${a.cols}`);
+    if (a.rows !== b.rows) throw new ShapeError(`solve: A is ${a.rows}x${a.cols} but B has ${b.rows} rows`);
+    if (a.blockRows !== a.blockCols || a.blockRows !== b.blockRows) throw new ShapeError('solve: A and B need the same square block size');
+    notSymmetric('solve', b);
+    const [n] = a.grid;
+    const [, r] = b.grid;
+    const res = await this.run(this.program('spd_solve'), { ints: { N: n, R: r }, inputs: { A: a, B: b }, algorithm: 'spd_solve' });
+    return this.output(res, 'X', b.rows, b.cols, b.blockRows, b.blockCols);
+  }
+
+  /**
+   * A⁻¹ (solve(A, I) with the same `assume`). Prefer `solve` for A⁻¹·B: it costs less and is
+   * more accurate.
+   */
+  async inv(a: BlockMatrix, opts: SolveOptions = {}): Promise<BlockMatrix> {
+    if (a.rows !== a.cols) throw new ShapeError(`inv needs a square matrix, got ${a.rows}x${a.cols}`);
+    if (a.blockRows !== a.blockCols) throw new ShapeError('inv needs square blocks');
+    const eye = await this.eye(a.rows, { block: a.blockRows });
+    try {
+      return await this.solve(a, eye, opts);
+    } finally {
+      await eye.delete();
+    }
+  }
+
+  /** Aᵀ, block by block. */
+  async transpose(a: BlockMatrix): Promise<BlockMatrix> {
+    notSymmetric('transpose', a);
+    const [m, n] = a.grid;
+    const res = await this.run(this.program('transpose'), { ints: { M: m, N: n }, inputs: { A: a }, algorithm: 'transpose' });
+    return this.output(res, 'T', a.cols, a.rows, a.blockCols, a.blockRows);
+  }
+
+  /** A + B (blocked alike). */
+  add(a: BlockMatrix, b: BlockMatrix): Promise<BlockMatrix> {
+    return this.elementwise('add', a, b);
+  }
+
+  /** A − B (blocked alike). */
+  sub(a: BlockMatrix, b: BlockMatrix): Promise<BlockMatrix> {
+    return this.elementwise('sub', a, b);
+  }
+
+  private async elementwise(op: 'add' | 'sub', a: BlockMatrix, b: BlockMatrix): Promise<BlockMatrix> {
+    if (a.rows !== b.rows || a.cols !== b.cols) throw new ShapeError(`${op}: shapes ${a.rows}x${a.cols} and ${b.rows}x${b.cols} differ`);
+    if (a.blockRows !== b.blockRows || a.blockCols !== b.blockCols) {
+      throw new ShapeError(`${op}: blocks ${a.blockRows}x${a.blockCols} and ${b.blockRows}x${b.blockCols} differ (re-block one operand)`);
+    }
+    notSymmetric(op, a, b);
+    const [m, n] = a.grid;
+    const res = await this.run(this.program(op), { ints: { M: m, N: n }, inputs: { A: a, B: b }, algorithm: op });
+    return this.output(res, 'C', a.rows, a.cols, a.blockRows, a.blockCols);
+  }
+
+  /** s·A. The scalar travels as a 1×1 input matrix, like any other data. */
+  async scale(a: BlockMatrix, s: number): Promise<BlockMatrix> {
+    if (typeof s !== 'number') throw new ShapeError(`scale: the factor must be a number, got ${typeof s}`);
+    notSymmetric('scale', a);
+    const scalar = await this.fromArray([s], 1, 1, { block: 1 });
+    try {
+      const [m, n] = a.grid;
+      const res = await this.run(this.program('scale'), { ints: { M: m, N: n }, inputs: { A: a, S: scalar }, algorithm: 'scale' });
+      return this.output(res, 'C', a.rows, a.cols, a.blockRows, a.blockCols);
+    } finally {
+      await scalar.delete();
+    }
+  }
+
+  /** ‖A‖_F: per-block sums of squares reduced in the DAG; only a 1×1 block comes back. */
+  async norm(a: BlockMatrix): Promise<number> {
+    notSymmetric('norm', a);
+    const [m, n] = a.grid;
+    const res = await this.run(this.program('norm'), { ints: { M: m, N: n }, inputs: { A: a }, algorithm: 'norm' });
+    const q = this.output(res, 'Q', 1, 1, 1, 1);
+    const [v] = await q.toArray();
+    await q.delete();
+    return Math.sqrt(v!);
+  }
+
+  /** The diagonal of A as a min(rows, cols) × 1 column (A needs square blocks). */
+  async diag(a: BlockMatrix): Promise<BlockMatrix> {
+    if (a.blockRows !== a.blockCols) throw new ShapeError(`diag needs square blocks, got ${a.blockRows}x${a.blockCols}`);
+    const [m, n] = a.grid;
+    const res = await this.run(this.program('diag'), { ints: { M: m, N: n }, inputs: { A: a }, algorithm: 'diag' });
+    return this.output(res, 'D', Math.min(a.rows, a.cols), 1, a.blockRows, 1);
+  }
+
+  /** X with L·X = B, for a lower-triangular L (blocked forward substitution; only L's lower triangle is read). */
+  async trsm(l: BlockMatrix, b: BlockMatrix): Promise<BlockMatrix> {
     if (l.rows !== l.cols) throw new ShapeError(`solve needs a square triangular factor, got ${l.rows}x${l.cols}`);
     if (l.rows !== b.rows) throw new ShapeError(`solve: L is ${l.rows}x${l.cols} but B has ${b.rows} rows`);
     if (l.blockRows !== b.blockRows || l.blockRows !== l.blockCols) throw new ShapeError('solve: L and B need the same square block size');
@@ -260,10 +428,6 @@ export class Lapwing {
     return this.output(res, 'X', b.rows, b.cols, b.blockRows, b.blockCols);
   }
 
-  /** Alias of `solve`. */
-  trsm(l: BlockMatrix, b: BlockMatrix): Promise<BlockMatrix> {
-    return this.solve(l, b);
-  }
 
   /** R of the QR factorisation of a tall-skinny A (one block column), by a TSQR tree. */
   async tsqr(a: BlockMatrix): Promise<BlockMatrix> {
@@ -283,6 +447,24 @@ export class Lapwing {
 
   async close(): Promise<void> {
     await this.backend.close();
+  }
+}
+
+/** Shape and block size of a matrix as an operand sees it. */
+interface View {
+  readonly rows: number;
+  readonly cols: number;
+  readonly blockRows: number;
+  readonly blockCols: number;
+}
+
+const viewOf = (m: BlockMatrix): View => ({ rows: m.rows, cols: m.cols, blockRows: m.blockRows, blockCols: m.blockCols });
+const transposedView = (m: BlockMatrix): View => ({ rows: m.cols, cols: m.rows, blockRows: m.blockCols, blockCols: m.blockRows });
+
+/** Refuses matrices stored as their lower blocks only, for operations that read every block. */
+function notSymmetric(op: string, ...ms: BlockMatrix[]): void {
+  if (ms.some((m) => m.symmetric === 'lower')) {
+    throw new ShapeError(`${op}: a symmetric matrix stored as its lower blocks only (e.g. from randomSpd) cannot be read whole here; use a fully stored matrix`);
   }
 }
 

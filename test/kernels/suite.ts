@@ -348,5 +348,31 @@ export function kernelSuite(backendName: KernelBackendName): void {
       assert.equal(k.flops('gemm', [rand(next, 4, 5), rand(next, 5, 6)], {}), 2 * 4 * 5 * 6);
       assert.equal(k.flops('chol', [spd(next, 6)], {}), 6 ** 3 / 3);
     });
+
+    it('transpose, scale, sumsq, diag: on every shape, against explicit formulas', () => {
+      const next = rng(15);
+      for (const [m, n] of shapes(16)) {
+        const A = rand(next, m, n);
+        const [T] = check('transpose', [A], {}, `transpose ${m}×${n}`, { tol: 0 });
+        assert.deepEqual(T, transpose(A));
+        const s = block(1, 1, [-2.5]);
+        const [S] = check('scale', [A, s], {}, `scale ${m}×${n}`);
+        assertClose(S!, block(m, n, (r, c) => -2.5 * at(A, r, c)), `scale ${m}×${n}: s·A`);
+        let ss = 0;
+        for (const v of A.data) ss += v * v;
+        const [Q] = check('sumsq', [A], {}, `sumsq ${m}×${n}`);
+        assertClose(Q!, block(1, 1, [ss]), `sumsq ${m}×${n}: Σa²`);
+        const [Q2] = check('sumsq', [A, block(1, 1, [3])], {}, `sumsq ${m}×${n} + P`);
+        assertClose(Q2!, block(1, 1, [ss + 3]), `sumsq ${m}×${n}: Σa² + P`);
+        const [D] = check('diag', [A], {}, `diag ${m}×${n}`, { tol: 0 });
+        assert.deepEqual(D, block(Math.min(m, n), 1, (r) => at(A, r, r)));
+      }
+      // Scaling by zero is elementwise: NaN and Inf stay NaN (no BLAS-style zeroing).
+      const [Z] = check('scale', [block(1, 3, [1, NaN, Infinity]), block(1, 1, [0])], {}, 'scale by 0');
+      assert.deepEqual([...Z!.data].map(Number.isNaN), [false, true, true]);
+      throwsKernelError(() => k.run('scale', [rand(next, 2, 2), rand(next, 2, 1)], {}), 'SHAPE');
+      throwsKernelError(() => k.run('sumsq', [rand(next, 2, 2), rand(next, 2, 2)], {}), 'SHAPE');
+      assert.equal(k.flops('sumsq', [rand(next, 3, 4)], {}), 24);
+    });
   });
 }

@@ -7,6 +7,7 @@ import { gemm, syrk, trsm } from './blas.ts';
 import { chol, luNopiv } from './factor.ts';
 import { qrApply, qrFactor, qrR } from './householder.ts';
 import { add, copy, noop, sub, zeros } from './elementwise.ts';
+import { diag, scale, sumsq, transpose } from './reshape.ts';
 
 /** Creates the reference backend (stateless, so one instance can be shared). */
 export function createJsBackend(): KernelBackend {
@@ -16,6 +17,7 @@ export function createJsBackend(): KernelBackend {
     kernels: {
       chol, trsm, syrk, gemm, add, sub, copy, identity: copy, zeros,
       qr_factor: qrFactor, qr_r: qrR, qr_apply: qrApply, lu_nopiv: luNopiv, noop,
+      transpose, scale, sumsq, diag,
     },
   };
 }

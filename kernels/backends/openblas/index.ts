@@ -12,6 +12,7 @@ import { Scratch } from './scratch.ts';
 import { blasKernels } from './blas.ts';
 import { lapackKernels } from './lapack.ts';
 import { luKernels } from './lu.ts';
+import { reshapeKernels } from './reshape.ts';
 
 export { BlasLoadError, loadBlasLibrary, CBLAS, type BlasLibrary, type Cblas } from './library.ts';
 
@@ -43,6 +44,7 @@ export function createOpenblasBackend(lib: BlasLibrary, threads = 1): KernelBack
       ...lapackKernels(lib.lapack, scratch),
       ...luKernels(lib.cblas),
       copy, identity: copy, zeros, noop,
+      ...reshapeKernels(lib.cblas),
     },
   };
 }

@@ -25,6 +25,7 @@ export interface Cblas {
   dger(order: number, m: number, n: number, alpha: number, x: F64, incx: number, y: F64, incy: number, a: F64, lda: number): void;
   daxpy(n: number, alpha: number, x: F64, incx: number, y: F64, incy: number): void;
   dscal(n: number, alpha: number, x: F64, incx: number): void;
+  ddot(n: number, x: F64, incx: number, y: F64, incy: number): number;
 }
 
 interface LapackSymbols {
@@ -42,6 +43,7 @@ const DECLS = {
     dger: 'void cblas_dger(int order, int m, int n, double alpha, double *x, int incx, double *y, int incy, double *a, int lda)',
     daxpy: 'void cblas_daxpy(int n, double alpha, double *x, int incx, double *y, int incy)',
     dscal: 'void cblas_dscal(int n, double alpha, double *x, int incx)',
+    ddot: 'double cblas_ddot(int n, double *x, int incx, double *y, int incy)',
   },
   lapack: {
     dpotrf: 'void dpotrf_(uint8_t *uplo, int *n, double *a, int *lda, int *info, size_t uplo_len)',

@@ -20,4 +20,8 @@ export interface WasmKernelExports {
   add(x: number, y: number, n: number): void;
   sub(a: number, b: number, n: number): void;
   qrApply(transQ: number, f: number, m: number, nf: number, c: number, mC: number, d: number, mD: number, nc: number): void;
+  transposeBlock(a: number, m: number, n: number, out: number): void;
+  scaleBlock(x: number, n: number, s: number): void;
+  sumsq(x: number, n: number): number;
+  diag(a: number, m: number, n: number, out: number): void;
 }

@@ -141,8 +141,45 @@ const copy: WasmKernel = (_ex, _heap, inputs, _attrs, alloc) => {
 const zeros: WasmKernel = (_ex, _heap, _inputs, attrs, alloc) => [alloc(Number(attrs.rows), Number(attrs.cols))];
 const noop: WasmKernel = (_ex, _heap, _inputs, _attrs, alloc) => [alloc(1, 1)];
 
+const transposeK: WasmKernel = (ex, heap, inputs, _attrs, alloc) => {
+  const A = inputs[0]!;
+  heap.reset();
+  const pa = heap.put(A);
+  const po = heap.alloc(A.rows * A.cols);
+  ex.transposeBlock(pa, A.rows, A.cols, po);
+  return [heap.take(po, A.cols, A.rows, alloc)];
+};
+
+const scale: WasmKernel = (ex, heap, inputs, _attrs, alloc) => {
+  const [A, s] = inputs as readonly [Block, Block];
+  heap.reset();
+  const pa = heap.put(A);
+  ex.scaleBlock(pa, A.data.length, s.data[0]!);
+  return [heap.take(pa, A.rows, A.cols, alloc)];
+};
+
+const sumsq: WasmKernel = (ex, heap, inputs, _attrs, alloc) => {
+  const [A, P] = inputs as readonly [Block, Block?];
+  heap.reset();
+  const s = ex.sumsq(heap.put(A), A.data.length);
+  const out = alloc(1, 1);
+  out.data[0] = P ? s + P.data[0]! : s;
+  return [out];
+};
+
+const diag: WasmKernel = (ex, heap, inputs, _attrs, alloc) => {
+  const A = inputs[0]!;
+  const k = Math.min(A.rows, A.cols);
+  heap.reset();
+  const pa = heap.put(A);
+  const po = heap.alloc(k);
+  ex.diag(pa, A.rows, A.cols, po);
+  return [heap.take(po, k, 1, alloc)];
+};
+
 /** Every kernel of specs.ts, by name. */
 export const WASM_KERNELS: Readonly<Record<string, WasmKernel>> = {
   chol, trsm, syrk, gemm, add, sub, copy, identity: copy, zeros,
   qr_factor: qr(true), qr_r: qr(false), qr_apply: qrApply, lu_nopiv: luNopiv, noop,
+  transpose: transposeK, scale, sumsq, diag,
 };

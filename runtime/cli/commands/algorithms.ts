@@ -8,7 +8,7 @@ import type { Lapwing } from '../../library/session.ts';
 import { fmtS, openSession, positiveInt, printSummary, type JobOptions } from '../common.ts';
 import { UserError } from '../errors.ts';
 
-export type Algorithm = 'cholesky' | 'gemm' | 'trsm' | 'tsqr';
+export type Algorithm = 'cholesky' | 'gemm' | 'trsm' | 'tsqr' | 'spd_solve';
 export const ALGORITHMS: readonly Algorithm[] = ['cholesky', 'gemm', 'trsm', 'tsqr'];
 
 export interface AlgorithmOptions extends JobOptions {
@@ -21,6 +21,7 @@ export interface AlgorithmOptions extends JobOptions {
   l?: string;
   output?: string;
   seed?: string;
+  assume?: string;
 }
 
 /** Relative residual a correct result stays under. */
@@ -65,12 +66,21 @@ async function prepare(alg: Algorithm, lw: Lapwing, o: AlgorithmOptions, block: 
       if (a.cols !== b.rows) throw new UserError(`matmul: A is ${a.rows}x${a.cols} but B is ${b.rows}x${b.cols}`);
       return { n: a.rows, flops: 2 * a.rows * a.cols * b.cols, run: () => lw.matmul(a, b), residual: (c) => lw.residual.matmul(a, b, c) };
     }
+    case 'spd_solve': {
+      const a = o.a ? await lw.fromNpy(o.a, { block }) : await lw.randomSpd(size(), { block, seed });
+      if (a.rows !== a.cols) throw new UserError(`solve needs a square A: it is ${a.rows}x${a.cols}`);
+      const b = o.b ? await lw.fromNpy(o.b, { block }) : await lw.random(a.rows, o.cols ? positiveInt(o.cols, '--cols') : a.rows, { block, seed: seed + 1 });
+      if (b.rows !== a.rows) throw new UserError(`solve: A is ${a.rows}x${a.cols} but B has ${b.rows} rows`);
+      const n = a.rows;
+      // Cholesky plus two triangular solves.
+      return { n, flops: n ** 3 / 3 + 2 * n * n * b.cols, run: () => lw.solve(a, b, { assume: 'spd' }), residual: (x) => lw.residual.solve(a, x, b) };
+    }
     case 'trsm': {
-      const l = o.l ? await lw.fromNpy(o.l, { block }) : await lw.randomLower(size(), { block, seed });
+      const l = o.l ? await lowerFromNpy(lw, o.l, block) : await lw.randomLower(size(), { block, seed });
       if (l.rows !== l.cols) throw new UserError(`solve needs a square lower-triangular L: it is ${l.rows}x${l.cols}`);
       const b = o.b ? await lw.fromNpy(o.b, { block }) : await lw.random(l.rows, o.cols ? positiveInt(o.cols, '--cols') : l.rows, { block, seed: seed + 1 });
       if (b.rows !== l.rows) throw new UserError(`solve: L is ${l.rows}x${l.cols} but B has ${b.rows} rows`);
-      return { n: l.rows, flops: l.rows * l.rows * b.cols, run: () => lw.solve(l, b), residual: (x) => lw.residual.solve(l, x, b) };
+      return { n: l.rows, flops: l.rows * l.rows * b.cols, run: () => lw.solve(l, b, { assume: 'lower' }), residual: (x) => lw.residual.solve(l, x, b) };
     }
     case 'tsqr': {
       let a: BlockMatrix;
@@ -88,6 +98,21 @@ async function prepare(alg: Algorithm, lw: Lapwing, o: AlgorithmOptions, block: 
       return { n: m, flops: 2 * m * c * c - (2 / 3) * c ** 3, run: () => lw.tsqr(a), residual: (r) => lw.residual.qr(a, r) };
     }
   }
+}
+
+/** L from a .npy file, refused unless it is lower triangular (its upper triangle would be ignored). */
+async function lowerFromNpy(lw: Lapwing, file: string, block: number): Promise<BlockMatrix> {
+  const { readNpy } = await import('../../library/npy.ts');
+  const m = await readNpy(file);
+  for (let i = 0; i < m.rows; i++) {
+    for (let j = i + 1; j < m.cols; j++) {
+      const v = m.data[i * m.cols + j]!;
+      if (v !== 0) {
+        throw new UserError(`--l ${file} is not lower triangular (element (${i}, ${j}) is ${v}); for a general matrix use --a, for a symmetric positive-definite one --a with --assume spd`);
+      }
+    }
+  }
+  return lw.fromArray(m.data, m.rows, m.cols, { block });
 }
 
 /** What runAlgorithm adds to a plain run. */
@@ -118,7 +143,9 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: 
     }
     const last = s.lw.last!;
     const residual = await p.residual(out);
-    if (o.output) await out.toNpy(o.output);
+    const ok = Number.isFinite(residual) && residual <= TOLERANCE;
+    // A result that fails its check is not written: a file on disk would pass for an answer.
+    if (o.output && ok) await out.toNpy(o.output);
     const summary: Summary = {
       algorithm: alg,
       n: p.n,
@@ -130,7 +157,7 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: 
       wall_s: round(last.wallS, 4),
       gflops: round(p.flops / last.wallS / 1e9, 2),
       residual,
-      ok: Number.isFinite(residual) && residual <= TOLERANCE,
+      ok,
       ...(floor ? { floor_s: Number(floor.floor_s.toPrecision(4)), floor_ratio: Number((last.wallS / floor.floor_s).toPrecision(4)), floor_reference: floor.reference, gemm512_gflops: Number(floor.gemm512_gflops.toPrecision(4)) } : {}),
       ...(callsJob ? { api_calls: callsJob, api_calls_per_task: Object.fromEntries(Object.entries(callsJob).map(([k, v]) => [k, Math.round((100 * v) / Math.max(1, last.tasks)) / 100])) } : {}),
     };
@@ -143,7 +170,7 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: 
       `  kernels     ${s.kernels}  (${s.workers} executor${s.workers === 1 ? '' : 's'} on ${availableParallelism()} cores, backend ${o.backend})`,
       `  residual    ${residual.toExponential(2)}  (tolerance ${TOLERANCE})`,
       ...(floor ? [`  floor       ${fmtS(floor.floor_s)} s = flops / (${s.workers} × ${floor.reference} gemm 512 at ${floor.gemm512_gflops.toFixed(1)} GFLOP/s): wall is ${(last.wallS / floor.floor_s).toFixed(2)}× the floor`] : []),
-      ...(o.output ? [`  output      ${o.output}`] : []),
+      ...(o.output ? [ok ? `  output      ${o.output}` : `  output      not written (the residual is above the tolerance)`] : []),
     ]);
     return summary;
   } finally {

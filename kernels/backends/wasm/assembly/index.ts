@@ -10,7 +10,7 @@ import { trsm as trsmCore } from './trsm';
 import { potrf, zeroUpper } from './chol';
 import { getrfNopiv } from './lu';
 import { geqrf, ormqr, extractR } from './qr';
-import { at, imin, copyMatrix, vadd, vsub } from './simd';
+import { at, imin, copyMatrix, vadd, vsub, transpose, scal, dot } from './simd';
 
 let ready = false;
 
@@ -125,4 +125,25 @@ export function add(x: usize, y: usize, n: usize): void {
 /** a[0..n) −= b[0..n). */
 export function sub(a: usize, b: usize, n: usize): void {
   vsub(n, a, b, a);
+}
+
+/** out (n×m) = aᵀ for a m×n. */
+export function transposeBlock(a: usize, m: i32, n: i32, out: usize): void {
+  transpose(m, n, a, m, out, n);
+}
+
+/** x[0..n) *= s, elementwise (s = 0 keeps NaN/Inf as NaN). */
+export function scaleBlock(x: usize, n: i32, s: f64): void {
+  scal(n, s, x);
+}
+
+/** Σ x[i]² over [0, n). */
+export function sumsq(x: usize, n: i32): f64 {
+  return dot(n, x, x);
+}
+
+/** out[0..min(m,n)) = the diagonal of a (m×n). */
+export function diag(a: usize, m: i32, n: i32, out: usize): void {
+  const k = imin(m, n);
+  for (let i = 0; i < k; i++) store<f64>(out + (<usize>i << 3), load<f64>(at(a, m, i, i)));
 }

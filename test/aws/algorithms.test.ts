@@ -1,0 +1,53 @@
+/**
+ * The linear-algebra library on the AWS backend (emulated S3, SQS and DynamoDB, executor child
+ * processes): each algorithm beyond Cholesky runs there with the same programs and kernels as
+ * on the local backend, one small case each.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Emulators } from '../../runtime/backends/aws/dev/emulators.ts';
+import { createAwsBackend, type AwsBackend } from '../../runtime/backends/aws/index.ts';
+import { lapwing, type Lapwing } from '../../runtime/library/session.ts';
+import { emulatorConfig, emulators, releaseEmulators } from './emulated.ts';
+import { destroyDataResources } from '../../runtime/backends/aws/deploy/provision.ts';
+import type { AwsConfig } from '../../runtime/backends/aws/config.ts';
+
+let emu: Emulators;
+let config: AwsConfig;
+let backend: AwsBackend;
+let lw: Lapwing;
+before(async () => {
+  emu = await emulators();
+  config = emulatorConfig(emu, { inlineThresholdBytes: 16 * 1024 });
+  backend = await createAwsBackend(config, {
+    executors: 'process',
+    executor: { idleTimeoutMs: 20_000, kernels: 'js', visibilityMs: 20_000, pollMs: 200 },
+  });
+  lw = await lapwing({ backend, workers: 2, kernels: 'js', block: 16 });
+});
+after(async () => {
+  await backend?.close();
+  if (backend) await destroyDataResources(backend.clients, config).catch(() => undefined);
+  await releaseEmulators();
+});
+
+describe('algorithms on emulated AWS', () => {
+  it('solve with assume spd (one job) and the library operations', async () => {
+    const A = await lw.randomSpd(40, { block: 16 });
+    const B = await lw.random(40, 3, { block: 16, seed: 4 });
+    const X = await lw.solve(A, B, { assume: 'spd' });
+    assert.equal(lw.last?.status, 'done');
+    assert.ok((await lw.residual.solve(A, X, B)) < 1e-14);
+
+    const M = await lw.random(40, 23, { block: 16, seed: 6 });
+    const m = await M.toArray();
+    const T = await lw.transpose(M);
+    const t = await T.toArray();
+    for (let i = 0; i < 40; i++) for (let j = 0; j < 23; j++) assert.equal(t[j * 40 + i], m[i * 23 + j]);
+    let ss = 0;
+    for (const v of m) ss += v * v;
+    assert.ok(Math.abs((await lw.norm(M)) - Math.sqrt(ss)) < 1e-12);
+    const C = await lw.matmul(M, M, { transA: true });
+    assert.deepEqual(C.shape, [23, 23]);
+  });
+});
