@@ -11,6 +11,7 @@
  * console.log(k.backend.name, k.flops('chol', [a], {}));
  */
 export * from './types.ts';
+export { LapwingError, isLapwingError, isRetryable, type ErrorTraits } from './errors.ts';
 export { kernelSpecs, kernelSpec } from './specs.ts';
 export { loadKernels, kernelsFor, KernelLoadError, KERNEL_CHOICES, type Kernels, type KernelCall } from './loader.ts';
 export { checkCall, sameData, trsmOptions, gemmOptions, qrApplyTrans, type CheckedCall, type TrsmOptions, type GemmOptions } from './specs.ts';

@@ -12,6 +12,7 @@
  * Backends are cached per process and configuration, so executors may call loadKernels once
  * per task cheaply; a failed load is cached too (loading a library is not worth retrying).
  */
+import { LapwingError } from './errors.ts';
 import { heapAlloc, KernelError, type Allocator, type Attrs, type Block, type KernelBackend, type KernelBackendName, type KernelChoice, type Shape } from './types.ts';
 import { checkCall } from './specs.ts';
 import { loadWasmBackend } from './backends/wasm/index.ts';
@@ -43,14 +44,13 @@ export interface Kernels {
 export const KERNEL_CHOICES: readonly KernelChoice[] = ['auto', 'openblas', 'wasm', 'js'];
 
 /** Why kernels could not be loaded: no such choice, or the chosen backend does not load. */
-export class KernelLoadError extends Error {
-  readonly code: 'KERNELS_UNAVAILABLE' | 'BAD_KERNELS';
+export class KernelLoadError extends LapwingError {
+  declare readonly code: 'KERNELS_UNAVAILABLE' | 'BAD_KERNELS';
   /** For KERNELS_UNAVAILABLE: what was tried and why it failed, one entry each. */
   readonly tried: readonly string[];
   constructor(code: 'KERNELS_UNAVAILABLE' | 'BAD_KERNELS', message: string, tried: readonly string[] = []) {
-    super(message);
+    super(code, message, { userFacing: true });
     this.name = 'KernelLoadError';
-    this.code = code;
     this.tried = tried;
   }
 }

@@ -7,6 +7,8 @@
  * exactly `rows * cols` (no padding, no leading-dimension stride).
  */
 
+import { LapwingError } from './errors.ts';
+
 /** A dense float64 matrix block in column-major order. */
 export interface Block {
   readonly rows: number;
@@ -73,14 +75,13 @@ export interface KernelBackend {
 export type KernelErrorCode = 'NOT_POSITIVE_DEFINITE' | 'SINGULAR' | 'SHAPE' | 'UNKNOWN_KERNEL' | 'BAD_ATTR';
 
 /** A deterministic kernel failure (the job should fail at once, not retry). */
-export class KernelError extends Error {
-  readonly code: KernelErrorCode;
+export class KernelError extends LapwingError {
+  declare readonly code: KernelErrorCode;
   /** For NOT_POSITIVE_DEFINITE / SINGULAR: the 1-based order of the leading minor that failed. */
   readonly minor?: number;
   constructor(code: KernelErrorCode, message: string, minor?: number) {
-    super(message);
+    super(code, message, { userFacing: true });
     this.name = 'KernelError';
-    this.code = code;
     this.minor = minor;
   }
 }

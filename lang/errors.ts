@@ -7,7 +7,11 @@
  * - {@link BindError} (code `BIND`): wrong integer arguments for `bind`.
  * - {@link DagError}: a problem only visible once sizes are known (two writers of a block, a read
  *   of a block nobody writes, a non-positive loop step, division by zero …).
+ *
+ * All three extend the project's {@link LapwingError}: user-facing, never retryable (the same
+ * program and arguments fail the same way every time).
  */
+import { LapwingError } from '../kernels/errors.ts';
 
 /** Every diagnostic code the compiler emits, with what it means. */
 export const ErrorCodes = {
@@ -83,13 +87,13 @@ export function formatDiagnostic(d: Diagnostic, filename = '<source>'): string {
 }
 
 /** The source has one or more mistakes; `message` lists them all, formatted. */
-export class CompileError extends Error {
-  readonly code = 'COMPILE';
+export class CompileError extends LapwingError {
+  declare readonly code: 'COMPILE';
   readonly diagnostics: readonly Diagnostic[];
   readonly filename: string;
   constructor(diagnostics: readonly Diagnostic[], filename = '<source>') {
     const n = diagnostics.length;
-    super(`${diagnostics.map((d) => formatDiagnostic(d, filename)).join('\n')}\n${n} error${n === 1 ? '' : 's'}`);
+    super('COMPILE', `${diagnostics.map((d) => formatDiagnostic(d, filename)).join('\n')}\n${n} error${n === 1 ? '' : 's'}`, { userFacing: true });
     this.name = 'CompileError';
     this.diagnostics = diagnostics;
     this.filename = filename;
@@ -97,10 +101,10 @@ export class CompileError extends Error {
 }
 
 /** Wrong arguments for `bind` (missing, unknown or non-integer). */
-export class BindError extends Error {
-  readonly code = 'BIND';
+export class BindError extends LapwingError {
+  declare readonly code: 'BIND';
   constructor(message: string) {
-    super(message);
+    super('BIND', message, { userFacing: true });
     this.name = 'BindError';
   }
 }
@@ -116,12 +120,11 @@ export type DagErrorCode =
   | 'UNKNOWN_MATRIX';
 
 /** A DAG problem that shows only for concrete sizes. */
-export class DagError extends Error {
-  readonly code: DagErrorCode;
+export class DagError extends LapwingError {
+  declare readonly code: DagErrorCode;
   constructor(code: DagErrorCode, message: string) {
-    super(message);
+    super(code, message, { userFacing: true });
     this.name = 'DagError';
-    this.code = code;
   }
 }
 

@@ -20,6 +20,8 @@ export { runExecutor, CRASH_POINTS, type CrashPoint, type ExecutorOptions } from
 export { readNpy, writeNpy, parseNpy, formatNpy, NpyError } from './library/npy.ts';
 export { createLocalBackend, type LocalBackend, type LocalBackendOptions } from './backends/local/index.ts';
 export * from './core/interfaces.ts';
+export { LapwingError, isLapwingError, isRetryable, TaskError, type ErrorTraits } from './core/errors.ts';
+export { retrying, backoffMs, type RetryPolicy, type RetryOptions } from './core/retry.ts';
 export { compile, bind, programSource } from '../lang/index.ts';
 export { loadKernels } from '../kernels/index.ts';
 

@@ -16,28 +16,10 @@ import type { Block, Allocator } from '../../kernels/types.ts';
 export type { Block, Allocator };
 
 // ---------------------------------------------------------------------------------------------
-// Errors translated at the edge: backends throw only StoreError for storage conditions.
+// Errors translated at the edge: backends throw only StoreError for storage conditions
+// (defined with the rest of the hierarchy in errors.ts).
 
-export type StoreErrorCode =
-  | 'NOT_FOUND'    // block or item does not exist
-  | 'CORRUPT'      // block failed its checksum or header check
-  | 'THROTTLED'    // transient: retry with backoff
-  | 'UNAVAILABLE'  // transient: service unreachable
-  | 'CONFIG';      // permanent: missing credentials, endpoint, bucket …
-
-/** A storage failure, already translated from the backend's own error types. */
-export class StoreError extends Error {
-  readonly code: StoreErrorCode;
-  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StoreError';
-    this.code = code;
-  }
-  /** True when retrying the same call later may succeed. */
-  get transient(): boolean {
-    return this.code === 'THROTTLED' || this.code === 'UNAVAILABLE';
-  }
-}
+export { StoreError, type StoreErrorCode } from './errors.ts';
 
 // ---------------------------------------------------------------------------------------------
 

@@ -1,69 +1,61 @@
 /**
- * Transient store errors (throttling, unavailability) are retried where they happen, with
- * exponential backoff and full jitter, before an attempt is given up; permanent errors pass
- * straight through.
+ * The one retry loop. Each backend calls it at its edge — where its own errors are translated
+ * into the hierarchy of errors.ts — and nowhere else: the executor and the driver above the
+ * stores never retry a store call again (stacked layers would multiply the sends of one
+ * throttled call, attempts × tries, just when a service asks for fewer).
+ *
+ * Backoff is exponential with full jitter: before attempt k+1 a uniform wait in
+ * 0…min(maxMs, baseMs·2^k). Only errors whose `retryable` field is set are retried.
  */
-import type { BlockStore, StateStore, TaskQueue } from './interfaces.ts';
-import { StoreError } from './interfaces.ts';
+import { isRetryable } from './errors.ts';
 
+/** How often and how patiently one call is retried. */
 export interface RetryPolicy {
-  /** Tries in all (first call included). */
-  readonly tries: number;
+  /** Attempts of one call in all, the first included (≥ 1). */
+  readonly attempts: number;
+  /** First backoff; doubles per attempt, with full jitter. */
   readonly baseMs: number;
+  /** Largest backoff. */
   readonly maxMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { tries: 6, baseMs: 5, maxMs: 1000 };
+export interface RetryOptions {
+  /**
+   * Turns a failure into the error to throw (e.g. an SDK exception into a StoreError); the
+   * result is retried if it is retryable. Default: the failure itself.
+   */
+  readonly translate?: (e: unknown) => unknown;
+  /** Waits between attempts (a simulated clock injects its own). */
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+}
 
-/** Calls `fn` until it succeeds, a non-transient error occurs, or the tries run out. */
-export async function retrying<T>(fn: () => Promise<T>, p: RetryPolicy = DEFAULT_RETRY): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (!(e instanceof StoreError) || !e.transient || i >= p.tries) throw e;
-      const cap = Math.min(p.maxMs, p.baseMs * 2 ** i);
-      await new Promise((r) => setTimeout(r, Math.random() * cap));
-    }
-  }
+const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Backoff before attempt `attempt + 1` (attempt counts from 0 for the first call). */
+export function backoffMs(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+  return Math.floor(random() * Math.min(policy.maxMs, policy.baseMs * 2 ** attempt));
 }
 
 /**
- * Wraps every method of an object so transient StoreErrors are retried. The fast path costs
- * one `.catch` per call: the retry loop is entered only after a transient failure.
+ * Runs `call` until it succeeds, fails with a non-retryable error, or `policy.attempts` calls
+ * failed; the last error's message then says how many attempts were made.
+ * @example
+ * const item = await retrying(policy, () => ddb.send(cmd), { translate: (e) => toStoreError(e, 'GetItem') });
  */
-function wrap<T extends object>(target: T, p: RetryPolicy): T {
-  const out: Record<string | symbol, unknown> = {};
-  let proto: object | null = target;
-  const seen = new Set<string | symbol>();
-  while (proto && proto !== Object.prototype) {
-    for (const key of Reflect.ownKeys(proto)) {
-      if (seen.has(key) || key === 'constructor') continue;
-      seen.add(key);
-      const v: unknown = Reflect.get(target, key);
-      if (typeof v !== 'function') {
-        Object.defineProperty(out, key, { get: () => Reflect.get(target, key), enumerable: true });
-        continue;
+export async function retrying<T>(policy: RetryPolicy, call: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
+  const sleep = options.sleep ?? realSleep;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (e) {
+      const err = options.translate ? options.translate(e) : e;
+      if (!isRetryable(err)) throw err;
+      if (attempt + 1 >= policy.attempts) {
+        if (err instanceof Error) err.message = `${err.message} (gave up after ${attempt + 1} attempts)`;
+        throw err;
       }
-      const f = v as (...a: unknown[]) => unknown;
-      out[key] = (...args: unknown[]): unknown => {
-        const first = f.apply(target, args);
-        if (!(first instanceof Promise)) return first;
-        return first.catch((e: unknown) => {
-          if (!(e instanceof StoreError) || !e.transient || p.tries <= 1) throw e;
-          return retrying(() => f.apply(target, args) as Promise<unknown>, { ...p, tries: p.tries - 1 });
-        });
-      };
+      await sleep(backoffMs(policy, attempt, options.random));
     }
-    proto = Object.getPrototypeOf(proto) as object | null;
   }
-  return out as T;
-}
-
-/** The same stores, retrying transient errors. */
-export function withRetries<B extends { blocks: BlockStore; queue: TaskQueue; state: StateStore }>(
-  b: B,
-  p: RetryPolicy = DEFAULT_RETRY,
-): { blocks: BlockStore; queue: TaskQueue; state: StateStore } {
-  return { blocks: wrap(b.blocks, p), queue: wrap(b.queue, p), state: wrap(b.state, p) };
 }

@@ -31,12 +31,11 @@
  * `maxAttempts` deliveries the message is dead-lettered and the job fails naming the task and
  * its attempts. A message that cannot be parsed is dead-lettered and the executor goes on.
  */
-import { bind, parseTaskKey, taskKey, type BoundProgram, type Task, type Program } from '../../lang/index.ts';
-import { KernelError, loadKernels, type Attrs, type Block, type Kernels } from '../../kernels/index.ts';
+import { bind, blockToString, parseTaskKey, taskKey, type BoundProgram, type Task, type Program } from '../../lang/index.ts';
+import { loadKernels, type Attrs, type Block, type Kernels } from '../../kernels/index.ts';
 import type { BlockStore, JobRecord, Lease, StateStore, TaskAttemptTrace, TaskQueue } from '../core/interfaces.ts';
-import { StoreError } from '../core/interfaces.ts';
+import { LapwingError, StoreError, TaskError } from '../core/errors.ts';
 import { blockKey, childNode, decodeMessage, encodeMessage, readersNode } from '../core/keys.ts';
-import { withRetries } from '../core/retry.ts';
 import { readyPriority } from '../scheduling/priority.ts';
 
 /** The named steps of the protocol, in order; fault injection crashes the executor at one. */
@@ -154,7 +153,8 @@ class Executor {
   private readonly b: ExecutorBackend;
 
   constructor(backend: ExecutorBackend, private readonly o: ExecutorOptions) {
-    this.b = withRetries(backend);
+    // The stores retry their own retryable errors (at their edge); nothing here retries again.
+    this.b = backend;
     this.visibilityMs = o.visibilityMs ?? 60_000;
     this.maxAttempts = o.maxAttempts ?? 5;
   }
@@ -318,15 +318,23 @@ class Executor {
     // Read inputs. A missing block may mean this is a late duplicate of a finished task whose
     // temporaries were already collected: re-check before treating it as an error.
     const reads = bound.reads(task);
+    const readKeys = reads.map((r) => this.key(record, r.matrix, r.idx));
+    const missing: number[] = [];
     let inputs: Block[];
     try {
-      inputs = await Promise.all(reads.map((r) => blocks.get(this.key(record, r.matrix, r.idx))));
+      inputs = await Promise.all(readKeys.map((k, i) => blocks.get(k).catch((e: unknown) => {
+        if (e instanceof StoreError && e.code === 'NOT_FOUND') missing.push(i);
+        throw e;
+      })));
     } catch (e) {
-      if (e instanceof StoreError && e.code === 'NOT_FOUND' && (await state.isTaskDone(record.id, key))) {
+      if (!(e instanceof StoreError && e.code === 'NOT_FOUND')) throw e;
+      if (await state.isTaskDone(record.id, key)) {
         await queue.ack([lease]);
         return 'duplicate';
       }
-      throw e;
+      // Not a late duplicate: the block was never written (or is gone), and will not appear.
+      const names = missing.map((i) => `${blockToString(reads[i]!)} (${readKeys[i]!})`).join(', ');
+      throw new TaskError('MISSING_INPUT', `input block ${names} does not exist`, { cause: e });
     }
     // The same block read twice (syrk(C, A, A)) is one object, which lets kernels use symmetry.
     for (const b of inputs) trace.bytesRead += b.data.byteLength;
@@ -353,7 +361,7 @@ class Executor {
     }
     const writes = bound.writes(task);
     if (writes.length !== outputs.length) {
-      throw new KernelError('SHAPE', `kernel ${kernel.name} returned ${outputs.length} blocks for ${writes.length} outputs`);
+      throw new TaskError('BAD_OUTPUTS', `kernel ${kernel.name} returned ${outputs.length} blocks for ${writes.length} outputs`);
     }
     await Promise.all(writes.map((w, i) => blocks.put(this.key(record, w.matrix, w.idx), outputs[i]!)));
     for (const o of outputs) trace.bytesWritten += o.data.byteLength;
@@ -435,7 +443,7 @@ class Executor {
 
   private key(record: JobRecord, matrix: string, idx: readonly number[]): string {
     const m = record.matrices[matrix];
-    if (!m) throw new KernelError('SHAPE', `matrix ${matrix} is not bound in job ${record.id}`);
+    if (!m) throw new TaskError('UNBOUND_MATRIX', `matrix ${matrix} is not bound in job ${record.id}`);
     return blockKey(m.prefix, idx);
   }
 
@@ -451,14 +459,19 @@ class Executor {
     const message = e instanceof Error ? e.message : String(e);
     const what = ctx ? describeSafe(ctx.bound, key) : key;
     try {
-      const deterministic = e instanceof KernelError || (e instanceof StoreError && e.code === 'CONFIG') || (e instanceof Error && 'code' in e && (e.code === 'SSA' || e.code === 'UNWRITTEN' || e.code === 'BIND'));
-      if (deterministic) {
+      // Decided from the error's fields only. A LapwingError that is not retryable fails the
+      // same way on every run (a kernel failure, a program error, a missing input): fail now.
+      if (e instanceof LapwingError && !e.retryable) {
         await state.finishJob(jobId, 'failed', `task ${what} failed: ${message}`);
         await queue.ack([lease]);
         emit('error', message);
         return;
       }
-      if (lease.receiveCount >= this.maxAttempts) {
+      // A retryable error has used up the store's retries. Throttling slows a job and never
+      // fails it: a throttled task is released without counting toward the dead letter. Any
+      // other failure (a service that keeps erring, a crash) counts its deliveries.
+      const throttled = e instanceof StoreError && e.code === 'THROTTLED';
+      if (!throttled && lease.receiveCount >= this.maxAttempts) {
         await queue.deadLetter(lease, message);
         await state.finishJob(jobId, 'failed', `task ${what} failed after ${lease.receiveCount} attempts: ${message}`);
         emit('error', message);

@@ -3,6 +3,7 @@
  * order. Anything else is a clear error: lapwing works on float64 matrices only.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { LapwingError } from '../core/errors.ts';
 
 export interface NpyMatrix {
   readonly rows: number;
@@ -11,10 +12,10 @@ export interface NpyMatrix {
   readonly data: Float64Array;
 }
 
-export class NpyError extends Error {
-  readonly code = 'NPY';
-  constructor(message: string) {
-    super(message);
+export class NpyError extends LapwingError {
+  declare readonly code: 'NPY';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('NPY', message, { userFacing: true, cause: options?.cause });
     this.name = 'NpyError';
   }
 }
@@ -83,12 +84,16 @@ export async function readNpy(path: string): Promise<NpyMatrix> {
   try {
     buf = await readFile(path);
   } catch (e) {
-    const code = e instanceof Error && 'code' in e ? String(e.code) : '';
-    throw new NpyError(code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read (${code || String(e)})`);
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    throw new NpyError(code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read (${code || String(e)})`, { cause: e });
   }
   return parseNpy(buf, path);
 }
 
 export async function writeNpy(path: string, m: NpyMatrix): Promise<void> {
-  await writeFile(path, formatNpy(m));
+  try {
+    await writeFile(path, formatNpy(m));
+  } catch (e) {
+    throw new NpyError(`${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
+  }
 }

@@ -11,6 +11,7 @@
  * ```
  */
 import { compile, programSource, type Program, type ProgramName } from '../../lang/index.ts';
+import { LapwingError } from '../core/errors.ts';
 import type { Backend, SampleTrace } from '../core/interfaces.ts';
 import { runJob, JobFailedError, type JobProgress, type JobResult } from '../scheduling/driver.ts';
 import { BlockMatrix, fromDense, hashUniform, storeMatrix, type Order } from './matrix.ts';
@@ -469,10 +470,10 @@ function notSymmetric(op: string, ...ms: BlockMatrix[]): void {
 }
 
 /** Mismatched or unsupported shapes. */
-export class ShapeError extends Error {
-  readonly code = 'SHAPE';
+export class ShapeError extends LapwingError {
+  declare readonly code: 'SHAPE';
   constructor(message: string) {
-    super(message);
+    super('SHAPE', message, { userFacing: true });
     this.name = 'ShapeError';
   }
 }

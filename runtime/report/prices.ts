@@ -8,6 +8,7 @@
  * for arm64 Lambdas.
  */
 import { readFile } from 'node:fs/promises';
+import { LapwingError } from '../core/errors.ts';
 
 /** USD prices of the billed units a run consumes. */
 export interface Prices {
@@ -58,10 +59,10 @@ export const DEFAULT_PRICES: Prices = Object.freeze({
 });
 
 /** A prices file that cannot be used: a one-line message for the user. */
-export class PricesError extends Error {
-  readonly code = 'PRICES_INVALID';
+export class PricesError extends LapwingError {
+  declare readonly code: 'PRICES_INVALID';
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super('PRICES_INVALID', message, { userFacing: true, cause: options?.cause });
     this.name = 'PricesError';
   }
 }

@@ -2,6 +2,7 @@
  * The `lapwing report` pipeline as a function: read a trace, load prices, render, write.
  */
 import { writeFile } from 'node:fs/promises';
+import { LapwingError } from '../core/errors.ts';
 import { basename } from 'node:path';
 import { DEFAULT_PRICES, loadPrices } from './prices.ts';
 import { renderReport } from './render.ts';
@@ -33,7 +34,7 @@ export async function writeReport(tracePath: string, outPath: string, options: W
   try {
     await writeFile(outPath, html);
   } catch (e) {
-    throw Object.assign(new Error(`cannot write ${outPath}: ${(e as Error).message}`, { cause: e }), { code: 'REPORT_WRITE' });
+    throw new LapwingError('REPORT_WRITE', `cannot write ${outPath}: ${(e as Error).message}`, { userFacing: true, cause: e });
   }
   return {
     attempts: trace.attempts.length,

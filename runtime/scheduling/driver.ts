@@ -7,6 +7,7 @@
  * the state store, so a driver that dies can be replaced (`resume`).
  */
 import { bind, params, parseTaskKey, statementCount, taskKey, type BoundProgram, type Program } from '../../lang/index.ts';
+import { LapwingError } from '../core/errors.ts';
 import type { Backend, JobRecord, JobState, MatrixBinding, SampleTrace } from '../core/interfaces.ts';
 import { encodeMessage, jobPrefix, newJobId, tempPrefix } from '../core/keys.ts';
 import { decide, type ScalePolicy } from './autoscaler.ts';
@@ -78,10 +79,10 @@ export interface JobResult {
 }
 
 /** A job failed: the message names the task and the reason. */
-export class JobFailedError extends Error {
-  readonly code = 'JOB_FAILED';
+export class JobFailedError extends LapwingError {
+  declare readonly code: 'JOB_FAILED';
   constructor(readonly jobId: string, message: string) {
-    super(message);
+    super('JOB_FAILED', message, { userFacing: true });
     this.name = 'JobFailedError';
   }
 }

@@ -25,6 +25,7 @@
  * waits, because it is called from the executors' hot path.
  */
 import { open as openFile, readFile } from 'node:fs/promises';
+import { LapwingError } from '../core/errors.ts';
 import type { FileHandle } from 'node:fs/promises';
 import type { AttemptOutcome, SampleTrace, TaskAttemptTrace, TraceRecord } from '../core/interfaces.ts';
 
@@ -104,14 +105,13 @@ export interface TraceFile {
 }
 
 /** A trace file that cannot be read: one line for the user, with the line number. */
-export class TraceFileError extends Error {
-  readonly code: 'TRACE_NOT_FOUND' | 'TRACE_INVALID' | 'TRACE_IO';
+export class TraceFileError extends LapwingError {
+  declare readonly code: 'TRACE_NOT_FOUND' | 'TRACE_INVALID' | 'TRACE_IO';
   /** 1-based line of the problem, when it is about one line. */
   readonly line?: number;
   constructor(code: TraceFileError['code'], message: string, line?: number, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, { userFacing: true, cause: options?.cause });
     this.name = 'TraceFileError';
-    this.code = code;
     this.line = line;
   }
 }

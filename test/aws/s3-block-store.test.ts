@@ -113,7 +113,7 @@ describe('S3BlockStore', () => {
       proxy.fail(2, S3_SLOW_DOWN);
       assert.equal((await s.get('slow/A/0_0')).cols, 2);
       proxy.fail(100, S3_SLOW_DOWN);
-      await assert.rejects(s.get('slow/A/0_0'), (e: unknown) => isCode('THROTTLED')(e) && (e as StoreError).transient && /SlowDown.*4 attempts/.test((e as Error).message));
+      await assert.rejects(s.get('slow/A/0_0'), (e: unknown) => isCode('THROTTLED')(e) && (e as StoreError).retryable && /SlowDown.*4 attempts/.test((e as Error).message));
       assert.equal(proxy.failed, 3 + 2 + 4);
     } finally {
       clients.destroy();

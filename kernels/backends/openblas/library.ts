@@ -7,6 +7,7 @@
  * Integers are 32-bit (LP64): an ILP64 OpenBLAS build (USE64BITINT) is refused at load time.
  */
 import koffi from 'koffi';
+import { LapwingError } from '../../errors.ts';
 
 type F64 = Float64Array;
 type I32 = Int32Array;
@@ -54,11 +55,11 @@ const DECLS = {
 } as const;
 
 /** Why a set of libraries could not serve as the BLAS. */
-export class BlasLoadError extends Error {
+export class BlasLoadError extends LapwingError {
   /** One entry per library set tried: its paths and why it failed. */
   readonly tried: readonly string[];
   constructor(tried: readonly string[]) {
-    super(`no usable BLAS/LAPACK library (tried ${tried.join('; ')})`);
+    super('BLAS_UNAVAILABLE', `no usable BLAS/LAPACK library (tried ${tried.join('; ')})`, { userFacing: true });
     this.name = 'BlasLoadError';
     this.tried = tried;
   }

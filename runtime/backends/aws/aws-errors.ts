@@ -1,7 +1,9 @@
 /**
- * The edge where SDK errors become StoreErrors (the core never sees SDK types), and the retry
- * loop for transient ones. The SDK's own retries are turned off (clients.ts) so that this is the
- * single place deciding backoff, and so that api_calls counts every request sent.
+ * The edge where SDK errors become StoreErrors (the core never sees SDK types), and where the
+ * retryable ones are retried — the only retry layer of the AWS backend (core/retry.ts holds the
+ * loop; nothing above the stores retries again). The SDK's own retries are turned off
+ * (clients.ts) so that this is the single place deciding backoff, and so that api_calls counts
+ * every request sent.
  *
  *   throttling (SlowDown, ProvisionedThroughputExceeded, 429, 503 …) → retried, then THROTTLED
  *   server/network errors (5xx, ECONNRESET, timeouts)                 → retried, then UNAVAILABLE
@@ -9,8 +11,10 @@
  *   errors the caller expects (NoSuchKey, ConditionalCheckFailed …)   → rethrown untouched for the
  *                                                                       caller to turn into an outcome
  */
-import { StoreError, type StoreErrorCode } from '../../core/interfaces.ts';
-import type { RetryPolicy } from './config.ts';
+import { StoreError, type StoreErrorCode } from '../../core/errors.ts';
+import { retrying, type RetryPolicy } from '../../core/retry.ts';
+
+export { backoffMs } from '../../core/retry.ts';
 
 /** The fields of an SDK v3 service exception this module looks at (no SDK import needed). */
 interface SdkErrorShape {
@@ -90,7 +94,7 @@ export function httpStatus(e: unknown): number | undefined {
 
 /** The transient class of `e`, or null when retrying cannot help. */
 export function transientCode(e: unknown): Extract<StoreErrorCode, 'THROTTLED' | 'UNAVAILABLE'> | null {
-  if (e instanceof StoreError) return e.transient ? (e.code as 'THROTTLED' | 'UNAVAILABLE') : null;
+  if (e instanceof StoreError) return e.retryable ? (e.code as 'THROTTLED' | 'UNAVAILABLE') : null;
   const name = errorName(e);
   const status = httpStatus(e);
   if (THROTTLE_NAMES.has(name) || status === 429 || status === 503) return 'THROTTLED';
@@ -115,37 +119,17 @@ export function toStoreError(e: unknown, what: string): StoreError {
   return new StoreError('CONFIG', `${what}: ${name}: ${message}`, { cause: e });
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Backoff before attempt `attempt + 1` (full jitter: uniform in 0…min(max, base·2^attempt)). */
-export function backoffMs(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
-  return Math.floor(random() * Math.min(policy.maxMs, policy.baseMs * 2 ** attempt));
-}
-
 /**
  * Runs `call`, retrying transient failures with exponential backoff; every other error is
  * translated (or, when `passthrough` accepts it, rethrown untouched for the caller).
  * @example
  * await withRetry(policy, 'S3 PutObject k', () => s3.send(cmd), (e) => errorName(e) === 'NoSuchKey');
  */
-export async function withRetry<T>(
+export function withRetry<T>(
   policy: RetryPolicy,
   what: string,
   call: () => Promise<T>,
   passthrough: (e: unknown) => boolean = () => false,
 ): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await call();
-    } catch (e) {
-      if (passthrough(e)) throw e;
-      const transient = transientCode(e);
-      if (transient === null || attempt + 1 >= policy.attempts) {
-        const err = toStoreError(e, what);
-        if (transient !== null) err.message = `${err.message} (gave up after ${attempt + 1} attempts)`;
-        throw err;
-      }
-      await sleep(backoffMs(policy, attempt));
-    }
-  }
+  return retrying(policy, call, { translate: (e) => (passthrough(e) ? e : toStoreError(e, what)) });
 }

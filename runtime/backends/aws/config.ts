@@ -18,6 +18,7 @@
  * Problems are reported as one line: StoreError('CONFIG').
  */
 import { StoreError } from '../../core/interfaces.ts';
+import type { RetryPolicy } from '../../core/retry.ts';
 
 /** Names of the deployed resources of one stack. */
 export interface AwsResourceNames {
@@ -45,13 +46,7 @@ export interface AwsCredentials {
   readonly sessionToken?: string;
 }
 
-export interface RetryPolicy {
-  /** Attempts of one call before a transient error is surfaced (≥ 1). */
-  readonly attempts: number;
-  /** First backoff; doubles per attempt, with full jitter. */
-  readonly baseMs: number;
-  readonly maxMs: number;
-}
+export type { RetryPolicy };
 
 export interface AwsConfig {
   readonly region: string;

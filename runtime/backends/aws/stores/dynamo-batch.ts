@@ -12,7 +12,8 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { StoreError } from '../../../core/interfaces.ts';
-import { backoffMs, withRetry } from '../aws-errors.ts';
+import { toStoreError, withRetry } from '../aws-errors.ts';
+import { retrying } from '../../../core/retry.ts';
 import type { RetryPolicy } from '../config.ts';
 
 export type Item = Record<string, AttributeValue>;
@@ -24,26 +25,23 @@ export interface ItemKey {
 /** The key attributes of `k`. */
 export const keyOf = (k: ItemKey): Item => ({ pk: { S: k.pk }, sk: { S: k.sk } });
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /** Strongly consistent BatchGetItem of `keys` (any number; 100 per call). */
 export async function batchGet(ddb: DynamoDBClient, table: string, keys: readonly ItemKey[], retry: RetryPolicy, projection?: string): Promise<Item[]> {
   const out: Item[] = [];
   for (let i = 0; i < keys.length; i += 100) {
     let pending: Item[] = keys.slice(i, i + 100).map(keyOf);
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt >= retry.attempts) throw new StoreError('THROTTLED', `DynamoDB BatchGetItem ${table}: ${pending.length} keys unprocessed after ${attempt} attempts`);
-      if (attempt > 0) await sleep(backoffMs(retry, attempt));
-      const res = await withRetry(retry, `DynamoDB BatchGetItem ${table}`, () =>
-        ddb.send(
-          new BatchGetItemCommand({
-            RequestItems: { [table]: { Keys: pending, ConsistentRead: true, ...(projection ? { ProjectionExpression: projection } : {}) } },
-          }),
-        ),
+    // Unprocessed keys count as a throttled attempt of the same call: one retry loop, one budget.
+    const what = `DynamoDB BatchGetItem ${table}`;
+    await retrying(retry, async () => {
+      const res = await ddb.send(
+        new BatchGetItemCommand({
+          RequestItems: { [table]: { Keys: pending, ConsistentRead: true, ...(projection ? { ProjectionExpression: projection } : {}) } },
+        }),
       );
       out.push(...(res.Responses?.[table] ?? []));
       pending = res.UnprocessedKeys?.[table]?.Keys ?? [];
-    }
+      if (pending.length > 0) throw new StoreError('THROTTLED', `${what}: ${pending.length} keys unprocessed`);
+    }, { translate: (e) => toStoreError(e, what) });
   }
   return out;
 }
@@ -54,14 +52,12 @@ export async function batchDelete(ddb: DynamoDBClient, table: string, keys: read
   const unique = [...new Map(keys.map((k) => [`${k.pk}\u0000${k.sk}`, k])).values()];
   for (let i = 0; i < unique.length; i += 25) {
     let pending = unique.slice(i, i + 25).map((k) => ({ DeleteRequest: { Key: keyOf(k) } }));
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt >= retry.attempts) throw new StoreError('THROTTLED', `DynamoDB BatchWriteItem ${table}: ${pending.length} deletes unprocessed after ${attempt} attempts`);
-      if (attempt > 0) await sleep(backoffMs(retry, attempt));
-      const res = await withRetry(retry, `DynamoDB BatchWriteItem ${table}`, () =>
-        ddb.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } })),
-      );
+    const what = `DynamoDB BatchWriteItem ${table}`;
+    await retrying(retry, async () => {
+      const res = await ddb.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
       pending = (res.UnprocessedItems?.[table] ?? []).flatMap((r) => (r.DeleteRequest?.Key ? [{ DeleteRequest: { Key: r.DeleteRequest.Key } }] : []));
-    }
+      if (pending.length > 0) throw new StoreError('THROTTLED', `${what}: ${pending.length} deletes unprocessed`);
+    }, { translate: (e) => toStoreError(e, what) });
   }
 }
 
