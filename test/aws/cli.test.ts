@@ -5,7 +5,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
@@ -14,9 +13,8 @@ import { createClients, type AwsClients } from '../../runtime/backends/aws/clien
 import { loadAwsConfig, type AwsConfig } from '../../runtime/backends/aws/config.ts';
 import { createAwsBackend } from '../../runtime/backends/aws/index.ts';
 import { emulatorEnv, emulators, releaseEmulators, uniqueStack } from './emulated.ts';
+import { CLI, ROOT, runCli, type CliResult } from '../cli.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = fileURLToPath(new URL('../../runtime/cli/lapwing.mjs', import.meta.url));
 
 let emu: Emulators;
 before(async () => {
@@ -26,23 +24,9 @@ after(async () => {
   await releaseEmulators();
 });
 
-/**
- * Runs the CLI with exactly `env` (plus PATH): no AWS variables leak in from the test runner.
- * Asynchronously: the emulators live in this process and must keep serving.
- */
-function lapwing(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** Runs the CLI with exactly `env` (plus PATH): no AWS variables leak in from the test runner. */
+function lapwing(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return runCli(args, { env: { PATH: process.env.PATH ?? '', ...env }, timeoutMs: 60_000 });
 }
 
 async function exists(clients: AwsClients, c: AwsConfig): Promise<{ bucket: boolean; queues: boolean[]; table: boolean }> {

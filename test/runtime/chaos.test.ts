@@ -5,29 +5,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { lapwing } from '../../runtime/index.ts';
 import type { LocalBackend } from '../../runtime/backends/local/index.ts';
 import { readTrace } from '../../runtime/tracing/trace-file.ts';
+import { runCli, type CliResult } from '../cli.ts';
 
 const KERNELS = process.env.LAPWING_KERNELS ?? 'auto';
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = fileURLToPath(new URL('../../runtime/cli/lapwing.mjs', import.meta.url));
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]): Promise<CliResult> => runCli(args);
 
 test('an executor killed while starting ends as killed; its launch succeeds and the job finishes', async () => {
   const lw = await lapwing({ workers: 2, kernels: KERNELS, visibilityMs: 400 });

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readNpy, writeNpy } from '../../runtime/library/npy.ts';
+import { lastJson } from '../cli.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'lw-cli-'));
@@ -17,11 +18,6 @@ const dir = mkdtempSync(join(tmpdir(), 'lw-cli-'));
 function lapwing(...args: string[]): { code: number; out: string; err: string } {
   const r = spawnSync(process.execPath, [join(root, 'runtime/cli/lapwing.mjs'), ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
-
-function lastJson(out: string): Record<string, unknown> {
-  const lines = out.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
 }
 
 test('--help lists the commands', () => {
