@@ -38,8 +38,15 @@ const ENTRIES = {
   lang: 'lang/index.ts',
   kernels: 'kernels/index.ts',
   'kernel-thread-entry': 'runtime/backends/local/kernel-thread.ts',
-  'executor-entry': 'runtime/backends/aws/executors/executor-main.ts',
 };
+
+/**
+ * The executor process, built on its own with its dependencies inside: Node loads the AWS
+ * SDK's ~300 CommonJS files through its ESM loader at ~2 ms each (format detection, export
+ * lexing), which alone was most of an executor's start-up; bundled, they are one file. koffi
+ * stays outside (a native addon, loaded only when the openblas kernels are).
+ */
+const EXECUTOR = { 'executor-entry': 'runtime/backends/aws/executors/executor-main.ts' };
 
 // The wasm kernels first: a checkout whose kernel sources changed since they were built would
 // otherwise ship (and keep using) the old binaries.
@@ -57,22 +64,39 @@ const started = Date.now();
 // Build next to dist/ and swap it in, so a CLI started during a build never sees half of one.
 const tmp = join(root, `dist.${process.pid}.tmp`);
 rmSync(tmp, { recursive: true, force: true });
-await build({
+const common = {
   absWorkingDir: root,
-  entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([k, v]) => [k, join(root, v)])),
   outdir: tmp,
   outExtension: { '.js': '.mjs' },
-  chunkNames: '[name]-[hash]',
   bundle: true,
   splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // Dependencies stay in node_modules, as for any library (koffi is native; the SDK is large).
-  packages: 'external',
   legalComments: 'none',
   logLevel: 'warning',
-});
+};
+const entries = (m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, join(root, v)]));
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: entries(ENTRIES),
+    chunkNames: '[name]-[hash]',
+    // Dependencies stay in node_modules, as for any library (koffi is native; the SDK is large).
+    packages: 'external',
+  }),
+  build({
+    ...common,
+    entryPoints: entries(EXECUTOR),
+    chunkNames: 'executor-[name]-[hash]',
+    // Less to parse at every start; names are kept for stack traces.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    external: ['koffi'],
+    // The SDK's CommonJS calls require() for Node's built-ins.
+    banner: { js: "import { createRequire as __lapwingCreateRequire } from 'node:module';\nconst require = __lapwingCreateRequire(import.meta.url);" },
+  }),
+]);
 mkdirSync(join(tmp, 'programs'));
 for (const f of readdirSync(join(root, 'lang/programs'))) copyFileSync(join(root, 'lang/programs', f), join(tmp, 'programs', f));
 for (const w of WASM) if (existsSync(join(wasmDir, w))) copyFileSync(join(wasmDir, w), join(tmp, w));
