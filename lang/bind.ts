@@ -54,6 +54,12 @@ export interface BoundProgram {
   isValid(t: Task): boolean;
   /** Solve plans of every access (for `lapwing dag --plans` and tests). */
   plans(): { stmt: number; access: string; steps: readonly string[] }[];
+  /**
+   * Throws DagError('SSA') if some block has two writers. Enumerates only what the solve plans
+   * cannot rule out: the tasks of a write whose plan enumerates (not one-to-one), and for two
+   * writes of one matrix the tasks of the smaller statement, each solved against the other.
+   */
+  checkSingleAssignment(): void;
 }
 
 interface BoundStatement {
@@ -79,6 +85,8 @@ function codeFor(id: number, ir: IrStatement, roles: ReadonlyMap<string, 'in' | 
 
 interface Plan {
   readonly stmt: number;
+  /** Position of the access among the statement's writes (or reads). */
+  readonly access: number;
   readonly arity: number;
   readonly solve: SolveFn;
   readonly info: SolvePlan;
@@ -138,14 +146,14 @@ class Bound implements BoundProgram {
       return codeFor(id, ir, this.roles);
     });
     this.stmts.forEach((st, id) => {
-      const add = (map: Map<string, Plan[]>, a: IrAccess, label: string): void => {
+      const add = (map: Map<string, Plan[]>, a: IrAccess, k: number, label: string): void => {
         const info = buildSolver(id, st.ir, a.idx, a.when);
         const list = map.get(a.matrix) ?? [];
-        list.push({ stmt: id, arity: a.idx.length, solve: info.solve, info, label });
+        list.push({ stmt: id, access: k, arity: a.idx.length, solve: info.solve, info, label });
         map.set(a.matrix, list);
       };
-      st.ir.writes.forEach((a, k) => add(this.writerPlans, a, `write ${k} ${a.matrix}`));
-      st.ir.reads.forEach((a, k) => add(this.readerPlans, a, `read ${k} ${a.matrix}`));
+      st.ir.writes.forEach((a, k) => add(this.writerPlans, a, k, `write ${k} ${a.matrix}`));
+      st.ir.reads.forEach((a, k) => add(this.readerPlans, a, k, `read ${k} ${a.matrix}`));
     });
   }
 
@@ -307,6 +315,37 @@ class Bound implements BoundProgram {
       for (const list of map.values()) for (const p of list) out.push({ stmt: p.stmt, access: p.label, steps: p.info.steps });
     }
     return out.sort((a, b) => a.stmt - b.stmt);
+  }
+
+  checkSingleAssignment(): void {
+    for (const plans of this.writerPlans.values()) {
+      plans.forEach((p, a) => {
+        // A plan without enumeration has at most one solution per block: one-to-one.
+        if (p.info.steps.some((x) => x.startsWith('enumerate'))) this.crossWrites(p, p);
+        for (const q of plans.slice(a + 1)) {
+          if (q.arity !== p.arity) continue;
+          if (this.stmts[q.stmt]!.code.count() < this.stmts[p.stmt]!.code.count()) this.crossWrites(q, p);
+          else this.crossWrites(p, q);
+        }
+      });
+    }
+  }
+
+  /** Each block written by access `p` (all its tasks) solved against access `q`. */
+  private crossWrites(p: Plan, q: Plan): void {
+    const buf: number[][] = [];
+    for (const vars of this.stmts[p.stmt]!.code.iterate()) {
+      const b = this.stmts[p.stmt]!.code.writes(vars)[p.access]!;
+      buf.length = 0;
+      q.solve(b.idx, buf);
+      for (const other of buf) {
+        if (p === q && sameVars(other, vars)) continue;
+        const t: Task = { stmt: p.stmt, vars };
+        const u: Task = { stmt: q.stmt, vars: other };
+        throw new DagError('SSA', `block ${blockToString(b)} is written ${taskKey(t) === taskKey(u) ? 'twice by one task' : 'by two tasks'}: ` +
+          `${this.describe(t)} [${taskKey(t)}] and ${this.describe(u)} [${taskKey(u)}]`);
+      }
+    }
   }
 
   /** Tasks of statement `id` (for expand and tools). */

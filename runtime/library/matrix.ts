@@ -4,6 +4,7 @@
  * (`toArray`, `toNpy`). Block (bi, bj) covers rows bi·blockRows … and columns bj·blockCols …;
  * the last block row/column may be smaller (partial blocks).
  */
+import { LapwingError } from '../core/errors.ts';
 import type { Block, BlockStore } from '../core/interfaces.ts';
 import { StoreError } from '../core/interfaces.ts';
 import { blockKey } from '../core/keys.ts';
@@ -134,12 +135,21 @@ export function fromDense(data: ArrayLike<number>, rows: number, cols: number, o
   };
 }
 
+/** Mismatched, empty or unsupported shapes. */
+export class ShapeError extends LapwingError {
+  declare readonly code: 'SHAPE';
+  constructor(message: string) {
+    super('SHAPE', message, { userFacing: true });
+    this.name = 'ShapeError';
+  }
+}
+
 export function checkShape(rows: number, cols: number, blockRows: number, blockCols: number): void {
   for (const [v, what] of [[rows, 'rows'], [cols, 'cols']] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new RangeError(`${what} must be a positive integer, got ${v}`);
+    if (!Number.isInteger(v) || v < 1) throw new ShapeError(`the matrix is ${rows}×${cols}: ${what} must be a positive integer (an empty matrix has no blocks)`);
   }
   for (const [v, what] of [[blockRows, 'block rows'], [blockCols, 'block cols']] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new RangeError(`block size must be a positive integer, got ${v} (${what})`);
+    if (!Number.isInteger(v) || v < 1) throw new ShapeError(`block size must be a positive integer, got ${v} (${what})`);
   }
 }
 

@@ -11,10 +11,10 @@
  * ```
  */
 import { compile, programSource, type Program, type ProgramName } from '../../lang/index.ts';
-import { LapwingError } from '../core/errors.ts';
+import { explainFailure, validateJob } from './validate-job.ts';
 import type { Backend, SampleTrace } from '../core/interfaces.ts';
 import { runJob, JobFailedError, type JobProgress, type JobResult } from '../scheduling/driver.ts';
-import { BlockMatrix, fromDense, hashUniform, storeMatrix, type Order } from './matrix.ts';
+import { BlockMatrix, ShapeError, fromDense, hashUniform, storeMatrix, type Order } from './matrix.ts';
 import { readNpy } from './npy.ts';
 import { createLocalBackend, type LocalBackendOptions } from '../backends/local/index.ts';
 import { jobPrefix, newJobId } from '../core/keys.ts';
@@ -257,12 +257,13 @@ export class Lapwing {
     },
   ): Promise<JobResult> {
     const prog = typeof program === 'string' ? compile(program) : program;
+    const ints = validateJob(prog, args.ints ?? {}, args.inputs);
     const inputs: Record<string, string> = {};
     for (const [k, m] of Object.entries(args.inputs)) inputs[k] = m.prefix;
     await this.start();
     const jobId = newJobId();
-    this.options.onJobStart?.({ jobId, program: prog, args: args.ints ?? {} });
-    const res = await runJob(this.backend, { program: prog, args: args.ints ?? {}, inputs, kernels: this.kernels }, {
+    this.options.onJobStart?.({ jobId, program: prog, args: ints });
+    const res = await runJob(this.backend, { program: prog, args: ints, inputs, kernels: this.kernels }, {
       ...(this.options.workers !== undefined ? { workers: this.options.workers } : {}),
       ...(this.options.onProgress ? { onProgress: this.options.onProgress } : {}),
       ...(this.options.onSample ? { onSample: this.options.onSample } : {}),
@@ -270,7 +271,7 @@ export class Lapwing {
       jobId,
     });
     this.last = { ...res, algorithm: args.algorithm ?? prog.name };
-    if (res.status !== 'done') throw new JobFailedError(res.jobId, res.error ?? `job ${res.jobId} ${res.status}`);
+    if (res.status !== 'done') throw await explainFailure(new JobFailedError(res.jobId, res.error ?? `job ${res.jobId} ${res.status}`), args.inputs);
     return res;
   }
 
@@ -469,14 +470,7 @@ function notSymmetric(op: string, ...ms: BlockMatrix[]): void {
   }
 }
 
-/** Mismatched or unsupported shapes. */
-export class ShapeError extends LapwingError {
-  declare readonly code: 'SHAPE';
-  constructor(message: string) {
-    super('SHAPE', message, { userFacing: true });
-    this.name = 'ShapeError';
-  }
-}
+export { ShapeError };
 
 /** Opens a session (local backend by default). Close it to stop its executors. */
 export async function lapwing(options: SessionOptions = {}): Promise<Lapwing> {

@@ -30,7 +30,8 @@ interface DagOptions {
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
-function parseArgs(list: readonly string[]): Record<string, number> {
+/** `--arg` values, repeated or comma-separated (`--arg N=5,R=2`): the one syntax of dag and run. */
+export function parseArgs(list: readonly string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const item of list) {
     for (const s of item.split(',')) {

@@ -7,9 +7,10 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compile, params } from '../../../lang/index.ts';
-import { BlockMatrix } from '../../library/matrix.ts';
+import { BlockMatrix, ShapeError } from '../../library/matrix.ts';
 import { fmtS, jobOptions, openSession, positiveInt, printSummary, type JobOptions } from '../common.ts';
 import { UserError } from '../errors.ts';
+import { parseArgs } from './dag.ts';
 
 interface RunOptions extends JobOptions {
   arg: string[];
@@ -33,7 +34,7 @@ export function register(cli: Command): void {
       .description('run a lapwing program (FILE.lp) on .npy matrices, or a TypeScript script using the library (FILE.ts)')
       .argument('<file>', 'a .lp program or a .ts/.js script')
       .argument('[scriptArgs...]', 'arguments passed to a script')
-      .option('--arg <NAME=INT>', 'integer argument of the program (repeatable)', collect, [])
+      .option('--arg <NAME=INT>', 'integer argument (repeatable, or comma-separated; default: inferred from the inputs)', collect, [])
       .option('--in <NAME=FILE>', 'input matrix from a .npy file (repeatable)', collect, [])
       .option('--out <NAME=FILE>', 'write an output matrix to a .npy file (repeatable)', collect, [])
       .allowUnknownOption(false),
@@ -58,12 +59,8 @@ async function runProgram(file: string, o: RunOptions): Promise<void> {
   }
   const program = compile(source, { filename: file });
   const block = positiveInt(o.block, '--block');
-  const ints: Record<string, number> = {};
-  for (const [k, v] of pairs(o.arg, '--arg')) {
-    const n = Number(v);
-    if (!Number.isInteger(n)) throw new UserError(`--arg ${k} must be an integer, got '${v}'`);
-    ints[k] = n;
-  }
+  // Sizes not given are inferred from the inputs' block grids when the job is validated.
+  const ints = parseArgs(o.arg);
   const ps = params(program);
   const s = await openSession(o, program.name);
   try {
@@ -71,7 +68,9 @@ async function runProgram(file: string, o: RunOptions): Promise<void> {
     for (const [k, f] of pairs(o.in, '--in')) {
       const p = ps.find((x) => x.name === k);
       if (!p || p.role !== 'in') throw new UserError(`${k} is not an input matrix of ${program.name} (inputs: ${ps.filter((x) => x.role === 'in').map((x) => x.name).join(', ') || 'none'})`);
-      inputs[k] = await s.lw.fromNpy(f, { block });
+      inputs[k] = await s.lw.fromNpy(f, { block }).catch((e: unknown) => {
+        throw e instanceof ShapeError ? new UserError(`${f}: ${e.message}`) : e;
+      });
     }
     for (const p of ps) if (p.role === 'in' && !inputs[p.name]) throw new UserError(`missing --in ${p.name}=FILE`);
     const res = await s.lw.run(program, { ints, inputs });
