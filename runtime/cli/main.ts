@@ -17,10 +17,11 @@ import { register as deployCommand } from './commands/deploy.ts';
 import { register as reportCommand } from './commands/report.ts';
 import { register as statusCommand } from './commands/status.ts';
 import { register as chaosCommand } from './commands/chaos.ts';
+import { register as simulateCommand } from './commands/simulate.ts';
 
 /** Commands, in the order `lapwing --help` lists them (status also registers resume and cancel). */
 const COMMANDS: ReadonlyArray<(cli: Command) => void> = [
-  choleskyCommand, matmulCommand, solveCommand, tsqrCommand, runCommand, dagCommand, benchCommand, emulateCommand, deployCommand, reportCommand, statusCommand, chaosCommand,
+  choleskyCommand, matmulCommand, solveCommand, tsqrCommand, runCommand, dagCommand, benchCommand, emulateCommand, deployCommand, reportCommand, statusCommand, chaosCommand, simulateCommand,
 ];
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,68 @@
+/**
+ * What the simulated services count: API requests per service and operation, billed units
+ * (as AWS bills them), throttling per resource, and Lambda usage. The simulation's report and
+ * its cost are computed from this and nothing else.
+ */
+
+/** Services the simulator models. */
+export type SimService = 's3' | 'sqs' | 'dynamodb' | 'lambda';
+
+/** Throttling of one resource (a DynamoDB partition, an S3 prefix, the Lambda account …). */
+export interface ThrottleStat {
+  /** Requests refused. */
+  count: number;
+  /** Virtual time of the first and last refusal (ms). */
+  first: number;
+  last: number;
+}
+
+export class Meter {
+  readonly calls: Record<SimService, number> = { s3: 0, sqs: 0, dynamodb: 0, lambda: 0 };
+  /** Requests per `service:operation`. */
+  readonly ops = new Map<string, number>();
+  /** SQS billed requests (64 KiB chunks; empty receives included). */
+  sqsBilled = 0;
+  sqsEmptyReceives = 0;
+  dynamoWru = 0;
+  dynamoRru = 0;
+  s3Get = 0;
+  s3Put = 0;
+  /** S3 byte-seconds stored (for the storage charge). */
+  s3ByteMs = 0;
+  s3Bytes = 0;
+  s3PeakBytes = 0;
+  private s3Since = 0;
+  lambdaInvocations = 0;
+  /** Lambda billed milliseconds × MB, summed over executions. */
+  lambdaMbMs = 0;
+  lambdaColdStarts = 0;
+  lambdaPeakConcurrency = 0;
+  /** Throttled requests per resource name. */
+  readonly throttles = new Map<string, ThrottleStat>();
+
+  constructor(private readonly now: () => number) {}
+
+  call(service: SimService, op: string): void {
+    this.calls[service]++;
+    const k = `${service}:${op}`;
+    this.ops.set(k, (this.ops.get(k) ?? 0) + 1);
+  }
+
+  throttled(resource: string): void {
+    const t = this.now();
+    const s = this.throttles.get(resource);
+    if (s) {
+      s.count++;
+      s.last = t;
+    } else this.throttles.set(resource, { count: 1, first: t, last: t });
+  }
+
+  /** S3 bytes stored changed by `delta` (for byte-seconds). */
+  storage(delta: number): void {
+    const t = this.now();
+    this.s3ByteMs += this.s3Bytes * (t - this.s3Since);
+    this.s3Since = t;
+    this.s3Bytes += delta;
+    if (this.s3Bytes > this.s3PeakBytes) this.s3PeakBytes = this.s3Bytes;
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * The simulator's calibrations. Every figure names its source: `aws-figures.md` is the
+ * project's table of public figures (shared/reference/aws-figures.md, quoted with its sources
+ * in the README's simulator section); "measured" figures were taken on the development machine
+ * with the command given; "assumed" marks a figure without a public source, to be replaced when
+ * one is measured.
+ *
+ * - `aws`: Lambda executors against S3, SQS and DynamoDB, with AWS's limits.
+ * - `emulated`: `lapwing bench … --backend aws --emulate --executors process` on this machine:
+ *   executor processes sharing its cores, the emulators' latencies, no service limits.
+ * - `local`: the local backend (in-process stores, one kernel thread per executor).
+ */
+import { fixed, type Latency } from './latency.ts';
+import type { DynamoProfile } from './dynamodb-model.ts';
+import type { LambdaProfile } from './lambda-model.ts';
+import type { S3Profile } from './s3-model.ts';
+import type { SqsProfile } from './sqs-model.ts';
+
+export type ProfileName = 'aws' | 'emulated' | 'local';
+export const PROFILE_NAMES: readonly ProfileName[] = ['aws', 'emulated', 'local'];
+
+export interface SimProfile {
+  readonly name: ProfileName;
+  /** Where executors run: Lambda (own vCPUs each), processes or threads sharing `hostCores`. */
+  readonly executors: 'lambda' | 'process' | 'thread';
+  /** Cores shared by all executors (process/thread); Lambda executors have their own. */
+  readonly hostCores: number;
+  /** Speed of one executor core relative to one core of the calibration machine. */
+  readonly coreFactor: number;
+  /** Kernel-thread cores per executor on Lambda (from the memory size) is computed; else this. */
+  readonly coresPerExecutor: number;
+  readonly s3: S3Profile;
+  readonly sqs: SqsProfile;
+  readonly dynamodb: DynamoProfile;
+  readonly lambda: LambdaProfile;
+  /** Per store call of the local backend's in-process stores (ms). */
+  readonly localCallMs: number;
+  /** Executor process start (process executors): spawn + module load (ms). */
+  readonly processStart: Latency;
+  /** Executor settings as the real backend sets them. */
+  readonly executor: { readonly concurrency: number; readonly idleTimeoutMs: number; readonly pollMs: number; readonly visibilityMs: number };
+}
+
+const UNLIMITED = 1e12;
+
+/** Lambda: 1,769 MB of memory buys one vCPU, up to 6 (aws-figures.md, Lambda). */
+export function lambdaVcpus(memoryMb: number): number {
+  return Math.min(6, memoryMb / 1769);
+}
+
+export const AWS_PROFILE: SimProfile = {
+  name: 'aws',
+  executors: 'lambda',
+  hostCores: 0,
+  // A Lambda vCPU is one hyperthread of a server core of about this machine's class (EPYC /
+  // Xeon, AVX2): assumed 0.85 of a full core of the calibration machine for BLAS-3 kernels.
+  coreFactor: 0.85,
+  coresPerExecutor: 1,
+  s3: {
+    // First-byte latency of a GET and a PUT's completion: assumed (no public figure in
+    // aws-figures.md; typical published medians are 20–40 ms with a long tail).
+    getFirstByte: { medianMs: 25, p90Ms: 60 },
+    put: { medianMs: 30, p90Ms: 80 },
+    other: { medianMs: 30, p90Ms: 80 },
+    // Per function: 400–700 Mbit/s for one large download (fan-out blog 2023, aws-figures.md):
+    // 600 Mbit/s = 75 MB/s each way.
+    downloadMBps: 75,
+    uploadMBps: 75,
+    // aws-figures.md, S3 request rate (per partitioned prefix).
+    putPerPrefix: 3500,
+    getPerPrefix: 5500,
+  },
+  sqs: {
+    // ≈ 16 ms to send a 1 KB message (Uddin et al. 2012, aws-figures.md); the other calls are
+    // assumed alike.
+    send: { medianMs: 16, p90Ms: 30 },
+    receive: { medianMs: 16, p90Ms: 30 },
+    delete: { medianMs: 16, p90Ms: 30 },
+    changeVisibility: { medianMs: 16, p90Ms: 30 },
+    attributes: { medianMs: 16, p90Ms: 30 },
+    // ≈ 120,000 in flight per standard queue (SQS quotas, aws-figures.md).
+    inFlightLimit: 120_000,
+  },
+  dynamodb: {
+    // "Single-digit milliseconds": assumed median 5 ms, p90 10 ms.
+    read: { medianMs: 5, p90Ms: 10 },
+    write: { medianMs: 6, p90Ms: 12 },
+    // aws-figures.md: 3,000 RCU and 1,000 WCU per partition; 40,000 per on-demand table.
+    partitionWcu: 1000,
+    partitionRcu: 3000,
+    tableWcu: 40_000,
+    tableRcu: 40_000,
+    // Moving a 400 KB item: assumed 0.01 ms per KB (≈ 100 MB/s).
+    msPerKb: 0.01,
+  },
+  lambda: {
+    // Warm invoke median ≈ 25 ms (Wang et al. ATC 2018, aws-figures.md).
+    invoke: { medianMs: 25, p90Ms: 50 },
+    // Node.js cold start avg 242 ms, p90 584 ms (gist 2023-11, aws-figures.md): median ≈ 200.
+    coldStart: { medianMs: 200, p90Ms: 584 },
+    warmStart: { medianMs: 25, p90Ms: 50 },
+    // 1,000 by default; 1,000 new environments per 10 s per function (aws-figures.md).
+    concurrency: 1000,
+    scalePer10s: 1000,
+  },
+  localCallMs: 0,
+  processStart: fixed(0),
+  // runtime/backends/aws/executors/executor-env.ts defaults.
+  executor: { concurrency: 1, idleTimeoutMs: 10_000, pollMs: 1000, visibilityMs: 60_000 },
+};
+
+/**
+ * The emulators on this machine (s3rver, local-aws-sqs, dynalite on 127.0.0.1), executors as
+ * child processes sharing its two cores. Latencies measured with `lapwing bench hybrid` and
+ * traced `bench cholesky --backend aws --emulate --executors process --trace` runs (see the
+ * README's simulator section for the commands and dates); no service limits apply.
+ */
+export const EMULATED_PROFILE: SimProfile = {
+  ...AWS_PROFILE,
+  name: 'emulated',
+  executors: 'process',
+  hostCores: 2,
+  coreFactor: 1,
+  s3: {
+    getFirstByte: { medianMs: 4, p90Ms: 9 },
+    put: { medianMs: 6, p90Ms: 14 },
+    other: { medianMs: 4, p90Ms: 9 },
+    // Loopback HTTP with checksums and file I/O in s3rver: measured ≈ 250 MB/s.
+    downloadMBps: 250,
+    uploadMBps: 200,
+    putPerPrefix: UNLIMITED,
+    getPerPrefix: UNLIMITED,
+  },
+  sqs: {
+    send: { medianMs: 3, p90Ms: 6 },
+    receive: { medianMs: 3, p90Ms: 6 },
+    delete: { medianMs: 3, p90Ms: 6 },
+    changeVisibility: { medianMs: 3, p90Ms: 6 },
+    attributes: { medianMs: 3, p90Ms: 6 },
+    inFlightLimit: UNLIMITED,
+  },
+  dynamodb: {
+    read: { medianMs: 3, p90Ms: 6 },
+    write: { medianMs: 4, p90Ms: 8 },
+    partitionWcu: UNLIMITED,
+    partitionRcu: UNLIMITED,
+    tableWcu: UNLIMITED,
+    tableRcu: UNLIMITED,
+    msPerKb: 0.02,
+  },
+  // Spawning a Node process that loads the SDK and the executor: measured ≈ 0.8 s on this machine.
+  processStart: { medianMs: 800, p90Ms: 1200 },
+};
+
+/** The local backend: stores in the driver's process, one kernel thread per executor. */
+export const LOCAL_PROFILE: SimProfile = {
+  ...EMULATED_PROFILE,
+  name: 'local',
+  executors: 'thread',
+  // README: ~50 µs of runtime overhead per task with ~7 store calls: ≈ 7 µs a call.
+  localCallMs: 0.007,
+  processStart: { medianMs: 30, p90Ms: 50 },
+  // runtime/backends/local/index.ts: concurrency 2, pool threads never idle out.
+  executor: { concurrency: 2, idleTimeoutMs: Number.POSITIVE_INFINITY, pollMs: 1000, visibilityMs: 60_000 },
+};
+
+export function profileByName(name: string): SimProfile {
+  switch (name) {
+    case 'aws': return AWS_PROFILE;
+    case 'emulated': return EMULATED_PROFILE;
+    case 'local': return LOCAL_PROFILE;
+    default: throw new Error(`unknown profile '${name}': use ${PROFILE_NAMES.join(', ')}`);
+  }
+}
