@@ -64,7 +64,7 @@ export interface SimExecutorEnv {
 export function simKernelRunner(env: SimExecutorEnv, kill: KillSwitch): (name: string, inputs: readonly Block[], attrs: Attrs) => Promise<Block[]> {
   const spread = sampler({ medianMs: 1, p90Ms: 1 + env.jitter }, env.clock.random);
   return async (name, inputs, attrs) => {
-    const shapes = checkCall(name, inputs, attrs);
+    const shapes = checkCall(name, inputs, attrs).outputs;
     const ms = env.rates.seconds(name, inputs, attrs) * 1000 * spread();
     const work = env.cpu ? env.cpu.run(ms) : env.clock.sleep(ms);
     await Promise.race([work, kill.dead]);
