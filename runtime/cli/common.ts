@@ -59,7 +59,9 @@ export interface OpenedSession {
 /** Validates the options, loads the kernels once here (clear error before any thread starts). */
 export async function openSession(o: JobOptions, label: string): Promise<OpenedSession> {
   if (o.backend !== 'local' && o.backend !== 'aws') throw new UserError(`unknown backend '${o.backend}' (choose local or aws)`);
-  const workers = o.workers === undefined ? undefined : positiveInt(o.workers, '--workers');
+  const given = o.workers === undefined ? undefined : positiveInt(o.workers, '--workers');
+  // The AWS backend runs two executors unless told otherwise; the summary and the trace say the same.
+  const workers = given ?? (o.backend === 'aws' ? 2 : undefined);
   const choice = o.kernels ?? process.env.LAPWING_KERNELS ?? 'auto';
   const k = await loadKernels(choice);
   const kernels = k.backend.name;
@@ -68,9 +70,11 @@ export async function openSession(o: JobOptions, label: string): Promise<OpenedS
   const tracer = o.trace ? await makeTracer(o.trace, { algorithm: label, backend: o.backend, kernels, block }) : null;
   const onTrace = tracer?.write;
   const aws = o.backend === 'aws' ? await openAws(o, { kernels }, onTrace) : null;
-  const lw = await lapwing({
+  // Executors the session runs: what was asked (or the backend's default), within the launcher's limit.
+  const running = (): number => Math.min(workers ?? (lw.backend as { workers?: number }).workers ?? 1, lw.backend.launcher.maxExecutors ?? Number.POSITIVE_INFINITY);
+  const lw: Lapwing = await lapwing({
     ...(aws ? { backend: aws.backend } : {}),
-    ...(workers !== undefined ? { workers } : aws ? { workers: 2 } : {}),
+    ...(workers !== undefined ? { workers } : {}),
     kernels,
     onProgress: progress.update,
     ...(o.speculate !== undefined && o.speculate !== false
@@ -80,15 +84,19 @@ export async function openSession(o: JobOptions, label: string): Promise<OpenedS
       ? {
           onTrace: tracer.write,
           onSample: tracer.write,
-          onJobStart: (j) => tracer.start({ job: j.jobId, program: j.program, args: j.args, workers: workers ?? availableParallelism() }),
+          onJobStart: (j) => tracer.start({ job: j.jobId, program: j.program, args: j.args, workers: running() }),
         }
       : {}),
   });
+  const cap = lw.backend.launcher.maxExecutors;
+  if (given !== undefined && cap !== undefined && given > cap) {
+    process.stderr.write(`lapwing: --workers ${given} is more than this machine can use (${availableParallelism()} cores); running at most ${cap} executors\n`);
+  }
   let finished = false;
   return {
     lw,
     kernels,
-    workers: workers ?? (lw.backend as { workers?: number }).workers ?? 1,
+    workers: running(),
     apiCalls: aws ? () => aws.backend.apiCalls() : undefined,
     finish: async (summary) => {
       if (finished) return;

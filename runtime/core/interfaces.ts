@@ -138,6 +138,11 @@ export interface StateStore {
 /** Starts executors (worker threads, processes, Lambda invocations). */
 export interface ExecutorLauncher {
   launch(count: number): Promise<void>;
+  /**
+   * Most executors it runs at once, if it has a limit (the local backend: what the machine's
+   * cores can use); `launch` starts no more than that.
+   */
+  readonly maxExecutors?: number;
   /** Executors currently running (as far as the launcher knows). */
   running(): number;
   /** Stops all executors it started (best effort) and releases resources. */

@@ -11,6 +11,7 @@
  * Killing an executor (fault experiments) ends its kernel thread and stops its loop where it
  * is — no further protocol step, no ack — exactly what a dead Lambda leaves behind.
  */
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Attrs, Block } from '../../../kernels/index.ts';
 import { KernelError, type KernelErrorCode } from '../../../kernels/index.ts';
@@ -45,6 +46,18 @@ export interface LocalLauncherOptions {
   onTrace?: (r: TraceRecord) => void;
   /** Fault injection for the next launched executor (one only: its replacement must finish). */
   crashAt?: CrashAt;
+  /** Most executors at once (default {@link defaultMaxExecutors}). */
+  readonly maxExecutors?: number;
+}
+
+/**
+ * Executors beyond what the cores can use only cost memory and start-up (each has a kernel
+ * thread with its own kernels, ~4 MB and tens of ms to start): one executor per core runs its
+ * kernels back to back with its two task slots, so two per core leave room for fault and
+ * scheduling experiments.
+ */
+export function defaultMaxExecutors(): number {
+  return Math.max(4, 2 * availableParallelism());
 }
 
 export interface ExecutorExit {
@@ -139,11 +152,13 @@ export class LocalLauncher implements ExecutorLauncher {
 
   private freed: SharedArrayBuffer[] = [];
   private turn = 0;
+  readonly maxExecutors: number;
 
   constructor(
     private readonly stores: LocalStores,
     readonly options: LocalLauncherOptions,
   ) {
+    this.maxExecutors = options.maxExecutors ?? defaultMaxExecutors();
     // Deleted blocks' buffers go back to the kernel threads, a few at a time, in turn.
     stores.blocks.onFree = (buf) => {
       this.freed.push(buf);
@@ -159,9 +174,10 @@ export class LocalLauncher implements ExecutorLauncher {
     live[this.turn++ % live.length]!.thread.recycle(bufs);
   }
 
-  /** Starts `count` executors; resolves when their kernel threads are ready. */
+  /** Starts `count` executors (up to `maxExecutors` in all); resolves when their kernel threads are ready. */
   async launch(count: number): Promise<void> {
-    await Promise.all(Array.from({ length: count }, () => this.spawn()));
+    const n = Math.max(0, Math.min(count, this.maxExecutors - this.live.size));
+    await Promise.all(Array.from({ length: n }, () => this.spawn()));
   }
 
   running(): number {
