@@ -11,9 +11,13 @@ import { seededRandom } from '../../kernels/index.ts';
 
 const PROBES = 4;
 
-/** y = M·x (or Mᵀ·x), missing blocks count as zero; symmetric storage is expanded. */
-export async function matvec(m: BlockMatrix, x: Float64Array, transpose = false): Promise<Float64Array> {
-  const y = new Float64Array(transpose ? m.cols : m.rows);
+/**
+ * Y = M·X (or Mᵀ·X) for a few vectors X at once, missing blocks count as zero; symmetric storage
+ * is expanded. Every block is read once for all the vectors (the probes of a residual), while
+ * it is in cache; each vector sees the same arithmetic, in the same order, as on its own.
+ */
+export async function matvec(m: BlockMatrix, xs: readonly Float64Array[], transpose = false): Promise<Float64Array[]> {
+  const ys = xs.map(() => new Float64Array(transpose ? m.cols : m.rows));
   const [gr, gc] = m.grid;
   const sym = m.symmetric === 'lower';
   for (let bi = 0; bi < gr; bi++) {
@@ -22,32 +26,84 @@ export async function matvec(m: BlockMatrix, x: Float64Array, transpose = false)
       if (!b) continue;
       const r0 = bi * m.blockRows, c0 = bj * m.blockCols;
       // A symmetric matrix is its own transpose: y += B·x for the stored block, and Bᵀ·x for its mirror.
-      if (!transpose || sym) gemvN(b, x, y, r0, c0);
-      if (transpose || (sym && bi !== bj)) gemvT(b, x, y, r0, c0);
+      if (!transpose || sym) gemvN(b, xs, ys, r0, c0);
+      if (transpose || (sym && bi !== bj)) gemvT(b, xs, ys, r0, c0);
     }
   }
-  return y;
+  return ys;
 }
 
-/** y[r0…] += B · x[c0…] */
-function gemvN(b: Block, x: Float64Array, y: Float64Array, r0: number, c0: number): void {
-  const d = b.data;
-  for (let j = 0; j < b.cols; j++) {
-    const xj = x[c0 + j]!;
-    if (xj === 0) continue;
-    const col = j * b.rows;
-    for (let i = 0; i < b.rows; i++) y[r0 + i] = y[r0 + i]! + d[col + i]! * xj;
+// The kernels below take the vectors four at a time (one load of a block entry serves four
+// products); every y entry still receives its terms in the same order as with one vector.
+
+/** y[r0…] += B · x[c0…] for each (x, y) */
+function gemvN(b: Block, xs: readonly Float64Array[], ys: readonly Float64Array[], r0: number, c0: number): void {
+  const d = b.data, rows = b.rows;
+  let v = 0;
+  for (; v + 4 <= xs.length; v += 4) {
+    const [x0, x1, x2, x3] = [xs[v]!, xs[v + 1]!, xs[v + 2]!, xs[v + 3]!];
+    const [y0, y1, y2, y3] = [ys[v]!, ys[v + 1]!, ys[v + 2]!, ys[v + 3]!];
+    for (let j = 0; j < b.cols; j++) {
+      const a0 = x0[c0 + j]!, a1 = x1[c0 + j]!, a2 = x2[c0 + j]!, a3 = x3[c0 + j]!;
+      const col = j * rows;
+      if (a0 === 0 || a1 === 0 || a2 === 0 || a3 === 0) {
+        // A zero x entry adds nothing (no 0·Inf = NaN): this column one vector at a time.
+        for (const [a, y] of [[a0, y0], [a1, y1], [a2, y2], [a3, y3]] as const) {
+          if (a !== 0) for (let i = 0; i < rows; i++) y[r0 + i] = y[r0 + i]! + d[col + i]! * a;
+        }
+        continue;
+      }
+      for (let i = 0; i < rows; i++) {
+        const m = d[col + i]!, r = r0 + i;
+        y0[r] = y0[r]! + m * a0;
+        y1[r] = y1[r]! + m * a1;
+        y2[r] = y2[r]! + m * a2;
+        y3[r] = y3[r]! + m * a3;
+      }
+    }
+  }
+  for (; v < xs.length; v++) {
+    const x = xs[v]!, y = ys[v]!;
+    for (let j = 0; j < b.cols; j++) {
+      const xj = x[c0 + j]!;
+      if (xj === 0) continue;
+      const col = j * rows;
+      for (let i = 0; i < rows; i++) y[r0 + i] = y[r0 + i]! + d[col + i]! * xj;
+    }
   }
 }
 
-/** y[c0…] += Bᵀ · x[r0…] */
-function gemvT(b: Block, x: Float64Array, y: Float64Array, r0: number, c0: number): void {
-  const d = b.data;
-  for (let j = 0; j < b.cols; j++) {
-    const col = j * b.rows;
-    let s = 0;
-    for (let i = 0; i < b.rows; i++) s += d[col + i]! * x[r0 + i]!;
-    y[c0 + j] = y[c0 + j]! + s;
+/** y[c0…] += Bᵀ · x[r0…] for each (x, y) */
+function gemvT(b: Block, xs: readonly Float64Array[], ys: readonly Float64Array[], r0: number, c0: number): void {
+  const d = b.data, rows = b.rows;
+  let v = 0;
+  for (; v + 4 <= xs.length; v += 4) {
+    const [x0, x1, x2, x3] = [xs[v]!, xs[v + 1]!, xs[v + 2]!, xs[v + 3]!];
+    const [y0, y1, y2, y3] = [ys[v]!, ys[v + 1]!, ys[v + 2]!, ys[v + 3]!];
+    for (let j = 0; j < b.cols; j++) {
+      const col = j * rows;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let i = 0; i < rows; i++) {
+        const m = d[col + i]!, r = r0 + i;
+        s0 += m * x0[r]!;
+        s1 += m * x1[r]!;
+        s2 += m * x2[r]!;
+        s3 += m * x3[r]!;
+      }
+      y0[c0 + j] = y0[c0 + j]! + s0;
+      y1[c0 + j] = y1[c0 + j]! + s1;
+      y2[c0 + j] = y2[c0 + j]! + s2;
+      y3[c0 + j] = y3[c0 + j]! + s3;
+    }
+  }
+  for (; v < xs.length; v++) {
+    const x = xs[v]!, y = ys[v]!;
+    for (let j = 0; j < b.cols; j++) {
+      const col = j * rows;
+      let s = 0;
+      for (let i = 0; i < rows; i++) s += d[col + i]! * x[r0 + i]!;
+      y[c0 + j] = y[c0 + j]! + s;
+    }
   }
 }
 
@@ -82,16 +138,20 @@ function norm2sq(v: Float64Array): number {
   return s;
 }
 
-function sub(a: Float64Array, b: Float64Array): Float64Array {
-  const out = new Float64Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = a[i]! - b[i]!;
-  return out;
+function sub(as: readonly Float64Array[], bs: readonly Float64Array[]): Float64Array[] {
+  return as.map((a, v) => {
+    const b = bs[v]!;
+    const out = new Float64Array(a.length);
+    for (let i = 0; i < a.length; i++) out[i] = a[i]! - b[i]!;
+    return out;
+  });
 }
 
-/** Estimates ‖lhs(x) − rhs(x)‖_F-style residual norms with Gaussian probes of length n. */
-async function probe(n: number, f: (x: Float64Array) => Promise<Float64Array>): Promise<number> {
+/** Estimates ‖lhs(x) − rhs(x)‖_F-style residual norms with Gaussian probes of length n (all at once). */
+async function probe(n: number, f: (xs: Float64Array[]) => Promise<Float64Array[]>): Promise<number> {
+  const ys = await f(Array.from({ length: PROBES }, (_, p) => gaussian(n, p + 1)));
   let acc = 0;
-  for (let p = 0; p < PROBES; p++) acc += norm2sq(await f(gaussian(n, p + 1)));
+  for (const y of ys) acc += norm2sq(y);
   return Math.sqrt(acc / PROBES);
 }
 
@@ -115,7 +175,7 @@ export async function solveResidual(l: BlockMatrix, x: BlockMatrix, b: BlockMatr
 
 /** ‖AᵀA − RᵀR‖_F / ‖AᵀA‖_F (estimated): R is a valid QR factor of A up to row signs. */
 export async function qrResidual(a: BlockMatrix, r: BlockMatrix): Promise<number> {
-  const gram = async (m: BlockMatrix, x: Float64Array): Promise<Float64Array> => matvec(m, await matvec(m, x), true);
+  const gram = async (m: BlockMatrix, x: Float64Array[]): Promise<Float64Array[]> => matvec(m, await matvec(m, x), true);
   const e = await probe(a.cols, async (x) => sub(await gram(a, x), await gram(r, x)));
   const g = await probe(a.cols, (x) => gram(a, x));
   return e / g;
