@@ -29,7 +29,23 @@ export type Shape = readonly [rows: number, cols: number];
  * outputs cross worker threads without a copy; kernels must allocate every output through it.
  * The returned data is zero-filled.
  */
-export type Allocator = (rows: number, cols: number) => Block;
+export interface Allocator {
+  (rows: number, cols: number): Block;
+  /**
+   * A new block holding a copy of `src`, for outputs that start as a copy of an input (gemm's C,
+   * syrk's C, trsm's B). An allocator that recycles memory skips zero-filling what the copy
+   * overwrites at once: one pass less over every such output. Use it through {@link allocCopy}.
+   */
+  copyOf?(src: Block): Block;
+}
+
+/** A new block holding a copy of `src`, through `alloc.copyOf` when the allocator has one. */
+export function allocCopy(alloc: Allocator, src: Block): Block {
+  if (alloc.copyOf) return alloc.copyOf(src);
+  const out = alloc(src.rows, src.cols);
+  out.data.set(src.data);
+  return out;
+}
 
 /** Names of the kernel backends, in the order `auto` tries them (js is never auto-chosen). */
 export type KernelBackendName = 'openblas' | 'wasm' | 'js';

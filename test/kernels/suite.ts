@@ -131,6 +131,35 @@ export function kernelSuite(backendName: KernelBackendName): void {
       }
     });
 
+    it("outputs that start as a copy of an input may come from the allocator's copyOf, with the same values", () => {
+      // copyOf hands out recycled memory: here full of NaN where the copy does not reach, so a
+      // kernel that relied on zeros, or wrote past the copy's shape, would show it.
+      const next = rng(21);
+      const copies: Block[] = [];
+      const alloc = Object.assign(recordingAlloc(), {
+        copyOf(src: Block): Block {
+          const data = new Float64Array(new SharedArrayBuffer(Math.max(1, src.data.length) * 8 + 16), 0, src.data.length);
+          data.fill(NaN);
+          data.set(src.data);
+          copies.push(src);
+          return { rows: src.rows, cols: src.cols, data };
+        },
+      });
+      const [m, n, kk] = [33, 20, 47];
+      const C = rand(next, m, n);
+      const calls: [string, Block[], Attr][] = [
+        ['gemm', [rand(next, m, kk), rand(next, kk, n), C], { beta: 0.5 }],
+        ['syrk', [rand(next, m, m), rand(next, m, kk), rand(next, m, kk)], {}],
+        ['trsm', [triangular(next, n, true, false), rand(next, m, n)], { alpha: 2 }],
+      ];
+      for (const [name, inputs, attrs] of calls) {
+        const [viaCopy] = k.run(name, inputs, attrs, alloc);
+        const [plain] = k.run(name, inputs, attrs);
+        assert.deepEqual(viaCopy!.data, plain!.data, `${name}: copyOf changed the result`);
+      }
+      if (backendName === 'openblas') assert.deepEqual(copies.map((b) => b.data), [C.data, calls[1]![1][0]!.data, calls[2]![1][1]!.data]);
+    });
+
     it('trsm: side × lower × trans × unit × alpha; the unused triangle is not read', () => {
       const next = rng(4);
       for (const [m, n] of shapes(14)) {

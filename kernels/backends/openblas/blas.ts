@@ -3,7 +3,7 @@
  * seeded with the input it overwrites (C or B) by a memcpy, and computed in place by one
  * BLAS call, so buffers go straight to the library with leading dimension = rows.
  */
-import type { Allocator, Attrs, Block, KernelImpl } from '../../types.ts';
+import { allocCopy, type Allocator, type Attrs, type Block, type KernelImpl } from '../../types.ts';
 import { gemmOptions, sameData, trsmOptions } from '../../specs.ts';
 import { CBLAS, type Cblas, type Lapack } from './library.ts';
 
@@ -51,12 +51,10 @@ export function blasKernels(b: Cblas, lp: Lapack): Record<string, KernelImpl> {
     const m = o.transA ? A.cols : A.rows;
     const k = o.transA ? A.rows : A.cols;
     const n = o.transB ? B.rows : B.cols;
-    const out = alloc(m, n);
-    let beta = 0; // without C (or with beta = 0) C is not read, as in BLAS
-    if (C && o.beta !== 0) {
-      out.data.set(C.data);
-      beta = o.beta;
-    }
+    // Without C (or with beta = 0) C is not read, as in BLAS.
+    const withC = C !== undefined && o.beta !== 0;
+    const out = withC ? allocCopy(alloc, C) : alloc(m, n);
+    const beta = withC ? o.beta : 0;
     if (m > 0 && n > 0) {
       b.dgemm(colMajor, o.transA ? trans : noTrans, o.transB ? trans : noTrans, m, n, k, o.alpha, A.data, ld(A), B.data, ld(B), beta, out.data, Math.max(1, m));
     }
@@ -66,27 +64,26 @@ export function blasKernels(b: Cblas, lp: Lapack): Record<string, KernelImpl> {
   function syrk(inputs: readonly Block[], _attrs: Attrs, alloc: Allocator): Block[] {
     const [C, A, Bin] = inputs as readonly [Block, Block, Block?];
     const B = Bin ?? A;
-    const out = alloc(C.rows, C.cols);
-    if (C.rows === 0 || C.cols === 0) return [out];
+    if (C.rows === 0 || C.cols === 0) return [alloc(C.rows, C.cols)];
     if (sameData(A, B)) {
+      const out = alloc(C.rows, C.cols);
       // Half the flops of gemm: the lower triangle by dsyrk (which reads only C's lower
       // triangle), mirrored, so the result is exactly symmetric (see specs.ts).
       lp.lacpy('L', C.rows, C.cols, C.data, C.rows, out.data, C.rows);
       b.dsyrk(colMajor, lower, noTrans, C.rows, A.cols, -1, A.data, ld(A), 1, out.data, C.rows);
       mirrorLower(out.data, C.rows);
-    } else {
-      out.data.set(C.data);
-      b.dgemm(colMajor, noTrans, trans, C.rows, C.cols, A.cols, -1, A.data, ld(A), B.data, ld(B), 1, out.data, C.rows);
+      return [out];
     }
+    const out = allocCopy(alloc, C);
+    b.dgemm(colMajor, noTrans, trans, C.rows, C.cols, A.cols, -1, A.data, ld(A), B.data, ld(B), 1, out.data, C.rows);
     return [out];
   }
 
   function trsm(inputs: readonly Block[], attrs: Attrs, alloc: Allocator): Block[] {
     const [T, B] = inputs as readonly [Block, Block];
     const o = trsmOptions(attrs);
-    const out = alloc(B.rows, B.cols);
-    if (o.alpha === 0 || B.rows === 0 || B.cols === 0) return [out]; // BLAS: alpha = 0 gives zeros
-    out.data.set(B.data);
+    if (o.alpha === 0 || B.rows === 0 || B.cols === 0) return [alloc(B.rows, B.cols)]; // BLAS: alpha = 0 gives zeros
+    const out = allocCopy(alloc, B);
     b.dtrsm(colMajor, o.side === 'left' ? left : right, o.lower ? lower : upper, o.trans ? trans : noTrans, o.unit ? unit : nonUnit,
       B.rows, B.cols, o.alpha, T.data, ld(T), out.data, B.rows);
     return [out];

@@ -4,7 +4,7 @@
  * outputs are SharedArrayBuffer-backed, so only references cross the thread boundary.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { KernelError, loadKernels, type Attrs, type Block } from '../../../kernels/index.ts';
+import { KernelError, loadKernels, type Allocator, type Attrs, type Block } from '../../../kernels/index.ts';
 import { sharedAlloc } from './memory-block-store.ts';
 import { Reclaimer } from './reclaim.ts';
 
@@ -28,14 +28,26 @@ const reclaimer = new Reclaimer();
 const pool = new Map<number, SharedArrayBuffer[]>();
 let pooled = 0;
 const POOL_LIMIT = 64;
-const alloc = (rows: number, cols: number): Block => {
-  const bytes = rows * cols * 8;
+/** A recycled buffer of `bytes`, if the pool has one. */
+const recycled = (bytes: number): SharedArrayBuffer | undefined => {
   const sab = pool.get(bytes)?.pop();
+  if (sab) pooled--;
+  return sab;
+};
+const alloc: Allocator = (rows, cols) => {
+  const sab = recycled(rows * cols * 8);
   if (!sab) return sharedAlloc(rows, cols);
-  pooled--;
   const data = new Float64Array(sab);
   data.fill(0);
   return { rows, cols, data };
+};
+// Outputs that start as a copy of an input skip the zero-fill (V8 fills shared memory at a
+// third of memset's speed: ~0.3 ms per 2 MB block, 5 % of a 512 gemm).
+alloc.copyOf = (src) => {
+  const sab = recycled(src.data.byteLength);
+  const out = sab ? { rows: src.rows, cols: src.cols, data: new Float64Array(sab) } : sharedAlloc(src.rows, src.cols);
+  out.data.set(src.data);
+  return out;
 };
 port.on('message', (req: KernelRequest | RecycleMessage) => {
   if ('kind' in req) {
