@@ -10,7 +10,8 @@
 //   dist/programs/*.lp, dist/*.wasm                    files the code reads next to its own module
 //   dist/types/**.d.ts                                 declarations of the exports (--types: tsc)
 //   dist/build.json                                    when the build started (runtime/cli/lapwing.mjs
-//                                                      runs the sources instead when one is newer)
+//                                                      runs the sources instead when one is newer),
+//                                                      and each file's static and dynamic imports
 //
 // One flat directory on purpose: code that finds a file or an entry relative to its own module
 // (`new URL('./kernel-thread-entry.mjs', import.meta.url)`) finds it from whichever chunk it
@@ -77,13 +78,14 @@ const common = {
   logLevel: 'warning',
 };
 const entries = (m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, join(root, v)]));
-await Promise.all([
+const [main] = await Promise.all([
   build({
     ...common,
     entryPoints: entries(ENTRIES),
     chunkNames: '[name]-[hash]',
     // Dependencies stay in node_modules, as for any library (koffi is native; the SDK is large).
     packages: 'external',
+    metafile: true,
   }),
   build({
     ...common,
@@ -108,7 +110,15 @@ if (types) {
 } else if (existsSync(join(dist, 'types'))) {
   renameSync(join(dist, 'types'), join(tmp, 'types')); // keep the last declarations
 }
-writeFileSync(join(tmp, 'build.json'), `${JSON.stringify({ started })}\n`);
+// What each file imports at load (static imports) and on demand (dynamic): what a start loads.
+const imports = Object.fromEntries(Object.entries(main.metafile.outputs).filter(([f]) => f.endsWith('.mjs')).map(([f, o]) => [
+  f.split('/').pop(),
+  {
+    static: o.imports.filter((i) => i.kind === 'import-statement').map((i) => (i.external ? i.path : i.path.split('/').pop())),
+    dynamic: o.imports.filter((i) => i.kind === 'dynamic-import').map((i) => (i.external ? i.path : i.path.split('/').pop())),
+  },
+]));
+writeFileSync(join(tmp, 'build.json'), `${JSON.stringify({ started, imports }, null, 1)}\n`);
 
 const old = join(root, `dist.${process.pid}.old`);
 if (existsSync(dist)) renameSync(dist, old);

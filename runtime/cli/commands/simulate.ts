@@ -10,7 +10,7 @@ import type { SampleTrace, TaskAttemptTrace } from '../../core/interfaces.ts';
 import { simJob, SIM_ALGORITHMS } from '../../backends/sim/jobs.ts';
 import type { KernelProfile, KernelRow } from '../../backends/sim/kernel-rates.ts';
 import { PROFILE_NAMES, profileByName } from '../../backends/sim/profiles.ts';
-import { simulate, type SimResult, type SimulateOptions } from '../../backends/sim/simulate.ts';
+import type { SimResult, SimulateOptions } from '../../backends/sim/simulate.ts';
 import { positiveInt, printSummary } from '../common.ts';
 import { UserError } from '../errors.ts';
 
@@ -184,6 +184,8 @@ export function register(cli: Command): void {
     .action(async (what: string, f: SimulateFlags) => {
       const records: (TaskAttemptTrace | SampleTrace)[] = [];
       const { options, label, n, block } = await simulateOptions(what, f, f.trace ? (r) => records.push(r) : undefined);
+      // The simulated services load the AWS SDK: only when a simulation runs, not with every CLI start.
+      const { simulate } = await import('../../backends/sim/simulate.ts');
       const r = await simulate(options);
       if (f.trace) await writeSimTrace(f.trace, label, n, block, options, r, records);
       printSummary(f.json === true, summaryJson(label, n, block, r), summaryLines(label, n, block, r));
