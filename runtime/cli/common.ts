@@ -71,7 +71,7 @@ export async function openSession(o: JobOptions, label: string): Promise<OpenedS
   const onTrace = tracer?.write;
   const aws = o.backend === 'aws' ? await openAws(o, { kernels }, onTrace) : null;
   // Executors the session runs: what was asked (or the backend's default), within the launcher's limit.
-  const running = (): number => Math.min(workers ?? (lw.backend as { workers?: number }).workers ?? 1, lw.backend.launcher.maxExecutors ?? Number.POSITIVE_INFINITY);
+  const running = (): number => Math.min(workers ?? lw.backend.defaultWorkers, lw.backend.launcher.maxExecutors ?? Number.POSITIVE_INFINITY);
   const lw: Lapwing = await lapwing({
     ...(aws ? { backend: aws.backend } : {}),
     ...(workers !== undefined ? { workers } : {}),

@@ -55,6 +55,23 @@ export interface QueueDepth {
   readonly inFlight: number;
 }
 
+/** A message leased right now, and for how long (speculation looks for stragglers). */
+export interface InFlightMessage {
+  readonly body: string;
+  readonly leasedMs: number;
+}
+
+/**
+ * What a queue that can see its own leases offers (SQS cannot list in-flight messages; the
+ * in-process queue can). The driver backs up stragglers only on a queue that has it.
+ */
+export interface LeaseWatch {
+  /** Messages leased right now. */
+  inFlight(): InFlightMessage[];
+  /** Calls `listener` on every ack with the body and how long its lease ran; returns the unsubscribe. */
+  onAck(listener: (body: string, leaseMs: number) => void): () => void;
+}
+
 /** A task queue with leases and SQS semantics. */
 export interface TaskQueue {
   send(messages: readonly QueueMessage[]): Promise<void>;
@@ -68,6 +85,13 @@ export interface TaskQueue {
   /** Moves a message that cannot be processed to the dead-letter queue. */
   deadLetter(lease: Lease, reason: string): Promise<void>;
   depth(): Promise<QueueDepth>;
+  /**
+   * Optional: drops every message of job `jobId` at once (job cleanup). Without it, messages of
+   * a finished job are dropped by the executors that lease them (they find the job gone).
+   */
+  purgeJob?(jobId: string): Promise<number>;
+  /** Optional: the queue's view of its leases (see {@link LeaseWatch}). */
+  readonly leases?: LeaseWatch;
 }
 
 export type JobStatus = 'running' | 'done' | 'failed' | 'cancelled';
@@ -147,15 +171,54 @@ export interface ExecutorLauncher {
   running(): number;
   /** Stops all executors it started (best effort) and releases resources. */
   close(): Promise<void>;
+  /** Optional: ids of the running executors (fault experiments pick victims among them). */
+  ids?(): string[];
+  /**
+   * Optional: kills one executor at once, as a crash would (no cleanup, no ack: its leases
+   * expire). False if no such executor runs. Launchers of remote executors (Lambda) lack it.
+   */
+  kill?(executorId: string): Promise<boolean>;
+  /**
+   * Optional: resolves when every executor launched so far can lease tasks (or has ended), for
+   * launchers whose `launch` resolves before that (child processes still loading).
+   */
+  ready?(): Promise<void>;
 }
 
-/** A backend bundles one of each. */
+/**
+ * How often the driver looks at a backend: in-process stores answer in microseconds and can
+ * be polled often; remote ones cost a request (and money) per look.
+ */
+export interface BackendTimings {
+  /** Job-state polling interval while a job runs. */
+  readonly pollMs: number;
+  /** Least time between two autoscaling decisions. */
+  readonly scaleEveryMs: number;
+  /** Least time between two progress reports (and queue samples). */
+  readonly reportEveryMs: number;
+  /** Queue polling interval while the last in-flight tasks drain. */
+  readonly drainPollMs: number;
+}
+
+/** Timings of in-process backends. */
+export const LOCAL_TIMINGS: BackendTimings = { pollMs: 5, scaleEveryMs: 100, reportEveryMs: 250, drainPollMs: 2 };
+/** Timings of backends whose stores are a network round trip away. */
+export const REMOTE_TIMINGS: BackendTimings = { pollMs: 100, scaleEveryMs: 1000, reportEveryMs: 1000, drainPollMs: 200 };
+
+/**
+ * A backend bundles one of each, and declares what the driver needs to know about it: a
+ * backend is never recognised by its name.
+ */
 export interface Backend {
+  /** For messages and traces only. */
   readonly name: string;
   readonly blocks: BlockStore;
   readonly queue: TaskQueue;
   readonly state: StateStore;
   readonly launcher: ExecutorLauncher;
+  /** Executors to keep running when the caller names no number (e.g. one per core locally). */
+  readonly defaultWorkers: number;
+  readonly timings: BackendTimings;
   close(): Promise<void>;
 }
 

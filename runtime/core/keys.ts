@@ -23,6 +23,11 @@ export function blockKey(prefix: string, idx: readonly number[]): string {
   return `${prefix}/${idx.join('_')}`;
 }
 
+/** Default key prefix of an `out` matrix of a job (when the caller names none). */
+export function outputPrefix(jobId: string, matrix: string): string {
+  return `${jobPrefix(jobId)}/out/${checkSegment(matrix, 'matrix name')}`;
+}
+
 /** Prefix of a job's temporaries and outputs. */
 export function jobPrefix(jobId: string): string {
   return `jobs/${checkSegment(jobId, 'job id')}`;
@@ -38,17 +43,23 @@ export const childNode = (task: string): string => `c:${task}`;
 /** State-store set of the finished readers of a temporary block. */
 export const readersNode = (block: string): string => `r:${block}`;
 
-/** Queue message body of a task. */
+/**
+ * A task message, decoded. On the wire it is short JSON (`{"j":job,"t":task,"c":1}`: one per
+ * task, so every byte counts at scale); those names never leave this module.
+ */
 export interface TaskMessage {
-  readonly j: string;
-  readonly t: string;
+  readonly job: string;
+  /** Task key (lang's `taskKey`). */
+  readonly task: string;
   /**
-   * Set when the message may duplicate one already processed (sent by a re-run task, or by a
-   * resumed driver): the executor then checks the task's status before running it.
+   * Set when the message may duplicate one already processed (sent by a re-run task, a
+   * speculative backup or a resumed driver): the executor then checks the task's status
+   * before running it.
    */
-  readonly c?: 1;
+  readonly check: boolean;
 }
 
+/** The queue message body of a task. */
 export function encodeMessage(job: string, task: string, check = false): string {
   return JSON.stringify(check ? { j: job, t: task, c: 1 } : { j: job, t: task });
 }
@@ -58,7 +69,7 @@ export function decodeMessage(body: string): TaskMessage | null {
   try {
     const m: unknown = JSON.parse(body);
     if (typeof m === 'object' && m !== null && 'j' in m && 't' in m && typeof m.j === 'string' && typeof m.t === 'string') {
-      return 'c' in m && m.c === 1 ? { j: m.j, t: m.t, c: 1 } : { j: m.j, t: m.t };
+      return { job: m.j, task: m.t, check: 'c' in m && m.c === 1 };
     }
   } catch {
     // fall through

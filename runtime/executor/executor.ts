@@ -26,31 +26,34 @@
  * - The ack comes last: a crash anywhere before it makes the lease expire and the task run
  *   again; nothing before the ack is lost.
  *
- * Failure policy: a KernelError (deterministic: not positive definite, bad shapes) fails the job
- * at once naming the task; a transient StoreError releases the lease with backoff; after
- * `maxAttempts` deliveries the message is dead-lettered and the job fails naming the task and
- * its attempts. A message that cannot be parsed is dead-lettered and the executor goes on.
+ * Lease keeping: one lease keeper per executor (lease-keeper.ts) renews every held lease in one
+ * timer, and renews at once after a long kernel (kernels block the event loop). A lease it
+ * reports lost makes the attempt a possible duplicate: before writing outputs it checks that
+ * the task is not done, and the messages of its children carry the check flag.
+ *
+ * Failure policy, decided from the error's fields (core/errors.ts), never from its message:
+ * - a LapwingError that is not retryable (a kernel failure such as not positive definite, a
+ *   program error found only at run time — an evaluation error, an SSA violation —, an input
+ *   block that does not exist and is not explained by the task being a late duplicate) fails
+ *   the job at once, naming the task, its kernel and the cause;
+ * - a throttled store call (THROTTLED after the store's own retries) releases the lease with
+ *   backoff and never counts toward the dead letter: throttling slows a job, it does not fail it;
+ * - anything else (a store that keeps erring, an unexpected error) releases the lease with
+ *   backoff, and after `maxAttempts` deliveries the message is dead-lettered and the job fails
+ *   naming the task and its attempts.
+ * A message that cannot be parsed is dead-lettered and the executor goes on.
+ *
+ * The steps of one attempt are the methods of `Attempt` (attempt.ts).
  */
-import { bind, blockToString, parseTaskKey, taskKey, type BoundProgram, type Task, type Program } from '../../lang/index.ts';
-import { loadKernels, type Attrs, type Block, type Kernels } from '../../kernels/index.ts';
-import type { BlockStore, JobRecord, Lease, StateStore, TaskAttemptTrace, TaskQueue } from '../core/interfaces.ts';
-import { LapwingError, StoreError, TaskError } from '../core/errors.ts';
-import { blockKey, childNode, decodeMessage, encodeMessage, readersNode } from '../core/keys.ts';
-import { readyPriority } from '../scheduling/priority.ts';
+import { bind, parseTaskKey, type BoundProgram, type Program } from '../../lang/index.ts';
+import { loadKernels, type Attrs, type Block } from '../../kernels/index.ts';
+import type { BlockStore, Lease, StateStore, TaskAttemptTrace, TaskQueue } from '../core/interfaces.ts';
+import { LapwingError, StoreError } from '../core/errors.ts';
+import { decodeMessage, type TaskMessage } from '../core/keys.ts';
+import { Attempt, clock, CRASH_POINTS, type AttemptHost, type CrashPoint, type JobContext } from './attempt.ts';
+import { LeaseKeeper } from './lease-keeper.ts';
 
-/** The named steps of the protocol, in order; fault injection crashes the executor at one. */
-export const CRASH_POINTS = [
-  'leased',
-  'inputs-read',
-  'kernel-done',
-  'outputs-written',
-  'edge-marked',
-  'child-enqueued',
-  'terminal-counted',
-  'temps-collected',
-  'acked',
-] as const;
-export type CrashPoint = (typeof CRASH_POINTS)[number];
+export { CRASH_POINTS, type CrashPoint };
 
 export interface ExecutorOptions {
   readonly executorId: string;
@@ -115,24 +118,7 @@ export interface ExecutorBackend {
   readonly state: StateStore;
 }
 
-interface JobContext {
-  readonly record: JobRecord;
-  readonly bound: BoundProgram;
-  readonly kernels: Kernels;
-  /** Job status cache: checked at most every STATUS_TTL_MS. */
-  running: boolean;
-  checkedAt: number;
-}
-
 const STATUS_TTL_MS = 250;
-
-/** Below this many flops a kernel runs inline rather than on a kernel thread (a 32×32 gemm). */
-const INLINE_FLOPS = 65_536;
-/** …and reads at most this many bytes (zero-flop kernels such as `copy` can still be big). */
-const INLINE_BYTES = 64 * 1024;
-
-/** Epoch milliseconds with sub-millisecond resolution (trace timestamps). */
-const clock = (): number => performance.timeOrigin + performance.now();
 
 /** Runs the executor loop until idle, out of time, or aborted. */
 export async function runExecutor(backend: ExecutorBackend, options: ExecutorOptions): Promise<ExecutorStats> {
@@ -140,26 +126,43 @@ export async function runExecutor(backend: ExecutorBackend, options: ExecutorOpt
   return ex.loop();
 }
 
-class Executor {
+class Executor implements AttemptHost {
   private readonly jobs = new Map<string, Promise<JobContext | null>>();
   /** Acks on their way (see ackLater). */
   private readonly acks = new Set<Promise<void>>();
   /** Set when a crash hook stopped this executor. */
   private crashed: ExecutorCrash | undefined;
   private readonly stats: ExecutorStats = { tasks: 0, duplicates: 0, errors: 0 };
-  private readonly visibilityMs: number;
+  /** Attempts in progress, by lease handle (the keeper reports lost leases by handle). */
+  private readonly attempts = new Map<string, Attempt>();
   private readonly maxAttempts: number;
+  readonly visibilityMs: number;
+  readonly keeper: LeaseKeeper;
+  readonly checkBeforeWrite: boolean;
+  readonly runKernel?: (name: string, inputs: readonly Block[], attrs: Attrs) => Promise<Block[]>;
 
-  private readonly b: ExecutorBackend;
-
-  constructor(backend: ExecutorBackend, private readonly o: ExecutorOptions) {
-    // The stores retry their own retryable errors (at their edge); nothing here retries again.
-    this.b = backend;
+  /** The stores retry their own retryable errors (at their edge); nothing here retries again. */
+  constructor(readonly stores: ExecutorBackend, private readonly o: ExecutorOptions) {
     this.visibilityMs = o.visibilityMs ?? 60_000;
     this.maxAttempts = o.maxAttempts ?? 5;
+    this.checkBeforeWrite = o.checkBeforeWrite ?? false;
+    if (o.runKernel) this.runKernel = o.runKernel;
+    this.keeper = new LeaseKeeper({
+      queue: stores.queue,
+      visibilityMs: this.visibilityMs,
+      onLost: (lease) => this.attempts.get(lease.handle)?.leaseLost(),
+    });
   }
 
   async loop(): Promise<ExecutorStats> {
+    try {
+      return await this.leaseLoop();
+    } finally {
+      this.keeper.stop();
+    }
+  }
+
+  private async leaseLoop(): Promise<ExecutorStats> {
     const start = Date.now();
     let lastWork = Date.now();
     const poll = this.o.pollMs ?? 1000;
@@ -175,7 +178,7 @@ class Executor {
         continue;
       }
       const wait = inflight.size > 0 ? 0 : Math.max(0, Math.min(poll, this.o.idleTimeoutMs - (now - lastWork)));
-      const leases = await this.b.queue.lease(slots - inflight.size, this.visibilityMs, wait);
+      const leases = await this.stores.queue.lease(slots - inflight.size, this.visibilityMs, wait);
       if (leases.length === 0 && inflight.size > 0) {
         await Promise.race(inflight);
         continue;
@@ -201,7 +204,7 @@ class Executor {
     return this.stats;
   }
 
-  private async crash(point: CrashPoint, task: string): Promise<void> {
+  async crash(point: CrashPoint, task: string): Promise<void> {
     const r = this.o.crash?.(point, task);
     if (r) await r;
   }
@@ -210,7 +213,7 @@ class Executor {
     let p = this.jobs.get(jobId);
     if (!p) {
       p = (async () => {
-        const record = await this.b.state.getJob(jobId);
+        const record = await this.stores.state.getJob(jobId);
         if (!record) return null;
         const bound = bind(record.program as Program, record.args);
         const kernels = await loadKernels(record.kernels ?? this.o.kernels ?? 'auto');
@@ -221,263 +224,109 @@ class Executor {
     }
     const ctx = await p;
     if (ctx && ctx.running && (fresh || Date.now() - ctx.checkedAt > STATUS_TTL_MS)) {
-      const st = await this.b.state.getJobState(jobId);
+      const st = await this.stores.state.getJobState(jobId);
       ctx.running = st?.status === 'running';
       ctx.checkedAt = Date.now();
     }
     return ctx;
   }
 
-  /** Processes one leased message; never throws (errors become retries or job failures). */
+  /** Processes one leased message; throws only ExecutorCrash (errors become retries or job failures). */
   private async process(lease: Lease): Promise<void> {
     const msg = decodeMessage(lease.body);
     if (!msg) {
-      await this.b.queue.deadLetter(lease, 'not a lapwing task message').catch(() => undefined);
+      await this.stores.queue.deadLetter(lease, 'not a lapwing task message').catch(() => undefined);
       process.emitWarning(`lapwing executor ${this.o.executorId}: dead-lettered a malformed message`);
       return;
     }
-    const t: { lease: number; read?: number; compute?: number; write?: number; mark?: number; ack?: number } = { lease: clock() };
-    const trace = { bytesRead: 0, bytesWritten: 0, flops: 0, kernel: '?' };
+    const leasedAt = clock();
+    let attempt: Attempt | null = null;
     const emit = (outcome: TaskAttemptTrace['outcome'], error?: string): void => {
+      const a = attempt;
       this.o.onTrace?.({
-        type: 'attempt', job: msg.j, task: msg.t, kernel: trace.kernel, executor: this.o.executorId,
-        attempt: lease.receiveCount, t: { ...t }, bytesRead: trace.bytesRead, bytesWritten: trace.bytesWritten,
-        flops: trace.flops, outcome, ...(error !== undefined ? { error } : {}),
+        type: 'attempt', job: msg.job, task: msg.task, kernel: a?.kernel ?? '?', executor: this.o.executorId,
+        attempt: lease.receiveCount, t: a ? { ...a.times } : { lease: leasedAt },
+        bytesRead: a?.bytesRead ?? 0, bytesWritten: a?.bytesWritten ?? 0, flops: a?.flops ?? 0,
+        outcome, ...(error !== undefined ? { error } : {}),
       });
     };
     let ctx: JobContext | null = null;
-    const keeper = this.keepLease(lease);
+    this.keeper.hold(lease);
     try {
       // A message that may be a late duplicate checks the job's status afresh: the job may have
       // finished (and been cleaned up) within the status cache's lifetime.
-      ctx = await this.job(msg.j, lease.receiveCount > 1 || msg.c === 1);
+      ctx = await this.job(msg.job, lease.receiveCount > 1 || msg.check);
       if (!ctx || !ctx.running) {
-        await this.b.queue.ack([lease]);
+        await this.stores.queue.ack([lease]);
         emit('cancelled');
         return;
       }
-      const task = parseTaskKey(msg.t);
+      const task = parseTaskKey(msg.task);
       if (!ctx.bound.isValid(task)) {
-        await this.b.queue.deadLetter(lease, `no such task ${msg.t}`);
+        await this.stores.queue.deadLetter(lease, `no such task ${msg.task}`);
         return;
       }
-      await this.crash('leased', msg.t);
-      const outcome = await this.runTask(ctx, task, msg.t, lease, t, trace, () => emit('ok'), msg.c === 1);
+      attempt = new Attempt(this, ctx, msg, lease);
+      attempt.times.lease = leasedAt;
+      this.attempts.set(lease.handle, attempt);
+      await this.crash('leased', msg.task);
+      const outcome = await attempt.run(task, () => emit('ok'));
       if (outcome === 'ok') this.stats.tasks++;
       else {
-        t.ack = clock();
+        attempt.times.ack = clock();
         emit(outcome);
         this.stats.duplicates++;
       }
     } catch (e) {
       if (e instanceof ExecutorCrash) throw e;
       this.stats.errors++;
-      await this.fail(ctx, msg.j, msg.t, lease, e, emit);
+      await this.fail(ctx, msg, lease, e, attempt?.kernel, emit);
     } finally {
-      clearInterval(keeper);
+      this.attempts.delete(lease.handle);
+      this.keeper.release(lease);
     }
-  }
-
-  /**
-   * Heartbeat: renews the lease at half the visibility timeout for as long as the task runs
-   * (NumPyWren stopped after three renewals, so long tasks ran twice). A failed renewal is not
-   * an error here: the worst case is a duplicate run, which the protocol tolerates.
-   */
-  private keepLease(lease: Lease): NodeJS.Timeout {
-    const t = setInterval(() => {
-      this.b.queue.renew(lease, this.visibilityMs).catch(() => undefined);
-    }, Math.max(10, this.visibilityMs / 2));
-    t.unref();
-    return t;
-  }
-
-  private async runTask(
-    ctx: JobContext,
-    task: Task,
-    key: string,
-    lease: Lease,
-    t: { read?: number; compute?: number; write?: number; mark?: number; ack?: number },
-    trace: { bytesRead: number; bytesWritten: number; flops: number; kernel: string },
-    emitOk: () => void,
-    check: boolean,
-  ): Promise<'ok' | 'duplicate'> {
-    const { bound, record } = ctx;
-    const { blocks, queue, state } = this.b;
-    const kernel = bound.kernel(task);
-    trace.kernel = kernel.name;
-    // A first delivery of an unflagged message is of a task that never ran: messages that may
-    // be duplicates (from a re-run parent, a resumed driver) carry the check flag, and a rare
-    // queue-level duplicate reruns idempotently. This saves a state read per task.
-    const suspect = lease.receiveCount > 1 || check;
-    if (suspect && (await state.isTaskDone(record.id, key))) {
-      await this.collectTemps(ctx, task, key);
-      await queue.ack([lease]);
-      return 'duplicate';
-    }
-
-    // Read inputs. A missing block may mean this is a late duplicate of a finished task whose
-    // temporaries were already collected: re-check before treating it as an error.
-    const reads = bound.reads(task);
-    const readKeys = reads.map((r) => this.key(record, r.matrix, r.idx));
-    const missing: number[] = [];
-    let inputs: Block[];
-    try {
-      inputs = await Promise.all(readKeys.map((k, i) => blocks.get(k).catch((e: unknown) => {
-        if (e instanceof StoreError && e.code === 'NOT_FOUND') missing.push(i);
-        throw e;
-      })));
-    } catch (e) {
-      if (!(e instanceof StoreError && e.code === 'NOT_FOUND')) throw e;
-      if (await state.isTaskDone(record.id, key)) {
-        await queue.ack([lease]);
-        return 'duplicate';
-      }
-      // Not a late duplicate: the block was never written (or is gone), and will not appear.
-      const names = missing.map((i) => `${blockToString(reads[i]!)} (${readKeys[i]!})`).join(', ');
-      throw new TaskError('MISSING_INPUT', `input block ${names} does not exist`, { cause: e });
-    }
-    // The same block read twice (syrk(C, A, A)) is one object, which lets kernels use symmetry.
-    for (const b of inputs) trace.bytesRead += b.data.byteLength;
-    t.read = clock();
-    await this.crash('inputs-read', key);
-
-    const call = ctx.kernels.prepare(kernel.name, inputs, kernel.attrs);
-    trace.flops = call.flops;
-    // Kernels too small to be worth a hop to a kernel thread run here (like Dask's inlining).
-    const inline = trace.flops < INLINE_FLOPS && trace.bytesRead <= INLINE_BYTES;
-    const outputs = this.o.runKernel && !inline
-      ? await this.o.runKernel(kernel.name, inputs, kernel.attrs)
-      : call.run(blocks.alloc);
-    t.compute = clock();
-    await this.crash('kernel-done', key);
-    // A kernel blocks this thread's event loop, so the heartbeat cannot fire during it: renew
-    // right after a long one.
-    if (t.compute - t.read > this.visibilityMs / 4) await queue.renew(lease, this.visibilityMs).catch(() => false);
-
-    if (this.o.checkBeforeWrite && ((await state.isTaskDone(record.id, key)) || (await state.getJobState(record.id))?.status !== 'running')) {
-      await this.collectTemps(ctx, task, key);
-      this.ackLater(lease, key);
-      return 'duplicate';
-    }
-    const writes = bound.writes(task);
-    if (writes.length !== outputs.length) {
-      throw new TaskError('BAD_OUTPUTS', `kernel ${kernel.name} returned ${outputs.length} blocks for ${writes.length} outputs`);
-    }
-    await Promise.all(writes.map((w, i) => blocks.put(this.key(record, w.matrix, w.idx), outputs[i]!)));
-    for (const o of outputs) trace.bytesWritten += o.data.byteLength;
-    t.write = clock();
-    await this.crash('outputs-written', key);
-
-    // Mark edges; enqueue each child whose last parent this is.
-    const children = bound.children(task);
-    const ready: Task[] = [];
-    await Promise.all(
-      children.map(async (c) => {
-        const ck = taskKey(c);
-        const n = await state.markEdge(record.id, childNode(ck), key);
-        await this.crash('edge-marked', key);
-        if (n >= bound.parents(c).length) ready.push(c);
-      }),
-    );
-    if (ready.length > 0) {
-      await queue.send(ready.map((c) => ({ body: encodeMessage(record.id, taskKey(c), suspect), priority: readyPriority(bound.priority(c)) })));
-      await this.crash('child-enqueued', key);
-    }
-    t.mark = clock();
-
-    // Marking this task as a reader of its temporaries may go along with its completion;
-    // deleting a temporary may not come before it (a rerun would find its input gone).
-    const [, dead] = await Promise.all([
-      state.completeTask(record.id, key, bound.isTerminal(task), { flops: trace.flops }).then(() => this.crash('terminal-counted', key)),
-      this.markReaders(ctx, task, key),
-    ]);
-    if (dead.length > 0) await blocks.delete(dead);
-    await this.crash('temps-collected', key);
-    // The attempt's record goes out before the ack, so whoever sees the queue drained has
-    // every record of the job's attempts.
-    t.ack = clock();
-    emitOk();
-    this.ackLater(lease, key);
-    return 'ok';
   }
 
   /**
    * The ack is the last step and nothing waits for its result, so it is not awaited here: it
    * travels with the next lease request. Lost, it only makes the task come back as a duplicate.
    */
-  private ackLater(lease: Lease, key: string): void {
-    const p: Promise<void> = this.b.queue
+  ackLater(lease: Lease, task: string): void {
+    const p: Promise<void> = this.stores.queue
       .ack([lease])
-      .then(() => this.crash('acked', key))
+      .then(() => this.crash('acked', task))
       .catch(() => undefined)
       .finally(() => this.acks.delete(p));
     this.acks.add(p);
   }
 
-  /**
-   * Adds a completed task to the reader set of each of its temporary inputs; returns the
-   * blocks whose readers have now all completed.
-   */
-  private async markReaders(ctx: JobContext, task: Task, key: string): Promise<string[]> {
-    const { bound, record } = ctx;
-    const seen = new Set<string>();
-    const dead: string[] = [];
-    await Promise.all(
-      bound.reads(task).map(async (r) => {
-        if (bound.role(r.matrix) !== 'temp') return;
-        const bk = this.key(record, r.matrix, r.idx);
-        if (seen.has(bk)) return;
-        seen.add(bk);
-        const n = await this.b.state.markEdge(record.id, readersNode(bk), key);
-        if (n >= bound.readers(r).length) dead.push(bk);
-      }),
-    );
-    return dead;
-  }
-
-  /** Deletes each temporary input block of a completed task once all its readers completed. */
-  private async collectTemps(ctx: JobContext, task: Task, key: string): Promise<void> {
-    const dead = await this.markReaders(ctx, task, key);
-    if (dead.length > 0) await this.b.blocks.delete(dead);
-  }
-
-  private key(record: JobRecord, matrix: string, idx: readonly number[]): string {
-    const m = record.matrices[matrix];
-    if (!m) throw new TaskError('UNBOUND_MATRIX', `matrix ${matrix} is not bound in job ${record.id}`);
-    return blockKey(m.prefix, idx);
-  }
-
+  /** Decides what a failed attempt means (see the failure policy in the module comment). */
   private async fail(
     ctx: JobContext | null,
-    jobId: string,
-    key: string,
+    msg: TaskMessage,
     lease: Lease,
     e: unknown,
+    kernel: string | undefined,
     emit: (o: TaskAttemptTrace['outcome'], error?: string) => void,
   ): Promise<void> {
-    const { queue, state } = this.b;
+    const { queue, state } = this.stores;
     const message = e instanceof Error ? e.message : String(e);
-    const what = ctx ? describeSafe(ctx.bound, key) : key;
+    const what = describeTask(ctx?.bound, msg.task, kernel);
     try {
-      // Decided from the error's fields only. A LapwingError that is not retryable fails the
-      // same way on every run (a kernel failure, a program error, a missing input): fail now.
       if (e instanceof LapwingError && !e.retryable) {
-        await state.finishJob(jobId, 'failed', `task ${what} failed: ${message}`);
+        await state.finishJob(msg.job, 'failed', `task ${what} failed: ${message}`);
         await queue.ack([lease]);
         emit('error', message);
         return;
       }
-      // A retryable error has used up the store's retries. Throttling slows a job and never
-      // fails it: a throttled task is released without counting toward the dead letter. Any
-      // other failure (a service that keeps erring, a crash) counts its deliveries.
       const throttled = e instanceof StoreError && e.code === 'THROTTLED';
       if (!throttled && lease.receiveCount >= this.maxAttempts) {
         await queue.deadLetter(lease, message);
-        await state.finishJob(jobId, 'failed', `task ${what} failed after ${lease.receiveCount} attempts: ${message}`);
+        await state.finishJob(msg.job, 'failed', `task ${what} failed after ${lease.receiveCount} attempts: ${message}`);
         emit('error', message);
         return;
       }
-      // Transient: try again later, backing off with the number of attempts.
+      // Try again later, backing off with the number of deliveries.
       await queue.release([lease], Math.min(10_000, 50 * 2 ** lease.receiveCount));
       emit('retry', message);
     } catch {
@@ -487,10 +336,22 @@ class Executor {
   }
 }
 
-function describeSafe(bound: BoundProgram, key: string): string {
+/**
+ * The task as a failure message names it: its kernel, the blocks it writes and reads, and its
+ * loop variables; when the program cannot even say that (the failure is in evaluating the
+ * task's accesses), the kernel and the task key.
+ */
+function describeTask(bound: BoundProgram | undefined, key: string, kernel: string | undefined): string {
+  if (!bound) return key;
   try {
     return bound.describe(parseTaskKey(key));
   } catch {
-    return key;
+    let k = kernel;
+    try {
+      k ??= bound.kernel(parseTaskKey(key)).name;
+    } catch {
+      // no kernel either
+    }
+    return k === undefined || k === '?' ? `[${key}]` : `${k} [${key}]`;
   }
 }

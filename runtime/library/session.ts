@@ -13,11 +13,11 @@
 import { compile, programSource, type Program, type ProgramName } from '../../lang/index.ts';
 import { explainFailure, validateJob } from './validate-job.ts';
 import type { Backend, SampleTrace } from '../core/interfaces.ts';
-import { runJob, JobFailedError, type JobProgress, type JobResult } from '../scheduling/driver.ts';
+import { launchMissing, runJob, JobFailedError, type JobProgress, type JobResult } from '../scheduling/driver.ts';
 import { BlockMatrix, ShapeError, fromDense, hashUniform, storeMatrix, type Order } from './matrix.ts';
 import { readNpy } from './npy.ts';
 import { createLocalBackend, type LocalBackendOptions } from '../backends/local/index.ts';
-import { jobPrefix, newJobId } from '../core/keys.ts';
+import { newJobId, outputPrefix } from '../core/keys.ts';
 import * as verify from './verify.ts';
 import type { SpeculationPolicy } from '../scheduling/speculation.ts';
 
@@ -277,7 +277,7 @@ export class Lapwing {
 
   /** Handle on an output matrix of a finished job. */
   output(res: JobResult, name: string, rows: number, cols: number, blockRows: number, blockCols: number): BlockMatrix {
-    const prefix = res.outputs[name] ?? `${jobPrefix(res.jobId)}/out/${name}`;
+    const prefix = res.outputs[name] ?? outputPrefix(res.jobId, name);
     return owned(this, new BlockMatrix(this.backend.blocks, rows, cols, blockRows, blockCols, prefix));
   }
 
@@ -442,9 +442,7 @@ export class Lapwing {
 
   /** Starts the executors now (otherwise the first job does), so jobs time only their work. */
   async start(): Promise<void> {
-    const want = this.options.workers ?? (this.backend as { workers?: number }).workers ?? 1;
-    const missing = want - this.backend.launcher.running();
-    if (missing > 0) await this.backend.launcher.launch(missing);
+    await launchMissing(this.backend.launcher, this.options.workers ?? this.backend.defaultWorkers);
   }
 
   async close(): Promise<void> {

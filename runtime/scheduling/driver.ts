@@ -8,12 +8,11 @@
  */
 import { bind, params, parseTaskKey, statementCount, taskKey, type BoundProgram, type Program } from '../../lang/index.ts';
 import { LapwingError } from '../core/errors.ts';
-import type { Backend, JobRecord, JobState, MatrixBinding, SampleTrace } from '../core/interfaces.ts';
-import { encodeMessage, jobPrefix, newJobId, tempPrefix } from '../core/keys.ts';
+import type { Backend, ExecutorLauncher, JobRecord, JobState, MatrixBinding, SampleTrace } from '../core/interfaces.ts';
+import { decodeMessage, encodeMessage, jobPrefix, newJobId, outputPrefix, tempPrefix } from '../core/keys.ts';
 import { decide, type ScalePolicy } from './autoscaler.ts';
 import { READY_BASE, STARTER_PRIORITY } from './priority.ts';
-import { stragglers, type SpeculationPolicy } from './speculation.ts';
-import { decodeMessage } from '../core/keys.ts';
+import { speculate, type Speculation, type SpeculationPolicy } from './speculation.ts';
 
 export interface JobSpec {
   readonly program: Program;
@@ -44,7 +43,7 @@ export interface JobProgress {
 export interface RunOptions {
   /** Executors to keep running (default: the backend's own default, e.g. one per core). */
   readonly workers?: number;
-  /** State polling interval (default 5 ms, fine for in-process stores). */
+  /** State polling interval (default: the backend's `timings.pollMs`). */
   readonly pollMs?: number;
   /** Called about every 250 ms and once at the end. */
   readonly onProgress?: (p: JobProgress) => void;
@@ -105,9 +104,8 @@ export async function runJob(backend: Backend, spec: JobSpec, opts: RunOptions =
     kernels: spec.kernels ?? 'auto',
   };
   await backend.state.putJob(record);
-  const wanted = opts.workers ?? defaultWorkers(backend);
-  const missing = wanted - backend.launcher.running();
-  if (missing > 0) await backend.launcher.launch(missing);
+  const wanted = opts.workers ?? backend.defaultWorkers;
+  await launchMissing(backend.launcher, wanted);
   await enqueueStarters(backend, jobId, bound);
   const totalTasks = countTasks(bound);
   const scale = opts.scale ?? { min: wanted, max: wanted, pipelineWidth: 1, cooldownMs: 0 };
@@ -125,9 +123,8 @@ export async function resumeJob(backend: Backend, jobId: string, opts: RunOption
   const record = await backend.state.getJob(jobId);
   if (!record) throw new JobFailedError(jobId, `job ${jobId} not found in the state store (finished jobs are cleaned up)`);
   const bound = bind(record.program as Program, record.args);
-  const wanted = opts.workers ?? defaultWorkers(backend);
-  const missing = wanted - backend.launcher.running();
-  if (missing > 0) await backend.launcher.launch(missing);
+  const wanted = opts.workers ?? backend.defaultWorkers;
+  await launchMissing(backend.launcher, wanted);
   if (record.status === undefined || record.status === 'running') await enqueueStarters(backend, jobId, bound, true);
   const scale = opts.scale ?? { min: wanted, max: wanted, pipelineWidth: 1, cooldownMs: 0 };
   return await waitForJob(backend, record, t0, { ...opts, scale }, countTasks(bound));
@@ -150,9 +147,10 @@ export function countTasks(bound: BoundProgram): number {
   return n;
 }
 
-function defaultWorkers(backend: Backend): number {
-  const w = (backend as { workers?: unknown }).workers;
-  return typeof w === 'number' ? w : 1;
+/** Launches executors until `wanted` run (executors that died are replaced this way). */
+export async function launchMissing(launcher: ExecutorLauncher, wanted: number): Promise<void> {
+  const missing = wanted - launcher.running();
+  if (missing > 0) await launcher.launch(missing);
 }
 
 function bindMatrices(jobId: string, spec: JobSpec): Record<string, MatrixBinding> {
@@ -165,7 +163,7 @@ function bindMatrices(jobId: string, spec: JobSpec): Record<string, MatrixBindin
       if (prefix === undefined) throw new Error(`input matrix ${p.name} is not given`);
       out[p.name] = { role, prefix };
     } else if (role === 'out') {
-      out[p.name] = { role, prefix: spec.outputs?.[p.name] ?? `${jobPrefix(jobId)}/out/${p.name}` };
+      out[p.name] = { role, prefix: spec.outputs?.[p.name] ?? outputPrefix(jobId, p.name) };
     } else {
       out[p.name] = { role, prefix: tempPrefix(jobId, p.name) };
     }
@@ -190,13 +188,14 @@ async function enqueueStarters(backend: Backend, jobId: string, bound: BoundProg
 
 /** Polls the job's state until it ends; reports progress; cleans up. */
 export async function waitForJob(backend: Backend, record: JobRecord, t0: number, opts: RunOptions, totalTasks = 0): Promise<JobResult> {
-  const poll = opts.pollMs ?? (backend.name === 'local' ? 5 : 100);
+  const timings = backend.timings;
+  const poll = opts.pollMs ?? timings.pollMs;
   let lastReport = 0;
   let lastScale = 0;
   let lastLaunchAt = Number.NEGATIVE_INFINITY;
   const autoscale = async (): Promise<void> => {
     const now = performance.now();
-    if (!opts.scale || now - lastScale < (backend.name === 'local' ? 100 : 1000)) return;
+    if (!opts.scale || now - lastScale < timings.scaleEveryMs) return;
     lastScale = now;
     const depth = await backend.queue.depth();
     const n = decide(opts.scale, { ...depth, running: backend.launcher.running(), now, lastLaunchAt });
@@ -208,7 +207,7 @@ export async function waitForJob(backend: Backend, record: JobRecord, t0: number
   let st: JobState | null = null;
   const report = async (final: boolean): Promise<void> => {
     const now = performance.now();
-    if (!final && now - lastReport < (backend.name === 'local' ? 250 : 1000)) return;
+    if (!final && now - lastReport < timings.reportEveryMs) return;
     lastReport = now;
     if (!opts.onProgress && !opts.onSample) return;
     const depth = await backend.queue.depth();
@@ -220,7 +219,7 @@ export async function waitForJob(backend: Backend, record: JobRecord, t0: number
     });
     opts.onSample?.({ type: 'sample', time: Date.now(), queueVisible: depth.visible, queueInFlight: depth.inFlight, executors: backend.launcher.running(), tasksDone });
   };
-  const specTimer = opts.speculate ? speculator(backend, record, opts.speculate) : null;
+  const speculation = opts.speculate ? startSpeculation(backend, record, opts.speculate) : null;
   for (;;) {
     st = await backend.state.getJobState(record.id);
     if (!st) throw new Error(`job ${record.id} vanished from the state store`);
@@ -237,7 +236,7 @@ export async function waitForJob(backend: Backend, record: JobRecord, t0: number
     await autoscale();
     await new Promise((r) => setTimeout(r, poll));
   }
-  specTimer?.stop();
+  speculation?.stop();
   await drain(backend);
   await report(true);
   const status = st.status as JobResult['status'];
@@ -252,56 +251,30 @@ export async function waitForJob(backend: Backend, record: JobRecord, t0: number
     tasks: st.counters.tasks ?? 0,
     flops: st.counters.flops ?? 0,
     outputs,
-    speculated: specTimer?.count() ?? 0,
+    speculated: speculation?.count() ?? 0,
   };
 }
 
-/** Queue capabilities speculation needs (the local queue has them; SQS cannot list leases). */
-interface ListingQueue {
-  inFlight(): { body: string; leasedMs: number }[];
-  onAck?: (body: string, leaseMs: number) => void;
-}
-
-function isListing(q: unknown): q is ListingQueue {
-  return typeof q === 'object' && q !== null && typeof (q as { inFlight?: unknown }).inFlight === 'function';
-}
-
-/** Watches the job's in-flight tasks and enqueues backups of stragglers (see speculation.ts). */
-function speculator(backend: Backend, record: JobRecord, policy: SpeculationPolicy): { stop(): void; count(): number } | null {
-  const q = backend.queue;
-  if (!isListing(q)) return null;
+/** Backs up the job's stragglers, on a queue that can see its leases (null otherwise). */
+function startSpeculation(backend: Backend, record: JobRecord, policy: SpeculationPolicy): Speculation | null {
+  const leases = backend.queue.leases;
+  if (!leases) return null;
   const bound = bind(record.program as Program, record.args);
-  const kernelOf = (task: string): string => bound.kernel(parseTaskKey(task)).name;
-  const samples = new Map<string, number[]>();
-  const backedUp = new Set<string>();
-  q.onAck = (body, ms) => {
-    const m = decodeMessage(body);
-    if (!m || m.j !== record.id) return;
-    const k = kernelOf(m.t);
-    const list = samples.get(k) ?? [];
-    list.push(ms);
-    if (list.length > 64) list.shift();
-    samples.set(k, list);
-  };
-  const timer = setInterval(() => {
-    const mine = q.inFlight().flatMap((f) => {
-      const m = decodeMessage(f.body);
-      return m && m.j === record.id ? [{ task: m.t, kernel: kernelOf(m.t), runningMs: f.leasedMs }] : [];
-    });
-    const picks = stragglers(policy, mine, samples, backedUp);
-    if (picks.length === 0) return;
-    for (const t of picks) backedUp.add(t);
-    // A backup carries the check flag: whichever copy finishes second is dropped as a duplicate.
-    void q.send(picks.map((t) => ({ body: encodeMessage(record.id, t, true), priority: READY_BASE + 1 }))).catch(() => undefined);
-  }, 50);
-  timer.unref();
-  return {
-    stop: () => {
-      clearInterval(timer);
-      q.onAck = undefined;
+  return speculate({
+    leases,
+    taskOf: (body) => {
+      const m = decodeMessage(body);
+      return m && m.job === record.id ? m.task : null;
     },
-    count: () => backedUp.size,
-  };
+    kernelOf: (task) => bound.kernel(parseTaskKey(task)).name,
+    // A backup carries the check flag: whichever copy finishes second is dropped as a duplicate.
+    backup: (tasks) => backend.queue.send(tasks.map((t) => ({ body: encodeMessage(record.id, t, true), priority: READY_BASE + 1 }))),
+    every: (ms, tick) => {
+      const timer = setInterval(tick, ms);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
+  }, policy);
 }
 
 /**
@@ -310,13 +283,14 @@ function speculator(backend: Backend, record: JobRecord, policy: SpeculationPoli
  */
 async function drain(backend: Backend, maxMs = 2000): Promise<void> {
   const until = performance.now() + maxMs;
-  const poll = backend.name === 'local' ? 2 : 200;
+  const poll = backend.timings.drainPollMs;
   while (performance.now() < until && (await backend.queue.depth()).inFlight > 0) await new Promise((r) => setTimeout(r, poll));
 }
 
 /**
- * Removes the job's temporaries, its queue messages (local backend: purged; remote: executors
- * drop messages of finished jobs) and its state items. Outputs of a failed job are removed too.
+ * Removes the job's temporaries, its queue messages (purged where the queue can; elsewhere
+ * executors drop messages of finished jobs) and its state items. Outputs of a failed job are
+ * removed too.
  */
 async function cleanup(backend: Backend, record: JobRecord, keepState: boolean, succeeded: boolean): Promise<void> {
   const prefixes = [`${jobPrefix(record.id)}/tmp/`];
@@ -325,7 +299,6 @@ async function cleanup(backend: Backend, record: JobRecord, keepState: boolean, 
     const keys = await backend.blocks.list(p);
     if (keys.length > 0) await backend.blocks.delete(keys);
   }
-  const q = backend.queue as { purge?: (f: (body: string) => boolean) => number };
-  if (typeof q.purge === 'function') q.purge((body) => body.includes(`"j":"${record.id}"`));
+  await backend.queue.purgeJob?.(record.id);
   if (!keepState) await backend.state.deleteJob(record.id);
 }

@@ -10,7 +10,7 @@
  * console.log(backend.apiCalls()); // { s3: 120, sqs: 64, dynamodb: 210, lambda: 0 }
  * await backend.close();
  */
-import type { Backend, BlockStore, ExecutorLauncher, TaskAttemptTrace } from '../../core/interfaces.ts';
+import { REMOTE_TIMINGS, type Backend, type BlockStore, type ExecutorLauncher, type TaskAttemptTrace } from '../../core/interfaces.ts';
 import { createClients, type AwsClients, type CallCounts } from './clients.ts';
 import { configToEnv, type AwsConfig } from './config.ts';
 import { DynamoBlockStore } from './stores/dynamo-block-store.ts';
@@ -89,6 +89,9 @@ export async function createAwsBackend(config: AwsConfig, options: AwsBackendOpt
       queue,
       state,
       launcher,
+      // Executors cost money here: one unless the caller asks for more.
+      defaultWorkers: 1,
+      timings: REMOTE_TIMINGS,
       apiCalls(): Record<string, number> {
         const own = clients.counts();
         const children = launcher.apiCalls?.();

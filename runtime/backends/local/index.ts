@@ -3,7 +3,7 @@
  * its kernel thread (see local-launcher.ts), blocks in shared memory. Zero setup; the default.
  */
 import { availableParallelism } from 'node:os';
-import type { Backend } from '../../core/interfaces.ts';
+import { LOCAL_TIMINGS, type Backend } from '../../core/interfaces.ts';
 import { MemoryBlockStore } from './memory-block-store.ts';
 import { MemoryQueue } from './memory-queue.ts';
 import { MemoryStateStore } from './memory-state-store.ts';
@@ -37,8 +37,6 @@ export interface LocalBackend extends Backend {
   readonly queue: MemoryQueue;
   readonly state: MemoryStateStore;
   readonly launcher: LocalLauncher;
-  /** Executor threads this backend keeps running. */
-  readonly workers: number;
   /** The faults its stores inject, with the count of each kind injected so far. */
   readonly faults: Faults;
 }
@@ -73,7 +71,8 @@ export function createLocalBackend(options: LocalBackendOptions = {}): LocalBack
     queue,
     state,
     launcher,
-    workers,
+    defaultWorkers: workers,
+    timings: LOCAL_TIMINGS,
     faults,
     close: () => launcher.close(),
   };

@@ -7,7 +7,8 @@
  * Time is injected (`now`) so tests can drive expiry; waiting leases are woken by sends and
  * by a timer at the next expiry or delayed release.
  */
-import type { Lease, QueueDepth, QueueMessage, TaskQueue } from '../../core/interfaces.ts';
+import type { InFlightMessage, Lease, LeaseWatch, QueueDepth, QueueMessage, TaskQueue } from '../../core/interfaces.ts';
+import { decodeMessage } from '../../core/keys.ts';
 import { Faults } from '../../executor/faults.ts';
 
 interface Entry {
@@ -139,20 +140,25 @@ export class MemoryQueue implements TaskQueue {
       const e = this.byReceipt(h);
       if (!e) continue;
       this.hidden.delete(e.id);
-      if (e.leasedAt > 0) this.onAck?.(e.body, this.now() - e.leasedAt);
+      if (e.leasedAt > 0) for (const f of this.ackListeners) f(e.body, this.now() - e.leasedAt);
     }
   }
 
-  /** Called on every ack with the message body and how long its lease had run. */
-  onAck?: (body: string, leaseMs: number) => void;
+  private readonly ackListeners = new Set<(body: string, leaseMs: number) => void>();
 
-  /** Messages leased right now, with how long ago (for speculative backups). */
-  inFlight(): { body: string; leasedMs: number }[] {
-    const now = this.now();
-    const out: { body: string; leasedMs: number }[] = [];
-    for (const e of this.hidden.values()) if (e.leasedAt > 0 && e.visibleAt > now) out.push({ body: e.body, leasedMs: now - e.leasedAt });
-    return out;
-  }
+  /** This queue sees its leases: speculative backups use it. */
+  readonly leases: LeaseWatch = {
+    inFlight: (): InFlightMessage[] => {
+      const now = this.now();
+      const out: InFlightMessage[] = [];
+      for (const e of this.hidden.values()) if (e.leasedAt > 0 && e.visibleAt > now) out.push({ body: e.body, leasedMs: now - e.leasedAt });
+      return out;
+    },
+    onAck: (listener) => {
+      this.ackListeners.add(listener);
+      return () => this.ackListeners.delete(listener);
+    },
+  };
 
   async release(leases: readonly Lease[], delayMs: number): Promise<void> {
     for (const l of leases) {
@@ -180,7 +186,12 @@ export class MemoryQueue implements TaskQueue {
     return { visible: this.visible.size, inFlight: this.hidden.size };
   }
 
-  /** Drops every message (job cleanup). */
+  /** Drops every message of a job (job cleanup). */
+  async purgeJob(jobId: string): Promise<number> {
+    return this.purge((body) => decodeMessage(body)?.job === jobId);
+  }
+
+  /** Drops every message for which `filter` holds (all by default). */
   purge(filter: (body: string) => boolean = () => true): number {
     let n = 0;
     const keep: Entry[] = [];

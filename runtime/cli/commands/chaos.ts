@@ -32,7 +32,6 @@ import type { SampleTrace, TaskAttemptTrace, TraceRecord } from '../../core/inte
 import type { Program } from '../../../lang/index.ts';
 import { TraceWriter, type TraceSummary } from '../../tracing/trace-file.ts';
 import type { LocalBackend } from '../../backends/local/index.ts';
-import type { ProcessLauncher } from '../../backends/aws/executors/process-launcher.ts';
 import { loadKernels, seededRandom } from '../../../kernels/index.ts';
 import { openAws, positiveInt, printSummary } from '../common.ts';
 import { UserError } from '../errors.ts';
@@ -327,15 +326,19 @@ async function awsRig(c: ChaosConfig, hooks: Hooks): Promise<Rig> {
     hooks.onTrace,
   );
   try {
-    const launcher = backend.launcher as unknown as ProcessLauncher;
+    const { launcher } = backend;
+    // Process executors can be killed (SIGKILL: no cleanup, no ack); Lambda ones cannot.
+    const ids = launcher.ids?.bind(launcher);
+    const kill = launcher.kill?.bind(launcher);
+    if (!ids || !kill) throw new UserError(`chaos needs executors it can kill; the ${backend.name} launcher cannot`);
     const lw = await lapwing({ backend, workers: c.workers, kernels: c.kernels, block: c.block, onSample: hooks.onSample, onJobStart: hooks.onJobStart });
     await lw.start();
-    await launcher.ready();
+    await launcher.ready?.();
     return {
       lw,
-      ids: () => launcher.ids(),
+      ids,
       kill: (id) => {
-        void launcher.kill(id, 'SIGKILL');
+        void kill(id);
         return false;
       },
       // Launches are not observed on this backend (--kill-at-start is local only).

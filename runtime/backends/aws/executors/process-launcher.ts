@@ -204,7 +204,7 @@ export class ProcessLauncher implements ExecutorLauncher {
    * Kills one live executor (by id or pid) with `signal` (SIGKILL: no cleanup, its lease
    * expires and the task runs again). False if no such executor is alive.
    */
-  kill(executor: string | number, signal: NodeJS.Signals = 'SIGKILL'): boolean {
+  async kill(executor: string | number, signal: NodeJS.Signals = 'SIGKILL'): Promise<boolean> {
     const c = this.children.find((x) => x.alive && (x.id === executor || x.proc.pid === executor));
     if (!c) return false;
     c.killed = true;
