@@ -140,7 +140,7 @@ export class SimHostLauncher implements ExecutorLauncher {
     return [...this.live.keys()];
   }
 
-  kill(id: string): boolean {
+  async kill(id: string): Promise<boolean> {
     const k = this.live.get(id);
     if (!k) return false;
     k.kill();

@@ -16,7 +16,7 @@
  */
 import { bind, type Program } from '../../../lang/index.ts';
 import { loadKernels } from '../../../kernels/index.ts';
-import type { Backend, BlockStore, SampleTrace, StateStore, TaskAttemptTrace, TaskQueue } from '../../core/interfaces.ts';
+import { LOCAL_TIMINGS, REMOTE_TIMINGS, type Backend, type BlockStore, type SampleTrace, type StateStore, type TaskAttemptTrace, type TaskQueue } from '../../core/interfaces.ts';
 import { blockKey } from '../../core/keys.ts';
 import { countTasks, runJob, type JobResult } from '../../scheduling/driver.ts';
 import type { ScalePolicy } from '../../scheduling/autoscaler.ts';
@@ -253,7 +253,7 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
     const stores = { blocks, queue, state };
     host = new SimHostLauncher(clock, p.processStart, (id, kill) =>
       runSimExecutor(execEnv, stores, { executorId: id, ...executorSettings(p), checkBeforeWrite: true }, kill), 'local');
-    backend = { name: 'local', blocks, queue, state, launcher: host, close: () => host!.close() };
+    backend = { name: 'local', blocks, queue, state, launcher: host, defaultWorkers: 1, timings: LOCAL_TIMINGS, close: () => host!.close() };
   } else {
     const s3 = new S3Model(clock, p.s3, meter);
     sqs = new SqsModel(clock, p.sqs, meter);
@@ -312,7 +312,7 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
       launcher = host;
     }
     const driverStores = await withClock(clock, openStores());
-    backend = { name: 'aws', ...driverStores, launcher, close: () => launcher.close() };
+    backend = { name: 'aws', ...driverStores, launcher, defaultWorkers: 1, timings: REMOTE_TIMINGS, close: () => launcher.close() };
   }
 
   const bound = bind(o.job.program, o.job.args);
@@ -352,7 +352,7 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
           [ids[i], ids[j]] = [ids[j]!, ids[i]!];
         }
         for (const id of ids.slice(0, n)) {
-          if (host) host.kill(id);
+          if (host) void host.kill(id);
           else liveLambdas.get(id)?.kill();
         }
         killed = n;
