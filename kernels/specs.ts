@@ -24,8 +24,10 @@
  * - `qr_r(A[, B])` → R only (the TSQR reduction step; no factor is written).
  * - `qr_apply(F, C[, D])` → Qᵀ·C, or Qᵀ·[C; D] split back into its top (rows of C) and bottom
  *   (rows of D) parts. Attribute `trans` (default true; false applies Q instead of Qᵀ).
- * - `lu_nopiv(A)` → L, U: LU without pivoting of a square block (for diagonally dominant
- *   inputs); L is unit lower triangular with explicit ones, U upper triangular.
+ * - `lu_nopiv(A[, cols])` → L, U: LU without pivoting of a square block (for diagonally dominant
+ *   inputs, or rows chosen by tournament pivoting); L is unit lower triangular with explicit
+ *   ones, U upper triangular. `cols` (n × 1), the block's column numbers in the matrix, only
+ *   serves the SINGULAR error, which then names the matrix column.
  * - `noop(…)` → a 1×1 zero block, whatever its inputs: measures runtime overhead.
  * - `transpose(A)` → Aᵀ.
  * - `scale(A, s)` → s·A elementwise (s·NaN is NaN even for s = 0), where s is a 1×1 block:
@@ -33,6 +35,17 @@
  * - `sumsq(A[, P])` → a 1×1 block holding Σ a_ij² (+ P's value): the Frobenius norm's
  *   reduction, chainable with `sum(chain)`.
  * - `diag(A)` → the diagonal of A as a min(rows, cols) × 1 column.
+ * - Tournament pivoting (CALU); rows carry their ids as data (a column of float row numbers):
+ *   - `lu_cand(X, I)` → C: the min(r, w) rows of X (r × w) that Gaussian elimination with
+ *     partial pivoting (getrf: the first largest |pivot|) picks, in pivot order, as they are in
+ *     X (not eliminated), each followed by its id from I (r × 1): min(r, w) × (w + 1).
+ *   - `lu_merge(C1, C2)` → C: the same on C1 stacked on C2 (candidate blocks, ids last).
+ *   - `lu_gather(W, X, I)` → rows(W) × cols(X): row p is X's row whose id (in I) is W's p-th id
+ *     (W's last column), zero if X has no such row. Summed over the blocks of a block column,
+ *     it assembles the winners' rows in pivot order.
+ *   - `lu_scatter(W, X, I, T, IT)` → X with its winning rows replaced by the non-winning rows of
+ *     the top block row T (ids IT): the winners outside T, in W's order, receive T's non-winning
+ *     rows in T's order. With lu_gather this is one row exchange of the whole matrix.
  *
  * Conventions every backend follows (beyond the semantics above):
  * - `gemm` with alpha = 0 does not read A or B, and beta = 0 does not read C (BLAS semantics:
@@ -208,6 +221,16 @@ function scalar(name: string, s: Shape, what: string): void {
   if (s[0] !== 1 || s[1] !== 1) shapeError(name, `${what} must be a 1×1 block, got ${fmt(s)}`);
 }
 
+function ids(name: string, x: Shape, i: Shape): void {
+  if (i[0] !== x[0] || i[1] !== 1) shapeError(name, `the ids of a ${fmt(x)} block must be ${x[0]}×1, got ${fmt(i)}`);
+}
+
+/** getrf's flops on an m × n panel, as LAPACK counts them. */
+function luPivotFlops(m: number, n: number): number {
+  const k = Math.min(m, n);
+  return m * n * k - ((m + n) * k * k) / 2 + (k * k * k) / 3;
+}
+
 const MAX_ARITY = 64;
 const one = (): number => 1;
 
@@ -240,8 +263,8 @@ export const kernelSpecs: ReadonlyMap<string, KernelSpec> = new Map(
     spec({ name: 'qr_apply', doc: 'Qᵀ·C or Qᵀ·[C; D] from a compact factor F', minArity: 2, maxArity: 3,
       outputs: (arity) => arity - 1, attrs: ['trans'], shapes: qrApplyShapes,
       flops: (s) => 4 * (s[0]![0] - 1) * s[0]![1] * s[1]![1] }),
-    spec({ name: 'lu_nopiv', doc: 'LU without pivoting: unit-lower L and upper U', minArity: 1, maxArity: 1,
-      outputs: () => 2, shapes: ([a]) => (square('lu_nopiv', a!), [a!, a!]), flops: ([a]) => (2 / 3) * a![0] ** 3 }),
+    spec({ name: 'lu_nopiv', doc: 'LU without pivoting: unit-lower L and upper U', minArity: 1, maxArity: 2,
+      outputs: () => 2, shapes: ([a, c]) => (square('lu_nopiv', a!), c && ids('lu_nopiv', a!, c), [a!, a!]), flops: ([a]) => (2 / 3) * a![0] ** 3 }),
     spec({ name: 'noop', doc: 'a 1×1 zero block whatever its inputs (overhead measurement)', minArity: 0, maxArity: MAX_ARITY,
       shapes: () => [[1, 1]], flops: () => 0 }),
     spec({ name: 'transpose', doc: 'Aᵀ', minArity: 1, maxArity: 1, shapes: ([a]) => [[a![1], a![0]]], flops: () => 0 }),
@@ -251,6 +274,20 @@ export const kernelSpecs: ReadonlyMap<string, KernelSpec> = new Map(
       shapes: ([, p]) => (p && scalar('sumsq', p, 'the partial sum P'), [[1, 1]]), flops: ([a]) => 2 * a![0] * a![1] }),
     spec({ name: 'diag', doc: 'the diagonal of A as a column', minArity: 1, maxArity: 1,
       shapes: ([a]) => [[Math.min(a![0], a![1]), 1]], flops: () => 0 }),
+    spec({ name: 'lu_cand', doc: 'tournament leaf: the pivot rows of X with their ids', minArity: 2, maxArity: 2,
+      shapes: ([x, i]) => (ids('lu_cand', x!, i!), [[Math.min(x![0], x![1]), x![1] + 1]]), flops: ([x]) => luPivotFlops(x![0], x![1]) }),
+    spec({ name: 'lu_merge', doc: 'tournament node: the pivot rows of two stacked candidate blocks', minArity: 2, maxArity: 2,
+      shapes: ([a, b]) => (stacked('lu_merge', a!, b!), [[Math.min(a![0] + b![0], a![1] - 1), a![1]]]),
+      flops: ([a, b]) => luPivotFlops(a![0] + b![0], a![1] - 1) }),
+    spec({ name: 'lu_gather', doc: 'the rows of X that W names, in W order (zero elsewhere)', minArity: 3, maxArity: 3,
+      shapes: ([w, x, i]) => (ids('lu_gather', x!, i!), [[w![0], x![1]]]), flops: () => 0 }),
+    spec({ name: 'lu_scatter', doc: 'X with its winning rows exchanged for the top block row\'s others', minArity: 5, maxArity: 5,
+      shapes: ([, x, i, t, it]) => {
+        ids('lu_scatter', x!, i!);
+        ids('lu_scatter', t!, it!);
+        if (t![1] !== x![1]) shapeError('lu_scatter', `the top rows T (${fmt(t!)}) and X (${fmt(x!)}) need equal column counts`);
+        return [x!];
+      }, flops: () => 0 }),
   ].map((s) => [s.name, s] as const),
 );
 

@@ -75,9 +75,9 @@ export class BlockMatrix {
     return out;
   }
 
-  /** Writes the matrix as a float64 C-order .npy file. */
-  async toNpy(path: string): Promise<void> {
-    await writeNpy(path, { rows: this.rows, cols: this.cols, data: await this.toArray() });
+  /** Writes the matrix as a float64 C-order .npy file (a 1-D array with `vector`, for one column). */
+  async toNpy(path: string, opts: { vector?: boolean } = {}): Promise<void> {
+    await writeNpy(path, { rows: this.rows, cols: this.cols, data: await this.toArray(), vector: opts.vector === true });
   }
 
   /** Deletes every block of the matrix. */

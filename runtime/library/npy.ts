@@ -10,6 +10,8 @@ export interface NpyMatrix {
   readonly cols: number;
   /** Row-major (C order) values. */
   readonly data: Float64Array;
+  /** Written as a 1-D array of `rows` values (cols must be 1): a permutation, singular values. */
+  readonly vector?: boolean;
 }
 
 export class NpyError extends LapwingError {
@@ -66,7 +68,8 @@ export function parseNpy(buf: Uint8Array, name = 'array'): NpyMatrix {
 
 /** Serialises a row-major matrix as a version 1.0, C-order, '<f8' .npy buffer. */
 export function formatNpy(m: NpyMatrix): Uint8Array {
-  let header = `{'descr': '<f8', 'fortran_order': False, 'shape': (${m.rows}, ${m.cols}), }`;
+  const shape = m.vector === true && m.cols === 1 ? `${m.rows},` : `${m.rows}, ${m.cols}`;
+  let header = `{'descr': '<f8', 'fortran_order': False, 'shape': (${shape}), }`;
   const total = 10 + header.length + 1;
   header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
   const out = new Uint8Array(10 + header.length + m.data.byteLength);

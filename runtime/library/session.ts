@@ -78,6 +78,8 @@ export const matmul = (a: BlockMatrix, b: BlockMatrix): Promise<BlockMatrix> => 
 export const solve = (a: BlockMatrix, b: BlockMatrix, opts?: SolveOptions): Promise<BlockMatrix> => sessionOf(a).solve(a, b, opts);
 /** X with L·X = B for a lower-triangular L, on L's session. */
 export const trsm = (l: BlockMatrix, b: BlockMatrix): Promise<BlockMatrix> => sessionOf(l).trsm(l, b);
+/** Pivoted LU on A's session: A[perm] = L·U. */
+export const lu = (a: BlockMatrix): Promise<{ perm: BlockMatrix; L: BlockMatrix; U: BlockMatrix }> => sessionOf(a).lu(a);
 /** A⁻¹ on A's session (see {@link Lapwing.inv}). */
 export const inv = (a: BlockMatrix, opts?: SolveOptions): Promise<BlockMatrix> => sessionOf(a).inv(a, opts);
 /** Aᵀ on A's session. */
@@ -126,6 +128,7 @@ export class Lapwing {
     matmul: verify.matmulResidual,
     solve: verify.solveResidual,
     qr: verify.qrResidual,
+    lu: verify.luResidual,
   };
 
   constructor(readonly backend: Backend, private readonly options: SessionOptions) {}
@@ -323,11 +326,54 @@ export class Lapwing {
     return this.generalSolve(a, b);
   }
 
-  /** X with A·X = B for a general square A: not available without a pivoted LU. */
-  private generalSolve(a: BlockMatrix, _b: BlockMatrix): Promise<BlockMatrix> {
-    return Promise.reject(new ShapeError(
-      `solve: A (${a.rows}x${a.cols}) is not known to be triangular or positive definite; pass { assume: 'spd' } or { assume: 'lower' } (only the lower triangle is then read)`,
-    ));
+  /** X with A·X = B for a general square A: pivoted LU, then the permuted triangular solves. */
+  private async generalSolve(a: BlockMatrix, b: BlockMatrix): Promise<BlockMatrix> {
+    if (a.rows !== b.rows) throw new ShapeError(`solve: A is ${a.rows}x${a.cols} but B has ${b.rows} rows`);
+    if (a.blockRows !== b.blockRows) throw new ShapeError(`solve: A and B need the same block rows (${a.blockRows} vs ${b.blockRows})`);
+    notSymmetric('solve', b);
+    const f = await this.lu(a);
+    const ids = await this.rowIds(a.rows, a.blockRows);
+    try {
+      const [n] = a.grid;
+      const [, r] = b.grid;
+      const res = await this.run(this.program('lu_solve'), {
+        ints: { N: n, R: r }, inputs: { L: f.L, U: f.U, P: f.perm, Id: ids, B: b }, algorithm: 'lu_solve',
+      });
+      return this.output(res, 'X', b.rows, b.cols, b.blockRows, b.blockCols);
+    } finally {
+      await Promise.all([f.L.delete(), f.U.delete(), f.perm.delete(), ids.delete()]);
+    }
+  }
+
+  /** The row numbers 0 … n−1 as an n × 1 matrix in row blocks of `block`. */
+  private rowIds(n: number, block: number): Promise<BlockMatrix> {
+    return this.store(this.newPrefix('ids'), n, 1, block, 1, (blk, r0) => {
+      for (let i = 0; i < blk.rows; i++) blk.data[i] = r0 + i;
+    });
+  }
+
+  /**
+   * LU with tournament pivoting (CALU) of a square A: A[perm] = L·U, L unit lower triangular,
+   * U upper triangular, `perm` an n × 1 matrix of row numbers (as floats). Each panel's pivot
+   * rows are chosen by a binary tree of small partial-pivoting eliminations. An exactly
+   * singular A fails the job naming the column without a pivot.
+   */
+  async lu(a: BlockMatrix): Promise<{ perm: BlockMatrix; L: BlockMatrix; U: BlockMatrix }> {
+    if (a.rows !== a.cols) throw new ShapeError(`lu needs a square matrix, got ${a.rows}x${a.cols}`);
+    if (a.blockRows !== a.blockCols) throw new ShapeError(`lu needs square blocks, got ${a.blockRows}x${a.blockCols}`);
+    notSymmetric('lu', a);
+    const ids = await this.rowIds(a.rows, a.blockRows);
+    try {
+      const [n] = a.grid;
+      const res = await this.run(this.program('lu'), { ints: { N: n }, inputs: { A: a, Id: ids }, algorithm: 'lu' });
+      return {
+        perm: this.output(res, 'P', a.rows, 1, a.blockRows, 1),
+        L: this.lower(this.output(res, 'L', a.rows, a.cols, a.blockRows, a.blockCols)),
+        U: this.output(res, 'U', a.rows, a.cols, a.blockRows, a.blockCols),
+      };
+    } finally {
+      await ids.delete();
+    }
   }
 
   /** X with A·X = B for a symmetric positive-definite A: Cholesky and both triangular solves in one job. */

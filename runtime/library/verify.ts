@@ -180,3 +180,13 @@ export async function qrResidual(a: BlockMatrix, r: BlockMatrix): Promise<number
   const g = await probe(a.cols, (x) => gram(a, x));
   return e / g;
 }
+
+/** ‖A[perm] − L·U‖_F / ‖A‖_F (estimated): `perm` (n × 1) lists A's row for each row of L·U. */
+export async function luResidual(a: BlockMatrix, perm: BlockMatrix, l: BlockMatrix, u: BlockMatrix): Promise<number> {
+  const p = await perm.toArray();
+  const e = await probe(a.cols, async (x) => {
+    const ax = await matvec(a, x);
+    return sub(Float64Array.from(p, (r) => ax[r]!), await matvec(l, await matvec(u, x)));
+  });
+  return e / (await frobenius(a));
+}

@@ -50,4 +50,14 @@ describe('algorithms on emulated AWS', () => {
     const C = await lw.matmul(M, M, { transA: true });
     assert.deepEqual(C.shape, [23, 23]);
   });
+
+  it('lu with tournament pivoting and a general solve through it', async () => {
+    const A = await lw.random(40, 40, { block: 16, seed: 8 });
+    const { perm, L, U } = await lw.lu(A);
+    assert.ok((await lw.residual.lu(A, perm, L, U)) < 1e-14);
+    const B = await lw.random(40, 2, { block: 16, seed: 9 });
+    const X = await lw.solve(A, B);
+    assert.equal(lw.last?.algorithm, 'lu_solve');
+    assert.ok((await lw.residual.solve(A, X, B)) < 1e-14);
+  });
 });

@@ -236,6 +236,10 @@ export function kernelSuite(backendName: KernelBackendName): void {
         const A = matmul(Li, Ui);
         throwsKernelError(() => k.run('lu_nopiv', [A], {}), 'SINGULAR', p + 1);
         throwsKernelError(() => ref.run('lu_nopiv', [A], {}), 'SINGULAR', p + 1);
+        // With the block's column numbers, the error names the matrix column.
+        const cols = block(n, 1, (r) => 1000 + r);
+        throwsKernelError(() => k.run('lu_nopiv', [A, cols], {}), 'SINGULAR', p + 1);
+        assert.throws(() => k.run('lu_nopiv', [A, cols], {}), new RegExp(`column ${1000 + p}\\b`));
       }
     });
 
@@ -402,6 +406,46 @@ export function kernelSuite(backendName: KernelBackendName): void {
       throwsKernelError(() => k.run('scale', [rand(next, 2, 2), rand(next, 2, 1)], {}), 'SHAPE');
       throwsKernelError(() => k.run('sumsq', [rand(next, 2, 2), rand(next, 2, 2)], {}), 'SHAPE');
       assert.equal(k.flops('sumsq', [rand(next, 3, 4)], {}), 24);
+    });
+
+    it('lu_cand, lu_merge: the pivot rows partial pivoting picks, in pivot order, with their ids', () => {
+      const next = rng(17);
+      const idsOf = (r: number, base: number): Block => block(r, 1, (i) => base + 3 * i);
+      for (const [m, n] of [[1, 1], [5, 3], [3, 5], [16, 16], [40, 17], [130, 64]] as const) {
+        const X = rand(next, m, n);
+        const I = idsOf(m, 1000);
+        const [C] = check('lu_cand', [X, I], {}, `lu_cand ${m}×${n}`, { tol: 0 });
+        const kk = Math.min(m, n);
+        assert.deepEqual([C!.rows, C!.cols], [kk, n + 1]);
+        const chosen = Array.from({ length: kk }, (_, p) => at(C!, p, n));
+        assert.equal(new Set(chosen).size, kk, 'distinct rows');
+        for (let p = 0; p < kk; p++) {
+          const r = (chosen[p]! - 1000) / 3;
+          for (let c = 0; c < n; c++) assert.equal(at(C!, p, c), at(X, r, c), 'rows as they are in X');
+        }
+        let best = 0;
+        for (let r = 0; r < m; r++) best = Math.max(best, Math.abs(at(X, r, 0)));
+        assert.equal(Math.abs(at(C!, 0, 0)), best, 'the first pivot is the largest of column 0');
+        const [C2] = k.run('lu_cand', [rand(next, m + 3, n), idsOf(m + 3, 5000)], {});
+        const [M] = check('lu_merge', [C!, C2!], {}, `lu_merge ${m}×${n}`, { tol: 0 });
+        assert.deepEqual([M!.rows, M!.cols], [Math.min(kk + C2!.rows, n), n + 1]);
+      }
+      throwsKernelError(() => k.run('lu_cand', [rand(next, 4, 3), rand(next, 3, 1)], {}), 'SHAPE');
+    });
+
+    it('lu_gather and lu_scatter exchange the winners with the top block row, by id', () => {
+      // Three blocks of 3 rows, ids 0…8; winners: ids 7, 1, 4 (pivot order).
+      const X = [0, 1, 2].map((b) => block(3, 2, (r, c) => 10 * (3 * b + r) + c));
+      const I = [0, 1, 2].map((b) => block(3, 1, (r) => 3 * b + r));
+      const W = block(3, 3, (r, c) => (c === 2 ? [7, 1, 4][r]! : NaN));
+      const parts = [0, 1, 2].map((b) => check('lu_gather', [W, X[b]!, I[b]!], {}, `lu_gather ${b}`, { tol: 0 })[0]!);
+      const top = block(3, 2, (r, c) => parts.reduce((s, p) => s + at(p, r, c), 0));
+      assert.deepEqual(top, block(3, 2, (r, c) => 10 * [7, 1, 4][r]! + c));
+      // Top rows 0 and 2 (ids 0, 2) are displaced: to where ids 7 and 4 were, in W's order.
+      const [S1] = check('lu_scatter', [W, X[1]!, I[1]!, X[0]!, I[0]!], {}, 'lu_scatter 1', { tol: 0 });
+      const [S2] = check('lu_scatter', [W, X[2]!, I[2]!, X[0]!, I[0]!], {}, 'lu_scatter 2', { tol: 0 });
+      assert.deepEqual(S2, block(3, 2, (r, c) => 10 * [6, 0, 8][r]! + c));
+      assert.deepEqual(S1, block(3, 2, (r, c) => 10 * [3, 2, 5][r]! + c));
     });
   });
 }

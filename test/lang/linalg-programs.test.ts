@@ -43,3 +43,25 @@ test('transpose, add, sub, scale, diag: one task per block; norm: two chains', (
     assert.deepEqual([norm.tasks, norm.terminal], [M * N + M, 1]);
   }
 });
+
+test('lu (tournament pivoting): brute-force check at N = 1 … 6; one tournament tree per panel', () => {
+  for (let N = 1; N <= 6; N++) {
+    const s = checked('lu', { N });
+    assert.equal(s.perKernel.lu_nopiv, N);
+    assert.equal(s.perKernel.lu_cand, (N * (N + 1)) / 2); // one leaf per block of each panel
+    assert.equal(s.terminal, N * N + N); // tasks: a diagonal factor (L and U), U's and L's off-diagonal blocks, P's blocks
+    let merges = 0;
+    for (let m = 1; m <= N; m++) merges += m - 1; // a tree over m leaves has m − 1 merges
+    assert.equal(s.perKernel.lu_merge ?? 0, merges);
+  }
+});
+
+test('lu_solve: brute-force check for N = 1 … 5, R = 1 … 3', () => {
+  for (let N = 1; N <= 5; N++) {
+    for (const R of [1, 2, 3]) {
+      const s = checked('lu_solve', { N, R });
+      assert.equal(s.terminal, N * R);
+      assert.equal(s.perKernel.lu_gather, N * N * R);
+    }
+  }
+});

@@ -8,6 +8,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { lapwing, ShapeError, type Lapwing, type BlockMatrix } from '../../runtime/index.ts';
 import { numpy, numpyMissing } from './numpy.ts';
+import { seededRandom } from '../../kernels/index.ts';
 import type { NpyMatrix } from '../../runtime/library/npy.ts';
 
 let lw: Lapwing;
@@ -37,11 +38,13 @@ test('solve with assume spd: one job (Cholesky + both triangular solves) agrees 
   assert.ok((await s.residual.solve(A, X, B)) < 1e-15);
 });
 
-test('solve never reduces a full matrix to its lower triangle unasked; a lapwing-made factor is solved as triangular', async () => {
+test('solve never reduces a full matrix to its lower triangle unasked (general LU); a lapwing-made factor is solved as triangular', async () => {
   const s = await session();
   const S = await s.random(96, 96, { block: 32 });
   const B = await s.random(96, 5, { block: 32, seed: 3 });
-  await assert.rejects(s.solve(S, B), (e: unknown) => e instanceof ShapeError && /not known to be triangular/.test(e.message));
+  const Xg = await s.solve(S, B); // a general matrix: pivoted LU, all of S
+  assert.equal(s.last!.algorithm, 'lu_solve');
+  assert.ok((await s.residual.solve(S, Xg, B)) < 1e-15);
   const L = await s.cholesky(await s.randomSpd(96, { block: 32 }));
   const X = await s.solve(L, B);
   assert.equal(s.last!.algorithm, 'trsm');
@@ -96,4 +99,40 @@ test('matmul with transposed operands, every combination, against NumPy', { skip
     assert.ok(relErr(await dense(C), want.C!) < 1e-14, `transA=${transA} transB=${transB}`);
   }
   await assert.rejects(s.matmul(A, B, { transA: true }), /inner dimensions differ/);
+});
+
+test('lu with tournament pivoting: A[perm] = L·U to 1e-15, growth like SciPy\'s getrf, partial blocks', { skip: noNumpy }, async () => {
+  const s = await session();
+  for (const [n, b] of [[203, 64], [100, 100], [150, 32]] as const) {
+    const A = await s.random(n, n, { block: b, seed: n });
+    const { perm, L, U } = await s.lu(A);
+    const got = await numpy(`
+p = P.ravel().astype(int)
+ok = float(sorted(p) == list(range(len(p))) and np.allclose(np.tril(L), L) and np.all(np.diag(L) == 1) and np.allclose(np.triu(U), U))
+res = np.linalg.norm(A[p] - L @ U) / np.linalg.norm(A)
+growth = np.abs(U).max() / np.abs(A).max()
+_, _, u = sp.lu(A)
+ref = np.abs(u).max() / np.abs(A).max()`, { A: await dense(A), P: await dense(perm), L: await dense(L), U: await dense(U) }, ['ok', 'res', 'growth', 'ref']);
+    assert.equal(got.ok!.data[0], 1, `n=${n} b=${b}: perm is a permutation, L unit lower, U upper`);
+    assert.ok(got.res!.data[0]! < 1e-14, `n=${n} b=${b}: residual ${got.res!.data[0]}`);
+    assert.ok(got.growth!.data[0]! < 3 * got.ref!.data[0]!, `n=${n} b=${b}: growth ${got.growth!.data[0]} vs getrf ${got.ref!.data[0]}`);
+  }
+});
+
+test('general solve and inv via LU agree with NumPy; an exactly singular matrix fails naming its column', { skip: noNumpy }, async () => {
+  const s = await session();
+  const A = await s.random(130, 130, { block: 48, seed: 11 });
+  const B = await s.random(130, 9, { block: 48, seed: 12 });
+  const X = await s.solve(A, B);
+  const Ai = await s.inv(A);
+  const want = await numpy('X = np.linalg.solve(A, B)\nAi = np.linalg.inv(A)', { A: await dense(A), B: await dense(B) }, ['X', 'Ai']);
+  assert.ok(relErr(await dense(X), want.X!) < 1e-11);
+  assert.ok(relErr(await dense(Ai), want.Ai!) < 1e-11);
+  // Column 70 zero: elimination leaves it exactly zero, so its pivot is exactly zero (as in getrf).
+  const n = 100;
+  const a = new Float64Array(n * n);
+  const next = seededRandom(70);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j] = j === 70 ? 0 : 2 * next() - 1;
+  const S = await s.fromArray(a, n, n, { block: 32 });
+  await assert.rejects(s.lu(S), /singular: no non-zero pivot for column 70\b/);
 });

@@ -28,11 +28,22 @@ export function chol(inputs: readonly Block[], _attrs: Attrs, alloc: Allocator):
 }
 
 /**
+ * The SINGULAR error of lu_nopiv at 1-based leading minor `minor`; with the block's column
+ * numbers (`cols`, n × 1) it names the matrix column, 0-based as NumPy counts.
+ */
+export function luSingular(minor: number, n: number, cols?: Block): KernelError {
+  if (cols) {
+    return new KernelError('SINGULAR', `the matrix is singular: no non-zero pivot for column ${cols.data[minor - 1]} (lu_nopiv: leading minor ${minor} of ${n})`, minor);
+  }
+  return new KernelError('SINGULAR', `lu_nopiv: zero pivot (leading minor ${minor} of ${n} is singular)`, minor);
+}
+
+/**
  * A = L·U without pivoting (right-looking elimination): L unit lower with explicit ones, U
  * upper. A pivot that is exactly zero throws SINGULAR with its 1-based leading minor.
  */
 export function luNopiv(inputs: readonly Block[], _attrs: Attrs, alloc: Allocator): Block[] {
-  const A = inputs[0]!;
+  const [A, cols] = inputs as readonly [Block, Block?];
   const n = A.rows;
   const L = alloc(n, n);
   const U = alloc(n, n);
@@ -40,7 +51,7 @@ export function luNopiv(inputs: readonly Block[], _attrs: Attrs, alloc: Allocato
   w.set(A.data);
   for (let k = 0; k < n; k++) {
     const pivot = w[k + k * n]!;
-    if (pivot === 0) throw new KernelError('SINGULAR', `lu_nopiv: zero pivot (leading minor ${k + 1} of ${n} is singular)`, k + 1);
+    if (pivot === 0) throw luSingular(k + 1, n, cols);
     for (let i = k + 1; i < n; i++) w[i + k * n] = w[i + k * n]! / pivot;
     for (let j = k + 1; j < n; j++) {
       const ukj = w[k + j * n]!;

@@ -13,6 +13,7 @@ import { blasKernels } from './blas.ts';
 import { lapackKernels } from './lapack.ts';
 import { luKernels } from './lu.ts';
 import { reshapeKernels } from './reshape.ts';
+import { pivotKernels } from './pivot.ts';
 
 export { BlasLoadError, loadBlasLibrary, CBLAS, type BlasLibrary, type Cblas } from './library.ts';
 
@@ -45,6 +46,7 @@ export function createOpenblasBackend(lib: BlasLibrary, threads = 1): KernelBack
       ...luKernels(lib.cblas),
       copy, identity: copy, zeros, noop,
       ...reshapeKernels(lib.cblas),
+      ...pivotKernels(lib.lapack, scratch),
     },
   };
 }

@@ -34,6 +34,7 @@ interface LapackSymbols {
   dgeqrf(m: I32, n: I32, a: F64, lda: I32, tau: F64, work: F64, lwork: I32, info: I32): void;
   dormqr(side: Chr, trans: Chr, m: I32, n: I32, k: I32, a: F64, lda: I32, tau: F64, c: F64, ldc: I32, work: F64, lwork: I32, info: I32, sideLen: number, transLen: number): void;
   dlacpy(uplo: Chr, m: I32, n: I32, a: F64, lda: I32, b: F64, ldb: I32, uploLen: number): void;
+  dgetrf(m: I32, n: I32, a: F64, lda: I32, ipiv: I32, info: I32): void;
 }
 
 const DECLS = {
@@ -51,6 +52,7 @@ const DECLS = {
     dgeqrf: 'void dgeqrf_(int *m, int *n, double *a, int *lda, double *tau, double *work, int *lwork, int *info)',
     dormqr: 'void dormqr_(uint8_t *side, uint8_t *trans, int *m, int *n, int *k, double *a, int *lda, double *tau, double *c, int *ldc, double *work, int *lwork, int *info, size_t side_len, size_t trans_len)',
     dlacpy: 'void dlacpy_(uint8_t *uplo, int *m, int *n, double *a, int *lda, double *b, int *ldb, size_t uplo_len)',
+    dgetrf: 'void dgetrf_(int *m, int *n, double *a, int *lda, int *ipiv, int *info)',
   },
 } as const;
 
@@ -121,6 +123,13 @@ export class Lapack {
   lacpy(part: 'U' | 'L' | 'A', m: number, n: number, a: F64, lda: number, b: F64, ldb: number): void {
     this.set(m, n, 0, lda, ldb, 0);
     this.f.dlacpy(CH[part], this.m, this.n, a, this.lda, b, this.ldb, 1);
+  }
+
+  /** dgetrf in place (partial pivoting); ipiv (min(m, n) entries) gets the 1-based row swaps. Returns info. */
+  getrf(m: number, n: number, a: F64, lda: number, ipiv: I32): number {
+    this.set(m, n, 0, lda, 0, 0);
+    this.f.dgetrf(this.m, this.n, a, this.lda, ipiv, this.info);
+    return this.info[0]!;
   }
 
   private set(m: number, n: number, k: number, lda: number, ldb: number, lwork: number): void {

@@ -4,8 +4,9 @@
  * trailing block with dgemm, factor the right half. Panels at most {@link BASE} columns wide
  * are eliminated column by column with dscal + dger. Nearly all flops land in dgemm.
  */
-import { KernelError, type Allocator, type Attrs, type Block, type KernelImpl } from '../../types.ts';
+import { type Allocator, type Attrs, type Block, type KernelImpl } from '../../types.ts';
 import { CBLAS, type Cblas } from './library.ts';
+import { luSingular } from '../js/factor.ts';
 
 const BASE = 16;
 
@@ -13,8 +14,9 @@ const BASE = 16;
 export function luKernels(b: Cblas): Record<string, KernelImpl> {
   const { colMajor, noTrans, left, lower, unit } = CBLAS;
 
+  let cols: Block | undefined; // the current call's column numbers, for the SINGULAR message
   function singular(minor: number, n: number): never {
-    throw new KernelError('SINGULAR', `lu_nopiv: zero pivot (leading minor ${minor} of ${n} is singular)`, minor);
+    throw luSingular(minor, n, cols);
   }
 
   /** Unpivoted LU of the m × w panel at a[off] (leading dimension ld); `first` is its first column's index. */
@@ -43,6 +45,7 @@ export function luKernels(b: Cblas): Record<string, KernelImpl> {
 
   function luNopiv(inputs: readonly Block[], _attrs: Attrs, alloc: Allocator): Block[] {
     const A = inputs[0]!;
+    cols = inputs[1];
     const n = A.rows;
     const L = alloc(n, n);
     const U = alloc(n, n);

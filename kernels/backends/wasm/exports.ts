@@ -24,4 +24,5 @@ export interface WasmKernelExports {
   scaleBlock(x: number, n: number, s: number): void;
   sumsq(x: number, n: number): number;
   diag(a: number, m: number, n: number, out: number): void;
+  luPivotOrder(a: number, m: number, n: number, order: number): void;
 }

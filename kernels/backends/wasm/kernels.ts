@@ -6,6 +6,8 @@
 import { KernelError, type Allocator, type Attrs, type Block } from '../../types.ts';
 import { gemmOptions, qrApplyTrans, sameData, trsmOptions } from '../../specs.ts';
 import type { WasmKernelExports } from './exports.ts';
+import { candidates, luGather, luScatter, stackCandidates } from '../js/pivot.ts';
+import { luSingular } from '../js/factor.ts';
 import type { WasmHeap } from './heap.ts';
 
 /** One kernel of this backend. */
@@ -68,7 +70,7 @@ const luNopiv: WasmKernel = (ex, heap, inputs, _attrs, alloc) => {
   const pl = heap.alloc(n * n);
   const pu = heap.alloc(n * n);
   const info = ex.luNopiv(pa, n, pl, pu);
-  if (info !== 0) throw new KernelError('SINGULAR', `lu_nopiv: zero pivot (leading minor ${info} of ${n} is singular)`, info);
+  if (info !== 0) throw luSingular(info, n, inputs[1]);
   return [heap.take(pl, n, n, alloc), heap.take(pu, n, n, alloc)];
 };
 
@@ -177,9 +179,35 @@ const diag: WasmKernel = (ex, heap, inputs, _attrs, alloc) => {
   return [heap.take(po, k, 1, alloc)];
 };
 
+/** The pivot rows of the m × n column-major `rows` (getrf's choice), eliminated in wasm. */
+function wasmPivotOrder(ex: WasmKernelExports, heap: WasmHeap, rows: Float64Array, m: number, n: number): number[] {
+  heap.reset();
+  const pa = heap.alloc(m * n);
+  heap.write(pa, rows.subarray(0, m * n));
+  const po = heap.alloc(Math.ceil(m / 2)); // m i32s
+  ex.luPivotOrder(pa, m, n, po);
+  const order = new Int32Array(ex.memory.buffer, po, m);
+  return Array.from(order.subarray(0, Math.min(m, n)));
+}
+
+const luCand: WasmKernel = (ex, heap, inputs, _attrs, alloc) => {
+  const [X, I] = inputs as readonly [Block, Block];
+  return [candidates(X.data, X.rows, X.cols, I.data, wasmPivotOrder(ex, heap, X.data, X.rows, X.cols), alloc)];
+};
+
+const luMerge: WasmKernel = (ex, heap, inputs, _attrs, alloc) => {
+  const { data, m, n } = stackCandidates(inputs);
+  return [candidates(data, m, n, data.subarray(m * n), wasmPivotOrder(ex, heap, data, m, n), alloc)];
+};
+
+// Row exchanges by id are data movement, the same loops as the reference.
+const byReference = (f: (inputs: readonly Block[], attrs: Attrs, alloc: Allocator) => Block[]): WasmKernel =>
+  (_ex, _heap, inputs, attrs, alloc) => f(inputs, attrs, alloc);
+
 /** Every kernel of specs.ts, by name. */
 export const WASM_KERNELS: Readonly<Record<string, WasmKernel>> = {
   chol, trsm, syrk, gemm, add, sub, copy, identity: copy, zeros,
   qr_factor: qr(true), qr_r: qr(false), qr_apply: qrApply, lu_nopiv: luNopiv, noop,
   transpose: transposeK, scale, sumsq, diag,
+  lu_cand: luCand, lu_merge: luMerge, lu_gather: byReference(luGather), lu_scatter: byReference(luScatter),
 };

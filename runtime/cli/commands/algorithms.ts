@@ -8,8 +8,8 @@ import type { Lapwing } from '../../library/session.ts';
 import { fmtS, openSession, positiveInt, printSummary, type JobOptions } from '../common.ts';
 import { UserError } from '../errors.ts';
 
-export type Algorithm = 'cholesky' | 'gemm' | 'trsm' | 'tsqr' | 'spd_solve';
-export const ALGORITHMS: readonly Algorithm[] = ['cholesky', 'gemm', 'trsm', 'tsqr'];
+export type Algorithm = 'cholesky' | 'gemm' | 'trsm' | 'tsqr' | 'spd_solve' | 'lu' | 'lu_solve';
+export const ALGORITHMS: readonly Algorithm[] = ['cholesky', 'gemm', 'trsm', 'tsqr', 'lu'];
 
 export interface AlgorithmOptions extends JobOptions {
   n?: string;
@@ -22,6 +22,7 @@ export interface AlgorithmOptions extends JobOptions {
   output?: string;
   seed?: string;
   assume?: string;
+  outDir?: string;
 }
 
 /** Relative residual a correct result stays under. */
@@ -48,6 +49,8 @@ interface Prepared {
   readonly flops: number;
   run(): Promise<BlockMatrix>;
   residual(out: BlockMatrix): Promise<number>;
+  /** For results of several matrices: writes them into `dir`, returns the files written. */
+  save?(dir: string): Promise<string[]>;
 }
 
 async function prepare(alg: Algorithm, lw: Lapwing, o: AlgorithmOptions, block: number): Promise<Prepared> {
@@ -74,6 +77,33 @@ async function prepare(alg: Algorithm, lw: Lapwing, o: AlgorithmOptions, block: 
       const n = a.rows;
       // Cholesky plus two triangular solves.
       return { n, flops: n ** 3 / 3 + 2 * n * n * b.cols, run: () => lw.solve(a, b, { assume: 'spd' }), residual: (x) => lw.residual.solve(a, x, b) };
+    }
+    case 'lu': {
+      const a = o.input ? await lw.fromNpy(o.input, { block }) : await lw.random(size(), size(), { block, seed });
+      if (a.rows !== a.cols) throw new UserError(`lu needs a square matrix: ${o.input} is ${a.rows}x${a.cols}`);
+      const n = a.rows;
+      let f: Awaited<ReturnType<Lapwing['lu']>> | undefined;
+      return {
+        n,
+        flops: (2 / 3) * n ** 3,
+        run: async () => (f = await lw.lu(a)).L,
+        residual: () => lw.residual.lu(a, f!.perm, f!.L, f!.U),
+        save: async (dir) => {
+          const { join } = await import('node:path');
+          const files = (['perm', 'L', 'U'] as const).map((k) => [k, join(dir, `${k}.npy`)] as const);
+          for (const [k, file] of files) await f![k].toNpy(file, { vector: k === 'perm' });
+          return files.map(([, file]) => file);
+        },
+      };
+    }
+    case 'lu_solve': {
+      const a = o.a ? await lw.fromNpy(o.a, { block }) : await lw.random(size(), size(), { block, seed });
+      if (a.rows !== a.cols) throw new UserError(`solve needs a square A: it is ${a.rows}x${a.cols}`);
+      const b = o.b ? await lw.fromNpy(o.b, { block }) : await lw.random(a.rows, o.cols ? positiveInt(o.cols, '--cols') : a.rows, { block, seed: seed + 1 });
+      if (b.rows !== a.rows) throw new UserError(`solve: A is ${a.rows}x${a.cols} but B has ${b.rows} rows`);
+      const n = a.rows;
+      // LU plus two triangular solves.
+      return { n, flops: (2 / 3) * n ** 3 + 2 * n * n * b.cols, run: () => lw.solve(a, b, { assume: 'general' }), residual: (x) => lw.residual.solve(a, x, b) };
     }
     case 'trsm': {
       const l = o.l ? await lowerFromNpy(lw, o.l, block) : await lw.randomLower(size(), { block, seed });
@@ -146,6 +176,11 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: 
     const ok = Number.isFinite(residual) && residual <= TOLERANCE;
     // A result that fails its check is not written: a file on disk would pass for an answer.
     if (o.output && ok) await out.toNpy(o.output);
+    if (o.outDir && ok && p.save) {
+      const { mkdir } = await import('node:fs/promises');
+      await mkdir(o.outDir, { recursive: true });
+      await p.save(o.outDir);
+    }
     const summary: Summary = {
       algorithm: alg,
       n: p.n,
@@ -171,6 +206,7 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: 
       `  residual    ${residual.toExponential(2)}  (tolerance ${TOLERANCE})`,
       ...(floor ? [`  floor       ${fmtS(floor.floor_s)} s = flops / (${s.workers} × ${floor.reference} gemm 512 at ${floor.gemm512_gflops.toFixed(1)} GFLOP/s): wall is ${(last.wallS / floor.floor_s).toFixed(2)}× the floor`] : []),
       ...(o.output ? [ok ? `  output      ${o.output}` : `  output      not written (the residual is above the tolerance)`] : []),
+      ...(o.outDir && p.save ? [ok ? `  output      ${o.outDir}/` : `  output      not written (the residual is above the tolerance)`] : []),
     ]);
     return summary;
   } finally {

@@ -9,6 +9,7 @@ import { gemm as gemmCore, gemmInit } from './gemm';
 import { trsm as trsmCore } from './trsm';
 import { potrf, zeroUpper } from './chol';
 import { getrfNopiv } from './lu';
+import { pivotOrder } from './pivot';
 import { geqrf, ormqr, extractR } from './qr';
 import { at, imin, copyMatrix, vadd, vsub, transpose, scal, dot } from './simd';
 
@@ -146,4 +147,9 @@ export function sumsq(x: usize, n: i32): f64 {
 export function diag(a: usize, m: i32, n: i32, out: usize): void {
   const k = imin(m, n);
   for (let i = 0; i < k; i++) store<f64>(out + (<usize>i << 3), load<f64>(at(a, m, i, i)));
+}
+
+/** Row order of partial pivoting on a (m×n, overwritten): order (m i32) gets the original row of each position. */
+export function luPivotOrder(a: usize, m: i32, n: i32, order: usize): void {
+  pivotOrder(m, n, a, m, order);
 }
