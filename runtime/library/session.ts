@@ -461,7 +461,11 @@ export class Lapwing {
   async diag(a: BlockMatrix): Promise<BlockMatrix> {
     if (a.blockRows !== a.blockCols) throw new ShapeError(`diag needs square blocks, got ${a.blockRows}x${a.blockCols}`);
     const [m, n] = a.grid;
-    const res = await this.run(this.program('diag'), { ints: { M: m, N: n }, inputs: { A: a }, algorithm: 'diag' });
+    // The program reads the diagonal blocks only: it is given the leading square of A's blocks
+    // (same store and keys), so the job's input checks see every block it reads.
+    const k = Math.min(a.rows, a.cols);
+    const square = new BlockMatrix(a.store, k, k, a.blockRows, a.blockCols, a.prefix);
+    const res = await this.run(this.program('diag'), { ints: { M: Math.min(m, n), N: Math.min(m, n) }, inputs: { A: square }, algorithm: 'diag' });
     return this.output(res, 'D', Math.min(a.rows, a.cols), 1, a.blockRows, 1);
   }
 

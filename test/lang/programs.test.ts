@@ -18,7 +18,7 @@ test('shipped programs exist and compile to small JSON IR', () => {
     assert.equal(p.version, 1);
     assert.equal(p.name, name);
     const json = JSON.stringify(p);
-    assert.ok(json.length < 6000, `${name}: ${json.length} bytes`);
+    assert.ok(json.length < 16000, `${name}: ${json.length} bytes`); // lu, tournament and row exchanges included, is the largest (~15 kB)
     assert.deepEqual(JSON.parse(json), p); // plain data, nothing lost
   }
 });
