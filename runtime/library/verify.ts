@@ -185,8 +185,8 @@ export async function qrResidual(a: BlockMatrix, r: BlockMatrix): Promise<number
 export async function luResidual(a: BlockMatrix, perm: BlockMatrix, l: BlockMatrix, u: BlockMatrix): Promise<number> {
   const p = await perm.toArray();
   const e = await probe(a.cols, async (x) => {
-    const ax = await matvec(a, x);
-    return sub(Float64Array.from(p, (r) => ax[r]!), await matvec(l, await matvec(u, x)));
+    const pax = (await matvec(a, x)).map((ax) => Float64Array.from(p, (r) => ax[r]!));
+    return sub(pax, await matvec(l, await matvec(u, x)));
   });
   return e / (await frobenius(a));
 }
