@@ -41,7 +41,7 @@ function node(args: string[], env: Record<string, string> = {}): { status: numbe
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'lapwing-pack-'));
-  execFileSync(process.execPath, [join(root, 'runtime/cli/build.mjs'), '--types', '--quiet'], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'runtime/cli/build.mjs'), '--types', '--strict', '--quiet'], { cwd: root, stdio: 'inherit' });
   // The build just ran; the scripts (prepare) would only run it again.
   const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: root, encoding: 'utf8' });
   const tarball = join(dir, (JSON.parse(out) as { filename: string }[])[0]!.filename);
