@@ -242,6 +242,13 @@ export interface TaskAttemptTrace {
     readonly write?: number;
     readonly mark?: number;
     readonly ack?: number;
+    /**
+     * When the kernel itself started and ended, where it runs on a thread shared by the
+     * executor's task slots (local kernel threads): between `read` and `compute`, the rest is
+     * waiting for the thread. Absent elsewhere (the compute phase is then the kernel's time).
+     */
+    readonly kernelStart?: number;
+    readonly kernelEnd?: number;
   };
   readonly bytesRead: number;
   readonly bytesWritten: number;

@@ -47,7 +47,7 @@ export interface AttemptHost {
   /** Check the task is not done before writing (see ExecutorOptions.checkBeforeWrite). */
   readonly checkBeforeWrite: boolean;
   /** Runs a kernel on another thread, when the executor has one. */
-  readonly runKernel?: (name: string, inputs: readonly Block[], attrs: Attrs) => Promise<Block[]>;
+  readonly runKernel?: (name: string, inputs: readonly Block[], attrs: Attrs, ran?: KernelTimes) => Promise<Block[]>;
   /** Crash hook (fault injection) at a protocol step. */
   crash(point: CrashPoint, task: string): Promise<void>;
   /** Acks without waiting (the last step; see Executor.ackLater). */
@@ -63,6 +63,12 @@ const INLINE_BYTES = 64 * 1024;
 export const clock = (): number => performance.timeOrigin + performance.now();
 
 /** Timestamps of the protocol steps an attempt reached. */
+/** Epoch milliseconds when a kernel run on another thread started and ended, filled in by `runKernel`. */
+export interface KernelTimes {
+  start?: number;
+  end?: number;
+}
+
 type StepTimes = { -readonly [K in keyof TaskAttemptTrace['t']]: TaskAttemptTrace['t'][K] };
 
 /** One attempt; see the module comment. */
@@ -169,10 +175,16 @@ export class Attempt {
     this.flops = call.flops;
     // Kernels too small to be worth a hop to a kernel thread run here (like Dask's inlining).
     const inline = this.flops < INLINE_FLOPS && this.bytesRead <= INLINE_BYTES;
+    const ran: KernelTimes = {};
     const outputs = this.host.runKernel && !inline
-      ? await this.host.runKernel(k.name, inputs, k.attrs)
+      ? await this.host.runKernel(k.name, inputs, k.attrs, ran)
       : call.run(this.host.stores.blocks.alloc);
     this.times.compute = clock();
+    // The thread is shared by the executor's task slots: its own times tell kernel from waiting.
+    if (ran.start !== undefined && ran.end !== undefined) {
+      this.times.kernelStart = ran.start;
+      this.times.kernelEnd = ran.end;
+    }
     await this.host.crash('kernel-done', this.msg.task);
     // A kernel blocks this thread's event loop, so the keeper's timer cannot fire during it:
     // renew right after a long one.

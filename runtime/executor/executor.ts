@@ -50,7 +50,8 @@ import { loadKernels, type Attrs, type Block } from '../../kernels/index.ts';
 import type { BlockStore, Lease, StateStore, TaskAttemptTrace, TaskQueue } from '../core/interfaces.ts';
 import { LapwingError, StoreError } from '../core/errors.ts';
 import { decodeMessage, type TaskMessage } from '../core/keys.ts';
-import { Attempt, clock, CRASH_POINTS, type AttemptHost, type CrashPoint, type JobContext } from './attempt.ts';
+import { Attempt, clock, CRASH_POINTS, type AttemptHost, type CrashPoint, type JobContext, type KernelTimes } from './attempt.ts';
+export type { KernelTimes } from './attempt.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
 
 export { CRASH_POINTS, type CrashPoint };
@@ -81,7 +82,7 @@ export interface ExecutorOptions {
    * Runs a kernel somewhere else (the local backend's kernel threads); default: in this thread
    * with the job's kernels.
    */
-  readonly runKernel?: (name: string, inputs: readonly Block[], attrs: Attrs) => Promise<Block[]>;
+  readonly runKernel?: (name: string, inputs: readonly Block[], attrs: Attrs, ran?: KernelTimes) => Promise<Block[]>;
   /**
    * Check the task is not done before writing its outputs. Needed where deleted blocks'
    * memory is reused (local backend): a late duplicate may have computed from inputs that were
@@ -139,7 +140,7 @@ class Executor implements AttemptHost {
   readonly visibilityMs: number;
   readonly keeper: LeaseKeeper;
   readonly checkBeforeWrite: boolean;
-  readonly runKernel?: (name: string, inputs: readonly Block[], attrs: Attrs) => Promise<Block[]>;
+  readonly runKernel?: (name: string, inputs: readonly Block[], attrs: Attrs, ran?: KernelTimes) => Promise<Block[]>;
 
   /** The stores retry their own retryable errors (at their edge); nothing here retries again. */
   constructor(readonly stores: ExecutorBackend, private readonly o: ExecutorOptions) {

@@ -20,7 +20,15 @@ export interface AttemptSpan {
   readonly start: number;
   readonly end: number;
   readonly readMs: number;
+  /** The kernel's own time: on its thread when the trace says so, else the compute phase. */
   readonly computeMs: number;
+  /** When the kernel started (ms since `t0`). */
+  readonly computeStart: number;
+  /**
+   * Waiting for a kernel thread busy with another task slot of the executor: part of the
+   * attempt's span, not of any work, so it counts in no total.
+   */
+  readonly waitMs: number;
   readonly writeMs: number;
   /** Marking edges and acknowledging. */
   readonly otherMs: number;
@@ -34,7 +42,10 @@ export interface KernelStats {
   readonly attempts: number;
   readonly ok: number;
   readonly readMs: number;
+  /** Kernel time (kernel-thread time where recorded: overlapping task slots are not double-counted). */
   readonly computeMs: number;
+  /** Waiting for the kernel thread (in no total). */
+  readonly waitMs: number;
   readonly writeMs: number;
   readonly otherMs: number;
   /** Flops of successful attempts. */
@@ -158,6 +169,7 @@ export function analyzeTrace(trace: TraceFile, options: { bins?: number } = {}):
       ok: ok.length,
       readMs: sum(spans, (s) => s.readMs),
       computeMs: sum(spans, (s) => s.computeMs),
+      waitMs: sum(spans, (s) => s.waitMs),
       writeMs: sum(spans, (s) => s.writeMs),
       otherMs: sum(spans, (s) => s.otherMs),
       flops: sum(ok, (s) => s.rec.flops),
@@ -266,12 +278,20 @@ function spanOf(rec: TaskAttemptTrace, t0: number, row: number): AttemptSpan {
     d[k] = Math.max(0, v - prev);
     prev = Math.max(prev, v);
   }
+  // Where the kernel ran on a thread shared by task slots, its own time is the compute; the
+  // rest of the phase was spent waiting for the thread.
+  const { kernelStart, kernelEnd } = rec.t;
+  const own = kernelStart !== undefined && kernelEnd !== undefined && rec.t.compute !== undefined
+    ? Math.min(d.compute, Math.max(0, kernelEnd - kernelStart)) : d.compute;
+  const readEnd = rec.t.read ?? rec.t.lease;
   return {
     rec, row,
     start: rec.t.lease - t0,
     end: prev - t0,
     readMs: d.read,
-    computeMs: d.compute,
+    computeMs: own,
+    computeStart: (kernelStart ?? readEnd) - t0,
+    waitMs: d.compute - own,
     writeMs: d.write,
     otherMs: d.mark + d.ack,
     reexecuted: rec.attempt > 1 || rec.outcome !== 'ok',
@@ -379,8 +399,8 @@ function gflopsOverTime(ok: readonly AttemptSpan[], spanMs: number, bins: number
   const flops = new Float64Array(bins);
   for (const a of ok) {
     if (a.rec.flops <= 0) continue;
-    const e = a.start + a.readMs + a.computeMs;
-    const s = e - a.computeMs;
+    const s = a.computeStart;
+    const e = s + a.computeMs;
     if (e <= s) { flops[Math.min(bins - 1, Math.floor(e / width))]! += a.rec.flops; continue; }
     const rate = a.rec.flops / (e - s);
     for (let b = Math.max(0, Math.floor(s / width)); b < bins && b * width < e; b++) {

@@ -6,6 +6,7 @@
  * The driver holds no state the executors need: the job record, task states and edges live in
  * the state store, so a driver that dies can be replaced (`resume`).
  */
+import { sampleIntervalMs } from '../tracing/sampling.ts';
 import { bind, params, parseTaskKey, statementCount, taskKey, type BoundProgram, type Program } from '../../lang/index.ts';
 import { LapwingError } from '../core/errors.ts';
 import type { Backend, ExecutorLauncher, JobRecord, JobState, MatrixBinding, SampleTrace } from '../core/interfaces.ts';
@@ -207,7 +208,7 @@ export async function waitForJob(backend: Backend, record: JobRecord, t0: number
   let st: JobState | null = null;
   const report = async (final: boolean): Promise<void> => {
     const now = performance.now();
-    if (!final && now - lastReport < timings.reportEveryMs) return;
+    if (!final && now - lastReport < sampleIntervalMs(now - t0, timings.reportEveryMs)) return;
     lastReport = now;
     if (!opts.onProgress && !opts.onSample) return;
     const depth = await backend.queue.depth();

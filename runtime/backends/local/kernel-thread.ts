@@ -11,6 +11,8 @@ import { Reclaimer } from './reclaim.ts';
 export interface KernelRequest { readonly id: number; readonly name: string; readonly inputs: readonly Block[]; readonly attrs: Attrs }
 export interface KernelReply {
   readonly id: number;
+  /** Epoch milliseconds when this thread started and ended the kernel. */
+  readonly ran?: readonly [number, number];
   readonly outputs?: Block[];
   readonly error?: { readonly message: string; readonly code?: string; readonly minor?: number };
 }
@@ -61,8 +63,10 @@ port.on('message', (req: KernelRequest | RecycleMessage) => {
     return;
   }
   let reply: KernelReply;
+  const start = performance.timeOrigin + performance.now();
   try {
-    reply = { id: req.id, outputs: kernels.run(req.name, req.inputs, req.attrs, alloc) };
+    const outputs = kernels.run(req.name, req.inputs, req.attrs, alloc);
+    reply = { id: req.id, outputs, ran: [start, performance.timeOrigin + performance.now()] };
     for (const b of reply.outputs!) reclaimer.freedBytes(b.data.byteLength);
   } catch (e) {
     reply = {

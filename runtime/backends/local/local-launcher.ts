@@ -16,7 +16,7 @@ import { Worker } from 'node:worker_threads';
 import type { Attrs, Block } from '../../../kernels/index.ts';
 import { KernelError, type KernelErrorCode } from '../../../kernels/index.ts';
 import type { ExecutorLauncher, TraceRecord } from '../../core/interfaces.ts';
-import { ExecutorCrash, runExecutor, type CrashPoint, type ExecutorOptions } from '../../executor/executor.ts';
+import { ExecutorCrash, runExecutor, type CrashPoint, type ExecutorOptions, type KernelTimes } from '../../executor/executor.ts';
 import type { Faults } from '../../executor/faults.ts';
 import { faultyStores } from './faulty-stores.ts';
 import type { KernelReply, KernelRequest, KernelThreadMessage, RecycleMessage } from './kernel-thread.ts';
@@ -70,7 +70,7 @@ export interface ExecutorExit {
 class KernelThread {
   private readonly worker: Worker;
   private next = 1;
-  private readonly pending = new Map<number, { resolve: (b: Block[]) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (b: Block[]) => void; reject: (e: Error) => void; ran?: KernelTimes }>();
   readonly ready: Promise<void>;
   private dead: Error | null = null;
 
@@ -101,11 +101,12 @@ class KernelThread {
     if (!this.dead) this.worker.postMessage({ kind: 'recycle', buffers } satisfies RecycleMessage);
   }
 
-  run(name: string, inputs: readonly Block[], attrs: Attrs): Promise<Block[]> {
+  /** Runs a kernel on the thread; `ran` receives when the thread started and ended it. */
+  run(name: string, inputs: readonly Block[], attrs: Attrs, ran?: KernelTimes): Promise<Block[]> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.next++;
     return new Promise<Block[]>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, ...(ran ? { ran } : {}) });
       this.worker.postMessage({ id, name, inputs, attrs } satisfies KernelRequest);
     });
   }
@@ -114,6 +115,7 @@ class KernelThread {
     const p = this.pending.get(r.id);
     if (!p) return;
     this.pending.delete(r.id);
+    if (p.ran && r.ran) [p.ran.start, p.ran.end] = r.ran;
     if (r.outputs) p.resolve(r.outputs);
     else if (r.error?.code) p.reject(new KernelError(r.error.code as KernelErrorCode, r.error.message, r.error.minor));
     else p.reject(new Error(r.error?.message ?? 'kernel failed'));
@@ -260,7 +262,7 @@ export class LocalLauncher implements ExecutorLauncher {
       executorId,
       signal: ex.abort.signal,
       crash,
-      runKernel: (name, inputs, attrs) => thread.run(name, inputs, attrs),
+      runKernel: (name, inputs, attrs, ran) => thread.run(name, inputs, attrs, ran),
       ...(this.options.onTrace ? { onTrace: this.options.onTrace } : {}),
     }).then(
       () => done(ex.killed ? 86 : 0),
