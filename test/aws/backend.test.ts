@@ -28,7 +28,8 @@ describe('AWS backend with process executors', () => {
     const traces: string[] = [];
     const backend = await createAwsBackend(config, {
       executors: 'process',
-      executor: { idleTimeoutMs: 4000, kernels: 'js', visibilityMs: 20_000, pollMs: 500 },
+      // The executors must outlive a slow job on a loaded machine: the test counts them at the end.
+      executor: { idleTimeoutMs: 120_000, kernels: 'js', visibilityMs: 20_000, pollMs: 500 },
       onTrace: (t) => traces.push(`${t.task}:${t.outcome}`),
     });
     try {
