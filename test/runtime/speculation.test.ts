@@ -29,7 +29,9 @@ test('a stalled executor: the job finishes without waiting for it, same result, 
   } finally {
     await base.close();
   }
-  const stallMs = 4000;
+  // Far longer than the job takes even on a loaded machine (a 6×6-block Cholesky): finishing
+  // before the stall ends can only be the backup's doing.
+  const stallMs = 20_000;
   const lw = await lapwing({
     workers: 2,
     kernels: KERNELS,
