@@ -1,9 +1,11 @@
 /**
  * Block matrix handles: a matrix lives as blocks in a backend's block store under a key prefix.
  * A handle knows its shape, block shape and prefix; data moves only when asked for
- * (`toArray`, `toNpy`). Block (bi, bj) covers rows bi·blockRows … and columns bj·blockCols …;
+ * (`toArray`, `toMatrix`, `toNdarray`, `toNpy`). Block (bi, bj) covers rows bi·blockRows … and columns bj·blockCols …;
  * the last block row/column may be smaller (partial blocks).
  */
+import type { Matrix } from 'ml-matrix';
+import type { NdArray } from 'ndarray';
 import { LapwingError } from '../core/errors.ts';
 import type { Block, BlockStore } from '../core/interfaces.ts';
 import { StoreError } from '../core/interfaces.ts';
@@ -73,6 +75,21 @@ export class BlockMatrix {
       }
     }
     return out;
+  }
+
+  // ml-matrix and ndarray load on first use: ml-matrix alone takes longer to import than the
+  // CLI's argument parser, and most runs never convert.
+
+  /** All values as an ml-matrix `Matrix` (for its decompositions, printing, …). */
+  async toMatrix(): Promise<Matrix> {
+    const { Matrix } = await import('ml-matrix');
+    return Matrix.from1DArray(this.rows, this.cols, await this.toArray());
+  }
+
+  /** All values as a 2-D ndarray, row-major over one Float64Array (`get(i, j)`, `shape`). */
+  async toNdarray(): Promise<NdArray<Float64Array>> {
+    const { default: ndarray } = await import('ndarray');
+    return ndarray(await this.toArray(), [this.rows, this.cols]);
   }
 
   /** Writes the matrix as a float64 C-order .npy file (a 1-D array with `vector`, for one column). */
