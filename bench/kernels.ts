@@ -245,19 +245,3 @@ export async function benchKernels(opts: BenchOptions = {}): Promise<BenchRow[]>
   }
   return rows;
 }
-
-/**
- * A fixed-width table of rows, with each row's ratio to `openblas-raw` at the same kernel
- * and size when that baseline was measured.
- */
-export function formatBenchTable(rows: readonly BenchRow[]): string {
-  const base = new Map(rows.filter((r) => r.backend === 'openblas-raw').map((r) => [`${r.kernel}|${r.n}`, r.gflops]));
-  const head = ['kernel', 'backend', 'n', 'GFLOP/s', 'median ms', 'vs raw'];
-  const body = rows.map((r) => {
-    const b = base.get(`${r.kernel}|${r.n}`);
-    return [r.kernel, r.backend, String(r.n), r.gflops.toFixed(2), r.median_ms.toFixed(3), b && r.backend !== 'openblas-raw' ? (r.gflops / b).toFixed(2) : ''];
-  });
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (cells: string[]): string => cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd();
-  return [line(head), ...body.map(line)].join('\n');
-}

@@ -1,7 +1,7 @@
 /**
  * Benchmark of the symbolic DAG (wired into `lapwing bench lang`; never a timed test).
  *
- * Goals (issue 2): children()/parents() of a Cholesky task at N = 256 blocks ≤ 50 µs median;
+ * Goals: children()/parents() of a Cholesky task at N = 256 blocks ≤ 50 µs median;
  * streaming traversal of Cholesky at N = 128 (357,760 tasks) ≥ 100,000 tasks/s with peak RSS
  * ≤ 300 MB. Tasks for the query timings are a uniform sample (reservoir) of all tasks.
  */

@@ -43,10 +43,3 @@ export function blockKeySuffix(idx: readonly number[]): string {
 export function blockToString(b: BlockRef): string {
   return `${b.matrix}[${b.idx.join(',')}]`;
 }
-
-/** Same task? */
-export function sameTask(a: Task, b: Task): boolean {
-  if (a.stmt !== b.stmt || a.vars.length !== b.vars.length) return false;
-  for (let i = 0; i < a.vars.length; i++) if (a.vars[i] !== b.vars[i]) return false;
-  return true;
-}

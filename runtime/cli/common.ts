@@ -165,8 +165,7 @@ interface ProgressSink {
 
 async function makeProgress(label: string, quiet: boolean): Promise<ProgressSink> {
   if (quiet) return { update: () => undefined, stop: () => undefined };
-  const mod = await import('../tracing/progress.ts').catch(() => null);
-  if (!mod) return { update: () => undefined, stop: () => undefined };
+  const mod = await import('../tracing/progress.ts');
   let bar: ReturnType<typeof mod.createProgress> | null = null;
   return {
     update: (p) => {

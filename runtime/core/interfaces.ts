@@ -223,7 +223,7 @@ export interface Backend {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Tracing (issue 7): one record per task attempt, plus periodic samples.
+// Tracing: one record per task attempt, plus periodic samples.
 
 export type AttemptOutcome = 'ok' | 'duplicate' | 'error' | 'retry' | 'cancelled' | 'crashed';
 
