@@ -13,6 +13,7 @@ import { DynamoBlockStore } from '../runtime/backends/aws/stores/dynamo-block-st
 import { EMULATOR_CREDENTIALS, startEmulators } from '../runtime/backends/aws/dev/emulators.ts';
 import { createDataResources, destroyDataResources } from '../runtime/backends/aws/deploy/provision.ts';
 import { S3BlockStore } from '../runtime/backends/aws/stores/s3-block-store.ts';
+import { median } from '../runtime/core/util.ts';
 
 export interface PathTiming {
   /** Median milliseconds of one put. */
@@ -49,12 +50,6 @@ export interface HybridBenchOptions {
   /** Data sizes to measure, in KB (default 1, 4, 16, 64, 128, 256). */
   readonly sizesKb?: readonly number[];
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 const round = (x: number): number => Math.round(x * 1000) / 1000;
 

@@ -16,6 +16,7 @@ import type { Allocator, Attrs, Block, KernelBackend } from '../kernels/types.ts
 import { kernelSpec } from '../kernels/specs.ts';
 import { blasSettings, kernelsFor, loadKernels, type Kernels } from '../kernels/loader.ts';
 import { seededRandom } from '../kernels/random.ts';
+import { errorMessage, median } from '../runtime/core/util.ts';
 
 /** One measurement. `gflops` uses the flop counts of specs.ts for every backend. */
 export interface BenchRow {
@@ -167,12 +168,6 @@ async function rawRunners(): Promise<{ factory: RawFactory; backend: KernelBacke
   return { factory, backend };
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
 const defaultReps = (n: number): number => (n <= 256 ? 21 : n <= 512 ? 9 : 5);
 
 /**
@@ -196,7 +191,7 @@ export async function benchKernels(opts: BenchOptions = {}): Promise<BenchRow[]>
     try {
       raw = await rawRunners();
     } catch (e) {
-      const why = e instanceof Error ? e.message : String(e);
+      const why = errorMessage(e);
       for (const b of wanted.filter((w) => w.startsWith('openblas'))) opts.onSkip?.(b, why);
     }
   }
@@ -210,7 +205,7 @@ export async function benchKernels(opts: BenchOptions = {}): Promise<BenchRow[]>
       try {
         loaded.push({ name, kernels: await loadKernels(name) });
       } catch (e) {
-        opts.onSkip?.(name, e instanceof Error ? e.message : String(e));
+        opts.onSkip?.(name, errorMessage(e));
       }
     }
   }

@@ -8,6 +8,7 @@
  * 0…min(maxMs, baseMs·2^k). Only errors whose `retryable` field is set are retried.
  */
 import { isRetryable } from './errors.ts';
+import { sleep } from './util.ts';
 
 /** How often and how patiently one call is retried. */
 export interface RetryPolicy {
@@ -30,8 +31,6 @@ export interface RetryOptions {
   readonly random?: () => number;
 }
 
-const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /** Backoff before attempt `attempt + 1` (attempt counts from 0 for the first call). */
 export function backoffMs(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
   return Math.floor(random() * Math.min(policy.maxMs, policy.baseMs * 2 ** attempt));
@@ -44,7 +43,7 @@ export function backoffMs(policy: RetryPolicy, attempt: number, random: () => nu
  * const item = await retrying(policy, () => ddb.send(cmd), { translate: (e) => toStoreError(e, 'GetItem') });
  */
 export async function retrying<T>(policy: RetryPolicy, call: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
-  const sleep = options.sleep ?? realSleep;
+  const wait = options.sleep ?? sleep;
   for (let attempt = 0; ; attempt++) {
     try {
       return await call();
@@ -55,7 +54,7 @@ export async function retrying<T>(policy: RetryPolicy, call: () => Promise<T>, o
         if (err instanceof Error) err.message = `${err.message} (gave up after ${attempt + 1} attempts)`;
         throw err;
       }
-      await sleep(backoffMs(policy, attempt, options.random));
+      await wait(backoffMs(policy, attempt, options.random));
     }
   }
 }

@@ -11,6 +11,7 @@ import type { BoundProgram } from '../../lang/index.ts';
 import { parseTaskKey } from '../../lang/index.ts';
 import { bindTraced, dagCriticalPath } from './dag-path.ts';
 import type { TraceFile, TraceHeader, TraceSummary } from '../tracing/trace-file.ts';
+import { median } from '../core/util.ts';
 
 /** One task attempt placed on the timeline (times in ms since the run's origin `t0`). */
 export interface AttemptSpan {
@@ -119,14 +120,6 @@ const STEPS = ['read', 'compute', 'write', 'mark', 'ack'] as const;
 
 /** Natural order: w2 before w10. */
 const collator = new Intl.Collator('en', { numeric: true });
-
-/** Median of `xs` (0 for an empty list). Sorts a copy. */
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** Derives the report's figures from a trace. */
 export function analyzeTrace(trace: TraceFile, options: { bins?: number } = {}): RunAnalysis {

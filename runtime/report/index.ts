@@ -4,7 +4,8 @@
  */
 export { TraceWriter, TraceFileError, readTrace, parseTrace, TRACE_VERSION } from '../tracing/trace-file.ts';
 export type { TraceHeader, TraceHeaderInit, TraceSummary, TraceFile, TraceWriterOptions } from '../tracing/trace-file.ts';
-export { analyzeTrace, attemptEnd, median } from './analysis.ts';
+export { analyzeTrace, attemptEnd } from './analysis.ts';
+export { median } from '../core/util.ts';
 export type { RunAnalysis, AttemptSpan, KernelStats, Series, CriticalPath } from './analysis.ts';
 export { DEFAULT_PRICES, PricesError, loadPrices, mergePrices } from './prices.ts';
 export type { Prices } from './prices.ts';

@@ -14,6 +14,7 @@ import { decodeMessage, encodeMessage, jobPrefix, newJobId, outputPrefix, tempPr
 import { decide, type ScalePolicy } from './autoscaler.ts';
 import { READY_BASE, STARTER_PRIORITY } from './priority.ts';
 import { speculate, type Speculation, type SpeculationPolicy } from './speculation.ts';
+import { sleep } from '../core/util.ts';
 
 export interface JobSpec {
   readonly program: Program;
@@ -235,7 +236,7 @@ export async function waitForJob(backend: Backend, record: JobRecord, t0: number
     }
     await report(false);
     await autoscale();
-    await new Promise((r) => setTimeout(r, poll));
+    await sleep(poll);
   }
   speculation?.stop();
   await drain(backend);
@@ -285,7 +286,7 @@ function startSpeculation(backend: Backend, record: JobRecord, policy: Speculati
 async function drain(backend: Backend, maxMs = 2000): Promise<void> {
   const until = performance.now() + maxMs;
   const poll = backend.timings.drainPollMs;
-  while (performance.now() < until && (await backend.queue.depth()).inFlight > 0) await new Promise((r) => setTimeout(r, poll));
+  while (performance.now() < until && (await backend.queue.depth()).inFlight > 0) await sleep(poll);
 }
 
 /**

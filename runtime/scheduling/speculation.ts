@@ -7,6 +7,7 @@
  * (`TaskQueue.leases`): SQS cannot, the in-process queue can.
  */
 import type { LeaseWatch } from '../core/interfaces.ts';
+import { median } from '../core/util.ts';
 
 export interface SpeculationPolicy {
   /** Back up a task running ≥ factor × its kernel's median (e.g. 3). */
@@ -18,12 +19,6 @@ export interface SpeculationPolicy {
 }
 
 export const DEFAULT_SPECULATION: SpeculationPolicy = { factor: 3, minSamples: 5, minMs: 50 };
-
-/** Median of a non-empty list. */
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 /**
  * Which in-flight tasks to back up now: running long against their kernel's median, and not

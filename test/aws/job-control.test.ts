@@ -15,6 +15,7 @@ import { BlockMatrix } from '../../runtime/library/matrix.ts';
 import { writeNpy } from '../../runtime/library/npy.ts';
 import { emulatorEnv, emulators, releaseEmulators, uniqueStack } from './emulated.ts';
 import { lastJson, runCli, startCli, type CliResult } from '../cli.ts';
+import { sleep } from '../../runtime/core/util.ts';
 
 const N = 192;
 const BLOCK = 32;
@@ -84,7 +85,6 @@ function residual(l: Float64Array): number {
   return Math.sqrt(num / den);
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Starts a Cholesky driver process, waits until its job has completed a few tasks (read from

@@ -10,6 +10,7 @@ import { SqsTaskQueue } from '../../runtime/backends/aws/stores/sqs-task-queue.t
 import { priorityBucket } from '../../runtime/backends/aws/priority.ts';
 import { DEFAULT_PRIORITY_CUTS } from '../../runtime/backends/aws/config.ts';
 import { emulators, freshStack, releaseEmulators, type Stack } from './emulated.ts';
+import { sleep } from '../../runtime/core/util.ts';
 
 let emu: Emulators;
 before(async () => {
@@ -19,7 +20,6 @@ after(async () => {
   await releaseEmulators();
 });
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function withQueue(body: (q: SqsTaskQueue, s: Stack) => Promise<void>, overrides: Parameters<typeof freshStack>[1] = {}): Promise<void> {
   const s = await freshStack(emu, overrides);

@@ -8,13 +8,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Lease, TaskQueue } from '../../runtime/core/interfaces.ts';
+import { sleep } from '../../runtime/core/util.ts';
 
 export interface TaskQueueFixture {
   readonly store: TaskQueue;
   cleanup(): Promise<void>;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const VIS = 1000;
 /** Past one visibility timeout, with slack for second-granular backends. */
 const AFTER_VIS = 1500;

@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { KernelError, loadKernels, type Allocator, type Attrs, type Block } from '../../../kernels/index.ts';
 import { sharedAlloc } from './memory-block-store.ts';
 import { Reclaimer } from './reclaim.ts';
+import { errorMessage } from '../../core/util.ts';
 
 export interface KernelRequest { readonly id: number; readonly name: string; readonly inputs: readonly Block[]; readonly attrs: Attrs }
 export interface KernelReply {
@@ -73,7 +74,7 @@ port.on('message', (req: KernelRequest | RecycleMessage) => {
       id: req.id,
       error: e instanceof KernelError
         ? { message: e.message, code: e.code, ...(e.minor !== undefined ? { minor: e.minor } : {}) }
-        : { message: e instanceof Error ? e.message : String(e) },
+        : { message: errorMessage(e) },
     };
   }
   port.postMessage({ kind: 'reply', reply } satisfies KernelThreadMessage);

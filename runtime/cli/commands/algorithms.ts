@@ -7,6 +7,7 @@ import type { BlockMatrix } from '../../library/matrix.ts';
 import type { Lapwing } from '../../library/session.ts';
 import { fmtS, openSession, positiveInt, printSummary, type JobOptions } from '../common.ts';
 import { UserError } from '../errors.ts';
+import { errorMessage } from '../../core/util.ts';
 
 export type Algorithm = 'cholesky' | 'gemm' | 'trsm' | 'tsqr' | 'spd_solve' | 'lu' | 'lu_solve';
 export const ALGORITHMS: readonly Algorithm[] = ['cholesky', 'gemm', 'trsm', 'tsqr', 'lu'];
@@ -168,7 +169,7 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: 
       const after = s.apiCalls?.();
       if (callsBefore && after) callsJob = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (callsBefore[k] ?? 0)]));
     } catch (e) {
-      await s.finish({ ok: false, wall_s: s.lw.last?.wallS ?? 0, error: e instanceof Error ? e.message : String(e) });
+      await s.finish({ ok: false, wall_s: s.lw.last?.wallS ?? 0, error: errorMessage(e) });
       throw e;
     }
     const last = s.lw.last!;

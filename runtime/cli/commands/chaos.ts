@@ -36,6 +36,7 @@ import { loadKernels, seededRandom } from '../../../kernels/index.ts';
 import { openAws, positiveInt, printSummary } from '../common.ts';
 import { UserError } from '../errors.ts';
 import { TOLERANCE } from './algorithms.ts';
+import { errorMessage } from '../../core/util.ts';
 
 interface ChaosOptions {
   n: string;
@@ -283,7 +284,7 @@ export async function chaos(c: ChaosConfig): Promise<ChaosResult> {
     summary = { wall_s: wall, residual, ok: result.ok, tasks: lw.last!.tasks };
     return result;
   } catch (e) {
-    summary = { ...summary, error: e instanceof Error ? e.message : String(e) };
+    summary = { ...summary, error: errorMessage(e) };
     throw e;
   } finally {
     if (writer) {

@@ -14,6 +14,7 @@ import type { Command } from 'commander';
 import { loadAwsConfig } from '../../backends/aws/config.ts';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startEmulators } from '../../backends/aws/dev/emulators.ts';
 import { UserError } from '../errors.ts';
+import { errorMessage } from '../../core/util.ts';
 
 interface EmulateOptions {
   s3Port: string;
@@ -56,7 +57,7 @@ export function register(cli: Command): void {
     .action(async (o: EmulateOptions) => {
       const ports = { s3: port(o.s3Port, '--s3-port'), sqs: port(o.sqsPort, '--sqs-port'), dynamodb: port(o.dynamodbPort, '--dynamodb-port') };
       const emu = await startEmulators({ ports, ...(o.dir ? { s3Directory: o.dir } : {}) }).catch((e: unknown) => {
-        const msg = e instanceof Error ? e.message : String(e);
+        const msg = errorMessage(e);
         throw new UserError(`cannot start the emulators: ${msg}${/EADDRINUSE/.test(msg) ? ' (choose other ports, or 0 for free ones)' : ''}`);
       });
       try {

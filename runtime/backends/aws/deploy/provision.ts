@@ -54,6 +54,7 @@ import type { AwsClients } from '../clients.ts';
 import { configToEnv, type AwsConfig } from '../config.ts';
 import { TTL_ATTRIBUTE } from '../stores/dynamo-state-store.ts';
 import { accountOfArn, executorPolicy, lambdaTrustPolicy } from './policy.ts';
+import { sleep } from '../../../core/util.ts';
 
 /** Progress lines (one per resource). */
 export type Log = (line: string) => void;
@@ -63,7 +64,6 @@ const QUEUE_VISIBILITY_S = 60;
 /** Task messages live as long as SQS allows (14 days): a paused job must not lose tasks. */
 const RETENTION_S = 14 * 24 * 3600;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function ignoring<T>(names: readonly string[], p: Promise<T>): Promise<T | undefined> {
   try {

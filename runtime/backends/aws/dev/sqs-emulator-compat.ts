@@ -15,6 +15,7 @@
  */
 import { PassThrough } from 'node:stream';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sleep } from '../../../core/util.ts';
 
 /** local-aws-sqs's request handler. */
 export type SqsRequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -34,7 +35,6 @@ interface Reply {
 type Json = Record<string, unknown>;
 
 const JSON_TYPE = 'application/x-amz-json-1.0';
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -19,6 +19,7 @@ import { loadAwsConfig } from '../config.ts';
 import { executorOptionsFromEnv } from './executor-env.ts';
 import { createAwsBackend, type AwsBackend } from '../index.ts';
 import { invokeAll, lambdaInvoker, parseExecutorEvent, shareOf, type ExecutorEvent, type Invoke } from './lambda-launcher.ts';
+import { errorMessage } from '../../../core/util.ts';
 
 /** The part of Lambda's context object used here. */
 export interface LambdaContext {
@@ -76,7 +77,7 @@ export function createHandler(deps: HandlerDeps = {}): (raw: unknown, context?: 
       event = parseExecutorEvent(raw);
     } catch (e) {
       // A bad payload still gets an executor (it may be a manual test invocation), but no fan-out.
-      warn(`lapwing executor: ignoring a malformed event: ${e instanceof Error ? e.message : String(e)}`);
+      warn(`lapwing executor: ignoring a malformed event: ${errorMessage(e)}`);
     }
     backend ??= createAwsBackend(loadAwsConfig(env), { executors: 'lambda', create: false }).catch((e: unknown) => {
       backend = undefined;

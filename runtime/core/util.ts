@@ -1,0 +1,26 @@
+/**
+ * Small helpers every layer of the runtime (and the benchmarks and tests) would otherwise write
+ * again: waiting, the median of samples, the message of anything thrown.
+ */
+
+/** Resolves after `ms` milliseconds (a simulated clock injects its own sleep instead). */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Median of `xs` (the mean of the two middle values for an even count; 0 for an empty list).
+ * Sorts a copy.
+ * @example median([3, 1, 2, 10]) // → 2.5
+ */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** The message of a thrown value: an Error's message, anything else as a string. */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
