@@ -100,6 +100,11 @@ export class KernelError extends LapwingError {
     this.name = 'KernelError';
     this.minor = minor;
   }
+
+  /** `chol` met a pivot that is not > 0 at the 1-based leading `minor` of an n × n block. */
+  static notPositiveDefinite(minor: number, n: number): KernelError {
+    return new KernelError('NOT_POSITIVE_DEFINITE', `chol: block is not positive definite (leading minor ${minor} of ${n})`, minor);
+  }
 }
 
 /** Plain allocator on the JS heap (tests and single-threaded use). */

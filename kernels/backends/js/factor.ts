@@ -14,7 +14,7 @@ export function chol(inputs: readonly Block[], _attrs: Attrs, alloc: Allocator):
     let d = A.data[j + j * n]!;
     for (let p = 0; p < j; p++) d -= L[j + p * n]! ** 2;
     if (!(d > 0)) {
-      throw new KernelError('NOT_POSITIVE_DEFINITE', `chol: block is not positive definite (leading minor ${j + 1} of ${n})`, j + 1);
+      throw KernelError.notPositiveDefinite(j + 1, n);
     }
     const ljj = Math.sqrt(d);
     L[j + j * n] = ljj;
@@ -58,12 +58,21 @@ export function luNopiv(inputs: readonly Block[], _attrs: Attrs, alloc: Allocato
       for (let i = k + 1; i < n; i++) w[i + j * n] = w[i + j * n]! - w[i + k * n]! * ukj;
     }
   }
-  for (let j = 0; j < n; j++) {
-    L.data[j + j * n] = 1;
-    for (let i = j + 1; i < n; i++) {
-      L.data[i + j * n] = w[i + j * n]!;
-      w[i + j * n] = 0;
-    }
-  }
+  splitLu(L, U);
   return [L, U];
+}
+
+/**
+ * Splits an LU factor computed in place in U's storage: the multipliers below U's diagonal
+ * move to L, whose diagonal is set to explicit ones. Both are n × n.
+ */
+export function splitLu(L: Block, U: Block): void {
+  const n = U.rows;
+  const w = U.data;
+  for (let j = 0; j < n; j++) {
+    const col = j * n;
+    L.data[col + j] = 1;
+    L.data.set(w.subarray(col + j + 1, col + n), col + j + 1);
+    w.fill(0, col + j + 1, col + n);
+  }
 }

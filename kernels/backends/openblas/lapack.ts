@@ -51,7 +51,7 @@ export function lapackKernels(lp: Lapack, scratch: Scratch): Record<string, Kern
     // backend fails at the same minor (reference LAPACK's potrf reports NaN itself).
     for (let j = 0; info === 0 && j < n; j++) if (Number.isNaN(L.data[j + j * n])) info = j + 1;
     if (info > 0) {
-      throw new KernelError('NOT_POSITIVE_DEFINITE', `chol: block is not positive definite (leading minor ${info} of ${n})`, info);
+      throw KernelError.notPositiveDefinite(info, n);
     }
     return [L];
   }

@@ -6,7 +6,7 @@
  */
 import { type Allocator, type Attrs, type Block, type KernelImpl } from '../../types.ts';
 import { CBLAS, type Cblas } from './library.ts';
-import { luSingular } from '../js/factor.ts';
+import { luSingular, splitLu } from '../js/factor.ts';
 
 const BASE = 16;
 
@@ -52,12 +52,7 @@ export function luKernels(b: Cblas): Record<string, KernelImpl> {
     const w = U.data; // factor in U's storage, then move the multipliers to L
     w.set(A.data);
     if (n > 0) panel(w, 0, n, n, n, 0, n);
-    for (let j = 0; j < n; j++) {
-      L.data[j + j * n] = 1;
-      const col = j * n;
-      L.data.set(w.subarray(col + j + 1, col + n), col + j + 1);
-      w.fill(0, col + j + 1, col + n);
-    }
+    splitLu(L, U);
     return [L, U];
   }
 

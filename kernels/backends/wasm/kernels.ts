@@ -57,7 +57,7 @@ const chol: WasmKernel = (ex, heap, inputs, _attrs, alloc) => {
   const pa = heap.put(A);
   const info = ex.chol(pa, n);
   if (info !== 0) {
-    throw new KernelError('NOT_POSITIVE_DEFINITE', `chol: block is not positive definite (leading minor ${info} of ${n})`, info);
+    throw KernelError.notPositiveDefinite(info, n);
   }
   return [heap.take(pa, n, n, alloc)];
 };
