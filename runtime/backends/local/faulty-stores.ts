@@ -65,6 +65,8 @@ export function faultyStores(
     release: (leases, delayMs) => q.release(leases, delayMs),
     deadLetter: (lease, reason) => q.deadLetter(lease, reason),
     depth: () => q.depth(),
+    ...(q.purgeJob ? { purgeJob: (jobId: string) => q.purgeJob!(jobId) } : {}),
+    ...(q.leases ? { leases: q.leases } : {}),
   };
   return { blocks, queue, state };
 }
