@@ -40,7 +40,7 @@ import { SIM_PRICES, type SimPrices } from './prices.ts';
 import { lambdaVcpus, type SimProfile } from './profiles.ts';
 import { Link, S3Model, SimBlockStore } from './s3-model.ts';
 import { SqsModel } from './sqs-model.ts';
-import { VirtualTime } from './virtual-time.ts';
+import { SimDeadlockError, VirtualTime } from './virtual-time.ts';
 
 /** An input matrix of the simulated job: its shape and blocking (blocks carry no data). */
 export interface SimMatrix {
@@ -115,6 +115,10 @@ export interface SimResult {
   readonly tasks: number;
   readonly totalTasks: number;
   readonly attempts: number;
+  /** Attempts of redelivered messages (after a lost lease, a crash, a retry). */
+  readonly redelivered: number;
+  /** Executors killed by the fault experiment. */
+  readonly killed: number;
   readonly flops: number;
   readonly predictedWallS: number;
   /** Executor lifetime × cores per executor (vCPU-seconds on Lambda). */
@@ -163,6 +167,8 @@ interface PhaseAcc {
   mark: number;
   finish: number;
   attempts: number;
+  /** Attempts of a redelivered message (the task ran, or began, before). */
+  redelivered: number;
   /** Per kernel: summed attempt time (ms) and count of ok attempts. */
   readonly byKernel: Map<string, { ms: number; n: number }>;
   busyMs: number;
@@ -170,6 +176,7 @@ interface PhaseAcc {
 
 function accumulate(acc: PhaseAcc, a: TaskAttemptTrace): void {
   acc.attempts++;
+  if (a.attempt > 1) acc.redelivered++;
   const t = a.t;
   const end = t.ack ?? t.mark ?? t.write ?? t.compute ?? t.read ?? t.lease;
   acc.busyMs += end - t.lease;
@@ -216,13 +223,15 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
   const retry = DEFAULT_RETRY;
   const jobId = `j-sim-${o.seed ?? 1}`;
   let killed = 0;
+  /** Set when the driver failed: executors still starting stop at once. */
+  let stopped = false;
 
   // Executors on Lambda have their own vCPUs (memory-sized; an arm64 core is assumed 0.9 of an
   // x86 one for BLAS); processes and threads share the host's cores one kernel at a time.
   const onLambda = p.executors === 'lambda';
   const cores = onLambda ? lambdaVcpus(memoryMb) : 1;
   const rates = new KernelRates(o.kernelProfile ?? DEFAULT_KERNEL_PROFILE, p.coreFactor * (onLambda && arch === 'arm64' ? 0.9 : 1), cores);
-  const acc: PhaseAcc = { read: 0, compute: 0, write: 0, mark: 0, finish: 0, attempts: 0, byKernel: new Map(), busyMs: 0 };
+  const acc: PhaseAcc = { read: 0, compute: 0, write: 0, mark: 0, finish: 0, attempts: 0, redelivered: 0, byKernel: new Map(), busyMs: 0 };
   const execEnv: SimExecutorEnv = {
     clock,
     rates,
@@ -279,6 +288,7 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
         }
         const id = event.executorId ?? `lambda-env-${env.id}`;
         const kill = new KillSwitch();
+        if (stopped) kill.kill();
         liveLambdas.set(id, kill);
         const t0 = clock.now();
         try {
@@ -358,6 +368,7 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
         killed = n;
       }, afterMs).unref();
     }
+    const driverStart = performance.now();
     const job = runJob(
       backend,
       { program: o.job.program, args: o.job.args, inputs, kernels: 'js' },
@@ -371,8 +382,19 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
         onProgress: () => undefined,
       },
     );
-    result = await clock.run(job, { limitMs: (o.limitS ?? 7 * 24 * 3600) * 1000 });
-    // Executors idle out after the job: their tail is billed. Local threads never idle out.
+    // The driver gives up when a store call exhausts its retries (a throttled state store):
+    // that is an outcome of the simulated job, not an error of the simulation.
+    result = await clock.run(job, { limitMs: (o.limitS ?? 7 * 24 * 3600) * 1000 }).catch((e: unknown): JobResult => {
+      if (e instanceof SimDeadlockError) throw e;
+      return { jobId, status: 'failed', error: `the driver failed: ${e instanceof Error ? e.message : String(e)}`, wallS: (performance.now() - driverStart) / 1000, tasks: 0, flops: 0, outputs: {}, speculated: 0 };
+    });
+    // Executors idle out after the job: their tail is billed. Local threads never idle out;
+    // after a failed driver the executors of the real system would work on: stop them here.
+    if (result.status !== 'done') {
+      stopped = true;
+      for (const k of liveLambdas.values()) k.kill();
+      await host?.close();
+    }
     if (p.executors === 'thread') await backend.close();
     else await clock.run(waitUntil(() => running() === 0 && (lambda?.queued() ?? 0) === 0), { limitMs: clock.now() + 3600_000 });
   } finally {
@@ -407,9 +429,11 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
     jobId,
     profile: p.name,
     workers: o.workers,
-    tasks: result.tasks,
+    tasks: result.status === 'failed' && result.tasks === 0 ? [...acc.byKernel.values()].reduce((a, k) => a + k.n, 0) : result.tasks,
     totalTasks,
     attempts: acc.attempts,
+    redelivered: acc.redelivered,
+    killed,
     flops: result.flops,
     predictedWallS: result.wallS,
     coreS,
@@ -435,7 +459,7 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
     criticalPathTasks: path ? path.tasks : null,
     phases,
     throttles,
-    bottleneck: bottleneck(throttles, phases, killed),
+    bottleneck: bottleneck(throttles, phases, killed, result.wallS),
     simWallS: Number(process.hrtime.bigint() - realStart) / 1e9,
     events: clock.fired,
     memoryMb,
@@ -487,12 +511,15 @@ function bottleneck(
   throttles: readonly { resource: string; count: number; firstS: number; lastS: number }[],
   phases: Readonly<Record<'read' | 'compute' | 'write' | 'mark' | 'finish' | 'idle', number>>,
   killedExecutors: number,
+  wallS: number,
 ): Bottleneck {
   const total = Object.values(phases).reduce((a, b) => a + b, 0) || 1;
   const pct = (x: number): string => `${Math.round((100 * x) / total)}%`;
   const share = `executor time: kernels ${pct(phases.compute)}, S3 reads ${pct(phases.read)}, S3 writes ${pct(phases.write)}, state+queue ${pct(phases.mark + phases.finish)}, idle ${pct(phases.idle)}`;
-  const top = throttles[0];
-  if (top && top.count >= 10) {
+  // A throttled resource is the bottleneck when it refused requests over a real part of the run
+  // (a burst of refusals while the job's items are deleted at the end is not).
+  const top = throttles.find((t) => t.count >= 10 && t.lastS - t.firstS >= 0.02 * wallS);
+  if (top) {
     return {
       resource: top.resource,
       detail: `${top.count} requests refused between ${top.firstS.toFixed(1)} s and ${top.lastS.toFixed(1)} s; ${share}${killedExecutors ? `; ${killedExecutors} executors killed` : ''}`,

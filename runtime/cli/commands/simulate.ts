@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import type { SampleTrace, TaskAttemptTrace } from '../../core/interfaces.ts';
 import { simJob, SIM_ALGORITHMS } from '../../backends/sim/jobs.ts';
 import type { KernelProfile, KernelRow } from '../../backends/sim/kernel-rates.ts';
-import { PROFILE_NAMES, profileByName } from '../../backends/sim/profiles.ts';
+import { PROFILE_NAMES, profileByName, type SimProfile } from '../../backends/sim/profiles.ts';
 import type { SimResult, SimulateOptions } from '../../backends/sim/simulate.ts';
 import { positiveInt, printSummary } from '../common.ts';
 import { UserError } from '../errors.ts';
@@ -32,6 +32,22 @@ interface SimulateFlags {
   seed: string;
   kernelProfile?: string;
   speculate?: boolean;
+  set?: string[];
+}
+
+/** Applies `--set section.field=number` overrides to a profile (what-if studies of limits). */
+export function overrideProfile(p: SimProfile, sets: readonly string[]): SimProfile {
+  let out: SimProfile = p;
+  for (const s of sets) {
+    const m = /^(s3|sqs|dynamodb|lambda)\.(\w+)=(\d+(?:\.\d+)?(?:e\d+)?)$/.exec(s);
+    const section = m?.[1] as 's3' | 'sqs' | 'dynamodb' | 'lambda' | undefined;
+    const field = m?.[2];
+    if (!m || !section || !field || typeof (out[section] as unknown as Record<string, unknown>)[field] !== 'number') {
+      throw new UserError(`--set must look like dynamodb.partitionWcu=3000 (a numeric field of s3, sqs, dynamodb or lambda), got '${s}'`);
+    }
+    out = { ...out, [section]: { ...out[section], [field]: Number(m[3]) } };
+  }
+  return out;
 }
 
 /** Parses a duration: `60s`, `1.5m`, `500ms` or plain seconds. */
@@ -91,7 +107,7 @@ export async function simulateOptions(what: string, f: SimulateFlags, onTrace?: 
   const options: SimulateOptions = {
     job,
     workers,
-    profile: profileByName(f.profile),
+    profile: overrideProfile(profileByName(f.profile), f.set ?? []),
     memoryMb,
     arch: f.arch,
     seed: positiveInt(f.seed, '--seed'),
@@ -115,7 +131,7 @@ export function summaryLines(label: string, n: number, block: number, r: SimResu
     `simulate ${label} n=${n} block=${block} workers=${r.workers} profile=${r.profile} (${r.arch}, ${r.memoryMb} MB): ${r.status}${r.error ? ` — ${r.error}` : ''}`,
     `  predicted wall   ${secs(r.predictedWallS)}`,
     `  critical path    ${cp}`,
-    `  tasks            ${int(r.tasks)} of ${int(r.totalTasks)} (${int(r.attempts)} attempts)`,
+    `  tasks            ${int(r.tasks)} of ${int(r.totalTasks)} (${int(r.attempts)} attempts, ${int(r.redelivered)} redelivered${r.killed ? `; ${r.killed} executors killed` : ''})`,
     `  core-seconds     ${int(r.coreS)} (executor-seconds ${int(r.executorS)}, kernel utilisation ${Math.round(100 * r.utilisation)}%)`,
     `  cost             ${usd(r.costUsd.total)}: lambda ${usd(r.costUsd.lambda)} · sqs ${usd(r.costUsd.sqs)} · dynamodb ${usd(r.costUsd.dynamodb)} · s3 ${usd(r.costUsd.s3)}`,
     `  API calls        s3 ${int(r.apiCalls.s3)} · sqs ${int(r.apiCalls.sqs)} · dynamodb ${int(r.apiCalls.dynamodb)} · lambda ${int(r.apiCalls.lambda)}`,
@@ -139,6 +155,8 @@ export function summaryJson(label: string, n: number, block: number, r: SimResul
     status: r.status,
     tasks: r.tasks,
     attempts: r.attempts,
+    redelivered: r.redelivered,
+    killed: r.killed,
     predicted_wall_s: r.predictedWallS,
     critical_path_s: r.criticalPathS,
     core_s: r.coreS,
@@ -177,6 +195,7 @@ export function register(cli: Command): void {
     .option('--kill-fraction <f>', 'kill this fraction of the running executors once …')
     .option('--after <t>', '… this long into the run (e.g. 60s)', '60s')
     .option('--speculate', 'speculative backups of stragglers')
+    .option('--set <section.field=value...>', 'override a service figure, e.g. dynamodb.partitionWcu=1e9 or lambda.concurrency=3000 (repeatable)')
     .option('--kernel-profile <file>', 'kernel rates: the output of `lapwing bench kernels --json` (default: the shipped profile)')
     .option('--seed <s>', 'random seed of latencies and faults', '1')
     .option('--trace <file>', 'write the simulated run as a trace (`lapwing report FILE` renders it)')
