@@ -21,6 +21,7 @@ export interface JobOptions {
   json?: boolean;
   trace?: string;
   speculate?: string | boolean;
+  estimate?: boolean;
 }
 
 /** Adds the options every job command takes. */
@@ -34,6 +35,7 @@ export function jobOptions(cmd: Command, defaults: { block?: string } = {}): Com
     .option('--block <b>', 'block size', defaults.block ?? '512')
     .option('--trace <file>', 'record every task attempt to a JSON Lines trace (see `lapwing report`)')
     .option('--speculate [factor]', 'local: back up tasks running ≥ factor × their kernel median (default 3)')
+    .option('--estimate', 'aws: print the predicted time and cost (a simulation, see `lapwing simulate`) and exit')
     .option('--json', 'print the summary as one JSON object on the last line')
     .option('-q, --quiet', 'no progress output');
 }

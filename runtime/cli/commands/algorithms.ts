@@ -155,6 +155,7 @@ export interface RunExtras {
 /** Runs one algorithm from CLI options; prints the summary; returns it (ok ⇔ residual within tolerance). */
 export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: RunExtras = {}): Promise<Summary> {
   const block = positiveInt(o.block, '--block');
+  if (o.estimate) return (await import('./simulate.ts')).estimateAlgorithm(alg, o);
   const s = await openSession(o, alg);
   try {
     const p = await prepare(alg, s.lw, o, block);

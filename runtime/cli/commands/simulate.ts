@@ -12,6 +12,7 @@ import type { KernelProfile, KernelRow } from '../../backends/sim/kernel-rates.t
 import { PROFILE_NAMES, profileByName, type SimProfile } from '../../backends/sim/profiles.ts';
 import type { SimResult, SimulateOptions } from '../../backends/sim/simulate.ts';
 import { positiveInt, printSummary } from '../common.ts';
+import type { Algorithm, AlgorithmOptions, Summary } from './algorithms.ts';
 import { UserError } from '../errors.ts';
 
 interface SimulateFlags {
@@ -236,4 +237,47 @@ async function writeSimTrace(path: string, label: string, n: number, block: numb
   for (const rec of records) w.write(rec);
   await w.close({ wall_s: r.predictedWallS, tasks: r.tasks, ok: r.status === 'done', ...(r.error ? { error: r.error } : {}) });
   if (error) throw new UserError(`writing the trace ${path} failed: ${String(error)}`);
+}
+
+/**
+ * `lapwing cholesky … --backend aws --estimate`: simulates the job on the AWS profile (Lambda
+ * executors, 3008 MB) with the command's size, block and workers, prints the prediction and
+ * returns it as the command's summary (nothing runs on AWS).
+ */
+export async function estimateAlgorithm(alg: Algorithm, o: AlgorithmOptions): Promise<Summary> {
+  if (o.backend !== 'aws') throw new UserError('--estimate predicts a run on AWS: add --backend aws');
+  if (o.input || o.a || o.b || o.l) throw new UserError('--estimate works from sizes: give --n (and --rows/--cols for tsqr), not input files');
+  const flags: SimulateFlags = {
+    n: o.n ?? (alg === 'tsqr' ? o.rows ?? '2048' : '2048'),
+    block: o.block,
+    workers: o.workers ?? '2',
+    ...(o.rows ? { rows: o.rows } : {}),
+    ...(o.cols ? { cols: o.cols } : {}),
+    profile: 'aws',
+    memory: '3008',
+    arch: 'x86',
+    autoscale: 'fixed',
+    seed: '1',
+  };
+  const { options, label, n, block, flops } = await simulateOptions(alg, flags);
+  const r = await simulate(options);
+  const summary: Summary = {
+    algorithm: alg,
+    n,
+    block,
+    backend: 'aws (estimate)',
+    kernels: 'simulated',
+    workers: r.workers,
+    tasks: r.tasks,
+    wall_s: r.predictedWallS,
+    gflops: flops / r.predictedWallS / 1e9,
+    residual: Number.NaN,
+    ok: r.status === 'done',
+    estimate: summaryJson(label, n, block, r),
+  };
+  printSummary(o.json === true, summary, [
+    `${alg} n=${n} block=${block} on AWS, estimated by simulation (nothing ran):`,
+    ...summaryLines(label, n, block, r).slice(1),
+  ]);
+  return summary;
 }
