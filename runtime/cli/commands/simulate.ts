@@ -260,6 +260,7 @@ export async function estimateAlgorithm(alg: Algorithm, o: AlgorithmOptions): Pr
     seed: '1',
   };
   const { options, label, n, block, flops } = await simulateOptions(alg, flags);
+  const { simulate } = await import('../../backends/sim/simulate.ts');
   const r = await simulate(options);
   const summary: Summary = {
     algorithm: alg,
