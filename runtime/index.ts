@@ -11,7 +11,7 @@
  * ```
  */
 export {
-  lapwing, Lapwing, ShapeError, cholesky, matmul, solve, trsm, tsqr, sessionOf, inv, lu, transpose, add, sub, scale, norm, diag,
+  lapwing, Lapwing, ShapeError, cholesky, matmul, solve, trsm, tsqr, sessionOf, inv, lu, qr, transpose, add, sub, scale, norm, diag,
   type SessionOptions, type MatrixOptions, type LastRun, type SolveOptions, type SolveAssumption, type MatmulOptions,
 } from './library/session.ts';
 export { BlockMatrix } from './library/matrix.ts';

@@ -80,6 +80,8 @@ export const solve = (a: BlockMatrix, b: BlockMatrix, opts?: SolveOptions): Prom
 export const trsm = (l: BlockMatrix, b: BlockMatrix): Promise<BlockMatrix> => sessionOf(l).trsm(l, b);
 /** Pivoted LU on A's session: A[perm] = L·U. */
 export const lu = (a: BlockMatrix): Promise<{ perm: BlockMatrix; L: BlockMatrix; U: BlockMatrix }> => sessionOf(a).lu(a);
+/** R of A's QR (CAQR) on A's session. */
+export const qr = (a: BlockMatrix): Promise<{ R: BlockMatrix }> => sessionOf(a).qr(a);
 /** A⁻¹ on A's session (see {@link Lapwing.inv}). */
 export const inv = (a: BlockMatrix, opts?: SolveOptions): Promise<BlockMatrix> => sessionOf(a).inv(a, opts);
 /** Aᵀ on A's session. */
@@ -374,6 +376,20 @@ export class Lapwing {
     } finally {
       await ids.delete();
     }
+  }
+
+  /**
+   * QR of an m × n A (m ≥ n), NumPyWren's CAQR: each block column factored by a TSQR tree, the
+   * trailing block columns updated through the same tree. Returns R (n × n, upper triangular,
+   * rows' signs as Householder QR leaves them); A needs square blocks.
+   */
+  async qr(a: BlockMatrix): Promise<{ R: BlockMatrix }> {
+    if (a.rows < a.cols) throw new ShapeError(`qr needs m ≥ n, got ${a.rows}x${a.cols}`);
+    if (a.blockRows !== a.blockCols) throw new ShapeError(`qr needs square blocks, got ${a.blockRows}x${a.blockCols}`);
+    notSymmetric('qr', a);
+    const [m, n] = a.grid;
+    const res = await this.run(this.program('qr'), { ints: { M: m, N: n }, inputs: { A: a }, algorithm: 'qr' });
+    return { R: this.output(res, 'R', a.cols, a.cols, a.blockRows, a.blockCols) };
   }
 
   /** X with A·X = B for a symmetric positive-definite A: Cholesky and both triangular solves in one job. */

@@ -60,4 +60,11 @@ describe('algorithms on emulated AWS', () => {
     assert.equal(lw.last?.algorithm, 'lu_solve');
     assert.ok((await lw.residual.solve(A, X, B)) < 1e-14);
   });
+
+  it('qr (CAQR) with partial blocks', async () => {
+    const A = await lw.random(45, 30, { block: 16, seed: 10 });
+    const { R } = await lw.qr(A);
+    assert.deepEqual(R.shape, [30, 30]);
+    assert.ok((await lw.residual.qr(A, R)) < 1e-14);
+  });
 });

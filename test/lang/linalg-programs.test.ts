@@ -65,3 +65,13 @@ test('lu_solve: brute-force check for N = 1 … 5, R = 1 … 3', () => {
     }
   }
 });
+
+test('qr (CAQR): brute-force check for M ≥ N up to 7×5; one TSQR tree per block column', () => {
+  for (const [M, N] of [[1, 1], [2, 1], [3, 2], [4, 4], [5, 3], [7, 2], [7, 5]] as const) {
+    const s = checked('qr', { M, N });
+    let leaves = 0, merges = 0;
+    for (let k = 0; k < N; k++) { leaves += M - k; merges += M - k - 1; }
+    assert.equal(s.perKernel.qr_factor, leaves + merges);
+    assert.equal(s.terminal, (N * (N + 1)) / 2);
+  }
+});

@@ -136,3 +136,20 @@ test('general solve and inv via LU agree with NumPy; an exactly singular matrix 
   const S = await s.fromArray(a, n, n, { block: 32 });
   await assert.rejects(s.lu(S), /singular: no non-zero pivot for column 70\b/);
 });
+
+test('qr (CAQR) of tall matrices with partial blocks: R agrees with NumPy up to row signs', { skip: noNumpy }, async () => {
+  const s = await session();
+  for (const [m, n, b] of [[150, 97, 40], [200, 64, 64], [90, 90, 32], [333, 50, 32]] as const) {
+    const A = await s.random(m, n, { block: b, seed: m + n });
+    const { R } = await s.qr(A);
+    const got = await numpy(`
+R0 = np.linalg.qr(A)[1]
+d = np.sign(np.diag(R)) * np.sign(np.diag(R0))
+err = np.linalg.norm(d[:, None] * R - R0) / np.linalg.norm(R0)
+upper = float(np.allclose(np.triu(R), R, atol=0))`, { A: await dense(A), R: await dense(R) }, ['err', 'upper']);
+    assert.equal(got.upper!.data[0], 1, `${m}×${n}/${b}: R upper triangular`);
+    assert.ok(got.err!.data[0]! < 1e-13, `${m}×${n}/${b}: ‖R − R_numpy‖/‖R‖ = ${got.err!.data[0]}`);
+    assert.ok((await s.residual.qr(A, R)) < 1e-14);
+  }
+  await assert.rejects(s.qr(await s.random(40, 60, { block: 20 })), /m ≥ n/);
+});

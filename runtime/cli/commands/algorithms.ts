@@ -9,8 +9,8 @@ import { fmtS, openSession, positiveInt, printSummary, type JobOptions } from '.
 import { UserError } from '../errors.ts';
 import { errorMessage } from '../../core/util.ts';
 
-export type Algorithm = 'cholesky' | 'gemm' | 'trsm' | 'tsqr' | 'spd_solve' | 'lu' | 'lu_solve';
-export const ALGORITHMS: readonly Algorithm[] = ['cholesky', 'gemm', 'trsm', 'tsqr', 'lu'];
+export type Algorithm = 'cholesky' | 'gemm' | 'trsm' | 'tsqr' | 'spd_solve' | 'lu' | 'lu_solve' | 'qr';
+export const ALGORITHMS: readonly Algorithm[] = ['cholesky', 'gemm', 'trsm', 'tsqr', 'lu', 'qr'];
 
 export interface AlgorithmOptions extends JobOptions {
   n?: string;
@@ -94,6 +94,24 @@ async function prepare(alg: Algorithm, lw: Lapwing, o: AlgorithmOptions, block: 
           const files = (['perm', 'L', 'U'] as const).map((k) => [k, join(dir, `${k}.npy`)] as const);
           for (const [k, file] of files) await f![k].toNpy(file, { vector: k === 'perm' });
           return files.map(([, file]) => file);
+        },
+      };
+    }
+    case 'qr': {
+      const a = o.input ? await lw.fromNpy(o.input, { block }) : await lw.random(positiveInt(o.rows ?? o.n ?? '2048', '--rows'), positiveInt(o.cols ?? o.n ?? '2048', '--cols'), { block, seed });
+      if (a.rows < a.cols) throw new UserError(`qr needs at least as many rows as columns: A is ${a.rows}x${a.cols}`);
+      const m = a.rows, c = a.cols;
+      let R: BlockMatrix | undefined;
+      return {
+        n: m,
+        flops: 2 * m * c * c - (2 / 3) * c ** 3, // Householder QR's count (R only)
+        run: async () => (R = (await lw.qr(a)).R),
+        residual: (r) => lw.residual.qr(a, r),
+        save: async (dir) => {
+          const { join } = await import('node:path');
+          const file = join(dir, 'R.npy');
+          await R!.toNpy(file);
+          return [file];
         },
       };
     }
