@@ -9,6 +9,7 @@
  */
 import type { InFlightMessage, Lease, LeaseWatch, QueueDepth, QueueMessage, TaskQueue } from '../../core/interfaces.ts';
 import { decodeMessage } from '../../core/keys.ts';
+import { Heap } from '../../core/heap.ts';
 import { Faults } from '../../executor/faults.ts';
 
 interface Entry {
@@ -23,44 +24,6 @@ interface Entry {
   leasedAt: number;
   /** While leased or delayed: when it becomes visible again. */
   visibleAt: number;
-}
-
-/** Min-heap by key(). */
-class Heap<T> {
-  private readonly items: T[] = [];
-  constructor(private readonly less: (a: T, b: T) => boolean) {}
-  get size(): number { return this.items.length; }
-  peek(): T | undefined { return this.items[0]; }
-  push(x: T): void {
-    const a = this.items;
-    a.push(x);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(a[i]!, a[p]!)) break;
-      [a[i], a[p]] = [a[p]!, a[i]!];
-      i = p;
-    }
-  }
-  pop(): T | undefined {
-    const a = this.items;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length > 0 && last !== undefined) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1, r = l + 1;
-        let m = i;
-        if (l < a.length && this.less(a[l]!, a[m]!)) m = l;
-        if (r < a.length && this.less(a[r]!, a[m]!)) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m]!, a[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
 }
 
 export class MemoryQueue implements TaskQueue {

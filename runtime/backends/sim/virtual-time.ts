@@ -14,6 +14,7 @@
  * meanwhile (the simulated services are in memory), or virtual time would run ahead of it.
  */
 import { seededRandom } from '../../../kernels/random.ts';
+import { Heap } from '../../core/heap.ts';
 
 interface Timer {
   at: number;
@@ -62,7 +63,7 @@ export class VirtualTime {
   /** Virtual milliseconds since the simulation started. */
   private t = 0;
   private seq = 0;
-  private readonly heap: Timer[] = [];
+  private readonly heap = new Heap<Timer>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
   /** Epoch milliseconds at virtual time 0. */
   readonly epoch: number;
   readonly random: () => number;
@@ -89,7 +90,7 @@ export class VirtualTime {
   schedule(ms: number, fn: () => void, every = 0): Timer {
     const d = Number.isFinite(ms) && ms > 0 ? ms : 0;
     const timer: Timer = { at: this.t + d, seq: ++this.seq, fn, every, cancelled: false };
-    this.push(timer);
+    this.heap.push(timer);
     return timer;
   }
 
@@ -101,7 +102,7 @@ export class VirtualTime {
   reschedule(timer: Timer): void {
     timer.cancelled = true;
     const copy: Timer = { ...timer, at: this.t + Math.max(0, timer.every), cancelled: false, seq: ++this.seq };
-    this.push(copy);
+    this.heap.push(copy);
   }
 
   /** Replaces the globals; `uninstall` restores them. */
@@ -178,7 +179,7 @@ export class VirtualTime {
         if (timer.every > 0) {
           timer.at = this.t + timer.every;
           timer.seq = ++this.seq;
-          this.push(timer);
+          this.heap.push(timer);
         }
         timer.fn();
       }
@@ -196,57 +197,15 @@ export class VirtualTime {
   private popDue(): Timer[] {
     const out: Timer[] = [];
     let at = Number.NaN;
-    while (this.heap.length > 0) {
-      const top = this.heap[0]!;
+    for (let top = this.heap.peek(); top !== undefined; top = this.heap.peek()) {
       if (top.cancelled) {
-        this.pop();
+        this.heap.pop();
         continue;
       }
       if (out.length === 0) at = top.at;
       else if (top.at !== at) break;
-      out.push(this.pop()!);
+      out.push(this.heap.pop()!);
     }
     return out;
-  }
-
-  private less(a: Timer, b: Timer): boolean {
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-  }
-
-  private push(x: Timer): void {
-    const a = this.heap;
-    a.push(x);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(a[i]!, a[p]!)) break;
-      const tmp = a[i]!;
-      a[i] = a[p]!;
-      a[p] = tmp;
-      i = p;
-    }
-  }
-
-  private pop(): Timer | undefined {
-    const a = this.heap;
-    const top = a[0];
-    const last = a.pop();
-    if (a.length > 0 && last !== undefined) {
-      a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && this.less(a[l]!, a[m]!)) m = l;
-        if (r < a.length && this.less(a[r]!, a[m]!)) m = r;
-        if (m === i) break;
-        const tmp = a[i]!;
-        a[i] = a[m]!;
-        a[m] = tmp;
-        i = m;
-      }
-    }
-    return top;
   }
 }
