@@ -38,6 +38,12 @@ export function tempPrefix(jobId: string, matrix: string): string {
   return `${jobPrefix(jobId)}/tmp/${checkSegment(matrix, 'matrix name')}`;
 }
 
+/** True if `key` is a block of a job's temporary matrix (see {@link tempPrefix}). */
+export function isTempKey(key: string): boolean {
+  const s = key.split('/');
+  return s.length > 3 && s[0] === 'jobs' && s[2] === 'tmp';
+}
+
 /** State-store set of a child task's finished parents. */
 export const childNode = (task: string): string => `c:${task}`;
 /** State-store set of the finished readers of a temporary block. */

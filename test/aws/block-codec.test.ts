@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { StoreError } from '../../runtime/core/interfaces.ts';
 import { decodeBlock, encodeBlock, encodedBytes, HEADER_BYTES } from '../../runtime/backends/aws/stores/block-codec.ts';
-import { blockKeyOf, escapeKey, listingPrefix, objectKey, unescapeKey } from '../../runtime/backends/aws/stores/object-keys.ts';
+import { blockKeyOf, escapeKey, listingPrefixes, objectKey, shardOf, unescapeKey } from '../../runtime/backends/aws/stores/object-keys.ts';
 
 const corrupt = (fn: () => unknown, pattern: RegExp): void =>
   assert.throws(fn, (e: unknown) => e instanceof StoreError && e.code === 'CORRUPT' && pattern.test(e.message));
@@ -48,8 +48,17 @@ describe('block codec', () => {
 });
 
 describe('object keys', () => {
-  it('leaves runtime keys readable', () => {
-    assert.equal(objectKey('blocks', 'jobs/j-lz2k8c1-3f9a/tmp/S/0_1_2'), 'blocks/jobs/j-lz2k8c1-3f9a/tmp/S/0_1_2');
+  it('leaves runtime keys readable, temporaries under their own class', () => {
+    const shard = shardOf('jobs/j-lz2k8c1-3f9a');
+    assert.match(shard, /^[0-9a-f]{3}$/);
+    assert.equal(objectKey('blocks', 'jobs/j-lz2k8c1-3f9a/tmp/S/0_1_2'), `blocks/tmp/${shard}/jobs/j-lz2k8c1-3f9a/tmp/S/0_1_2`);
+    assert.equal(objectKey('blocks', 'jobs/j-lz2k8c1-3f9a/out/L/0_1'), `blocks/data/${shard}/jobs/j-lz2k8c1-3f9a/out/L/0_1`);
+  });
+
+  it('spreads jobs with consecutive, time-ordered ids over many key ranges', () => {
+    const t = Date.now();
+    const shards = new Set(Array.from({ length: 200 }, (_, i) => shardOf(`jobs/j-${(t + i).toString(36)}-000000`)));
+    assert.ok(shards.size >= 150, `${shards.size} distinct shards for 200 jobs`);
   });
 
   it('escapes anything unsafe, reversibly', () => {
@@ -63,13 +72,19 @@ describe('object keys', () => {
     }
     assert.equal(new Set(keys.map(escapeKey)).size, keys.length, 'one-to-one');
     assert.equal(blockKeyOf('blocks', 'other/x'), null);
+    const foreign = shardOf('x') === '000' ? '001' : '000';
+    assert.equal(blockKeyOf('blocks', `blocks/data/${foreign}/x`), null, 'a key under a foreign shard is not ours');
   });
 
   it('listing prefixes cover every key with the prefix', () => {
     const keys = ['jobs/j-1/A/0_0', 'jobs/j-10/A/0_0', 'odd/../x', 'odd/./z', 'odd/.b/1', 'odd/a b/c'];
-    for (const prefix of ['', 'jobs/', 'jobs/j-1', 'jobs/j-1/', 'odd/.', 'odd/..', 'odd/a', 'odd/a b/']) {
-      const p = listingPrefix('blocks', prefix);
-      for (const k of keys.filter((k) => k.startsWith(prefix))) assert.ok(objectKey('blocks', k).startsWith(p), `${prefix}: ${k}`);
+    const keys2 = [...keys, 'jobs/j-1/tmp/S/0_0', 'jobs/j-1/tmpx/0'];
+    for (const prefix of ['', 'jobs/', 'jobs/j-1', 'jobs/j-1/', 'jobs/j-1/tmp', 'jobs/j-1/tmp/', 'odd/.', 'odd/..', 'odd/a', 'odd/a b/']) {
+      const ps = listingPrefixes('blocks', prefix);
+      for (const k of keys2.filter((k) => k.startsWith(prefix))) assert.ok(ps.some((p) => objectKey('blocks', k).startsWith(p)), `${prefix}: ${k}`);
     }
+    assert.equal(listingPrefixes('blocks', 'jobs/j-1/tmp/').length, 1, "a job's temporaries are one listing");
+    assert.equal(listingPrefixes('blocks', 'jobs/j-1/out/L/').length, 1, 'a matrix is one listing');
+    assert.equal(listingPrefixes('blocks', 'inputs/m-1/').length, 1, 'a matrix is one listing');
   });
 });

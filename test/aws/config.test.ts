@@ -88,7 +88,7 @@ describe('executor environment', () => {
       executorId: 'e1', idleTimeoutMs: 1500, maxRuntimeMs: 60_000, kernels: 'js', visibilityMs: 2000, pollMs: 250, concurrency: 3,
     });
     assert.throws(() => executorOptionsFromEnv({ LAPWING_EXECUTOR_CONCURRENCY: '1.5' }, 'x'), /CONCURRENCY=1.5/);
-    assert.deepEqual(executorOptionsFromEnv({}, 'fb'), { executorId: 'fb', idleTimeoutMs: 10_000 });
+    assert.deepEqual(executorOptionsFromEnv({}, 'fb'), { executorId: 'fb', idleTimeoutMs: 10_000, pollMs: 20_000 });
     assert.throws(() => executorOptionsFromEnv({ LAPWING_IDLE_TIMEOUT_MS: 'soon' }, 'x'), /LAPWING_IDLE_TIMEOUT_MS=soon/);
   });
 });

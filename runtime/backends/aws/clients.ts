@@ -24,6 +24,8 @@ export interface AwsClients {
   readonly lambda: LambdaClient;
   /** Requests sent so far, per service (a fresh copy). */
   counts(): CallCounts;
+  /** Requests sent so far, per SDK command, e.g. `{ GetObjectCommand: 12 }` (a fresh copy). */
+  commands(): Record<string, number>;
   destroy(): void;
 }
 
@@ -34,17 +36,19 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 interface Countable {
   middlewareStack: {
     add(
-      mw: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>,
+      mw: (next: (args: unknown) => Promise<unknown>, context: { readonly commandName?: string }) => (args: unknown) => Promise<unknown>,
       options: { step: 'finalizeRequest'; name: string; priority: 'low' },
     ): void;
   };
 }
 
 /** Adds a per-request counter to `client` (after signing, so one count per HTTP request). */
-function countCalls(client: Countable, counts: CallCounts, service: AwsService): void {
+function countCalls(client: Countable, counts: CallCounts, commands: Record<string, number>, service: AwsService): void {
   client.middlewareStack.add(
-    (next) => (args) => {
+    (next, context) => (args) => {
       counts[service] += 1;
+      const name = context.commandName ?? 'unknown';
+      commands[name] = (commands[name] ?? 0) + 1;
       return next(args);
     },
     { step: 'finalizeRequest', name: `lapwingCount_${service}`, priority: 'low' },
@@ -69,16 +73,18 @@ export function createClients(config: AwsConfig): AwsClients {
   const sqs = new SQSClient({ ...base, ...(config.endpoints.sqs ? { endpoint: config.endpoints.sqs } : {}) });
   const dynamodb = new DynamoDBClient({ ...base, ...(config.endpoints.dynamodb ? { endpoint: config.endpoints.dynamodb } : {}) });
   const lambda = new LambdaClient({ ...base, ...(config.endpoints.lambda ? { endpoint: config.endpoints.lambda } : {}) });
-  countCalls(s3 as unknown as Countable, counts, 's3');
-  countCalls(sqs as unknown as Countable, counts, 'sqs');
-  countCalls(dynamodb as unknown as Countable, counts, 'dynamodb');
-  countCalls(lambda as unknown as Countable, counts, 'lambda');
+  const commands: Record<string, number> = {};
+  countCalls(s3 as unknown as Countable, counts, commands, 's3');
+  countCalls(sqs as unknown as Countable, counts, commands, 'sqs');
+  countCalls(dynamodb as unknown as Countable, counts, commands, 'dynamodb');
+  countCalls(lambda as unknown as Countable, counts, commands, 'lambda');
   return {
     s3,
     sqs,
     dynamodb,
     lambda,
     counts: () => ({ ...counts }),
+    commands: () => ({ ...commands }),
     destroy: () => {
       s3.destroy();
       sqs.destroy();

@@ -101,6 +101,8 @@ export async function createAwsBackend(config: AwsConfig, options: AwsBackendOpt
       async close(): Promise<void> {
         try {
           await launcher.close();
+          // Messages an outstanding long poll brings after the last lease go back at once.
+          await queue.close().catch(() => undefined);
         } finally {
           clients.destroy();
         }

@@ -2,12 +2,18 @@
  * Creating and deleting a stack's resources through the SDK (`lapwing deploy` / `destroy`).
  *
  * Data resources (work against the emulators too):
- *   bucket            private, for blocks
+ *   bucket            private, for blocks; a lifecycle rule expires temporaries a crashed job
+ *                     leaked (they live under their own prefix, object-keys.ts)
  *   4 queues          high/normal/low task queues with a RedrivePolicy to the dead-letter queue
+ *                     one delivery after the executor's own limit (a backstop: the executor
+ *                     fails the job naming the task first)
  *   table             pk/sk strings, PAY_PER_REQUEST, TTL on `expiresAt`
  * Compute resources (real AWS only):
- *   IAM role          trusted by Lambda, inline policy from policy.ts (this stack only)
- *   Lambda function   nodejs20.x, the esbuild bundle of handler.ts (bundle.ts)
+ *   IAM role          trusted by Lambda for this account only, inline policy from policy.ts
+ *   Lambda function   nodejs24.x on x86_64 or arm64, the esbuild bundle of handler.ts
+ *                     (bundle.ts); reserved concurrency (a runaway launch cannot take the
+ *                     account's whole concurrency); asynchronous invocations are not retried by
+ *                     Lambda and expire when old (the driver relaunches what is missing)
  *
  * Every step is idempotent: deploy over an existing stack updates it, destroy of a partly
  * missing stack deletes what is there.
@@ -18,7 +24,9 @@ import {
   HeadBucketCommand,
   ListObjectsCommand,
   DeleteObjectsCommand,
+  PutBucketLifecycleConfigurationCommand,
   type BucketLocationConstraint,
+  type PutBucketLifecycleConfigurationCommandInput,
 } from '@aws-sdk/client-s3';
 import {
   CreateQueueCommand,
@@ -37,8 +45,13 @@ import {
   CreateFunctionCommand,
   DeleteFunctionCommand,
   GetFunctionConfigurationCommand,
+  PutFunctionConcurrencyCommand,
+  PutFunctionEventInvokeConfigCommand,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
+  type CreateFunctionCommandInput,
+  type PutFunctionConcurrencyCommandInput,
+  type PutFunctionEventInvokeConfigCommandInput,
 } from '@aws-sdk/client-lambda';
 import {
   CreateRoleCommand,
@@ -47,12 +60,14 @@ import {
   GetRoleCommand,
   IAMClient,
   PutRolePolicyCommand,
+  UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { StoreError } from '../../../core/interfaces.ts';
 import { errorName, toStoreError, withRetry } from '../aws-errors.ts';
 import type { AwsClients } from '../clients.ts';
 import { configToEnv, type AwsConfig } from '../config.ts';
 import { TTL_ATTRIBUTE } from '../stores/dynamo-state-store.ts';
+import { TEMP_OBJECT_PREFIX } from '../stores/object-keys.ts';
 import { accountOfArn, executorPolicy, lambdaTrustPolicy } from './policy.ts';
 import { sleep } from '../../../core/util.ts';
 
@@ -74,6 +89,37 @@ async function ignoring<T>(names: readonly string[], p: Promise<T>): Promise<T |
   }
 }
 
+/**
+ * The RedrivePolicy's maxReceiveCount for executors that give up after `maxDeliveries`: one more,
+ * so that the executor sees the delivery past its limit and fails the job naming the task; SQS
+ * moves the message only if even that delivery's executor dies.
+ */
+export function redriveCount(maxDeliveries: number): number {
+  return maxDeliveries + 1;
+}
+
+/**
+ * The bucket's lifecycle rule: temporaries (which executors delete as soon as their readers
+ * finished, and the driver at the end of a job) expire after `days` in case a job was abandoned;
+ * incomplete multipart uploads after a day.
+ */
+export function lifecycleRequest(bucket: string, keyPrefix: string, days: number): PutBucketLifecycleConfigurationCommandInput {
+  return {
+    Bucket: bucket,
+    LifecycleConfiguration: {
+      Rules: [
+        {
+          ID: 'lapwing-leaked-temporaries',
+          Status: 'Enabled',
+          Filter: { Prefix: `${keyPrefix}/${TEMP_OBJECT_PREFIX}/` },
+          Expiration: { Days: Math.max(1, days) },
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+        },
+      ],
+    },
+  };
+}
+
 /** Creates (or updates) the bucket, queues and table of `config`'s stack. */
 export async function createDataResources(clients: AwsClients, config: AwsConfig, log: Log = () => undefined): Promise<void> {
   const { names, retry } = config;
@@ -92,7 +138,7 @@ export async function createDataResources(clients: AwsClients, config: AwsConfig
   const Attributes = {
     VisibilityTimeout: String(QUEUE_VISIBILITY_S),
     MessageRetentionPeriod: String(RETENTION_S),
-    RedrivePolicy: JSON.stringify({ maxReceiveCount: config.maxReceiveCount, deadLetterTargetArn: dlqArn }),
+    RedrivePolicy: JSON.stringify({ maxReceiveCount: redriveCount(config.maxReceiveCount), deadLetterTargetArn: dlqArn }),
   };
   for (const QueueName of names.queues) {
     try {
@@ -105,7 +151,7 @@ export async function createDataResources(clients: AwsClients, config: AwsConfig
       const url = await withRetry(retry, `SQS GetQueueUrl ${QueueName}`, () => sqs.send(new GetQueueUrlCommand({ QueueName })));
       await withRetry(retry, `SQS SetQueueAttributes ${QueueName}`, () => sqs.send(new SetQueueAttributesCommand({ QueueUrl: url.QueueUrl, Attributes })));
     }
-    log(`queue  ${QueueName} (redrive after ${config.maxReceiveCount} receives)`);
+    log(`queue  ${QueueName} (a task fails after ${config.maxReceiveCount} deliveries)`);
   }
 
   await createTable(clients, config, log);
@@ -132,7 +178,17 @@ async function createBucket(clients: AwsClients, config: AwsConfig, log: Log): P
       throw toStoreError(e, `S3 CreateBucket ${Bucket}`);
     }
   }
-  log(`bucket ${Bucket}`);
+  const days = Math.ceil(config.ttlSeconds / 86_400);
+  try {
+    await withRetry(config.retry, `S3 PutBucketLifecycleConfiguration ${Bucket}`, () =>
+      clients.s3.send(new PutBucketLifecycleConfigurationCommand(lifecycleRequest(Bucket, config.names.keyPrefix, days))),
+    );
+    log(`bucket ${Bucket} (temporaries expire after ${days} days)`);
+  } catch (e) {
+    // s3rver has no lifecycle rules; the driver's cleanup still removes a job's temporaries.
+    if (!config.emulated) throw e;
+    log(`bucket ${Bucket} (this endpoint has no lifecycle rules)`);
+  }
 }
 
 async function createTable(clients: AwsClients, config: AwsConfig, log: Log): Promise<void> {
@@ -206,24 +262,48 @@ export async function destroyDataResources(clients: AwsClients, config: AwsConfi
   log(`deleted table ${names.table}`);
 }
 
-async function emptyBucket(clients: AwsClients, config: AwsConfig): Promise<void> {
+/**
+ * Deletes every object of the bucket: pages through the listing once (marker after the last key
+ * seen), deleting each page, then checks it is empty; a bounded number of such passes (objects
+ * written meanwhile), after which what is left is an error rather than an endless loop.
+ */
+async function emptyBucket(clients: AwsClients, config: AwsConfig, passes = 3): Promise<void> {
   const Bucket = config.names.bucket;
   const passMissing = (e: unknown): boolean => errorName(e) === 'NoSuchBucket';
-  for (;;) {
-    // Deleting what the first page lists until nothing is left needs no pagination token.
-    const page = await withRetry(config.retry, `S3 ListObjects ${Bucket}`, () => clients.s3.send(new ListObjectsCommand({ Bucket, MaxKeys: 1000 })), passMissing).catch(
+  const list = (marker: string | undefined) =>
+    withRetry(config.retry, `S3 ListObjects ${Bucket}`, () => clients.s3.send(new ListObjectsCommand({ Bucket, MaxKeys: 1000, ...(marker ? { Marker: marker } : {}) })), passMissing).catch(
       (e: unknown) => {
         throw toStoreError(e, `S3 ListObjects ${Bucket}`);
       },
     );
-    const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
-    if (keys.length === 0) return;
-    await withRetry(config.retry, `S3 DeleteObjects ${Bucket}`, () => clients.s3.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: keys, Quiet: true } })));
+  for (let pass = 0; pass < passes; pass++) {
+    let marker: string | undefined;
+    let seen = 0;
+    do {
+      const page = await list(marker);
+      const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
+      seen += keys.length;
+      if (keys.length > 0) {
+        const res = await withRetry(config.retry, `S3 DeleteObjects ${Bucket}`, () => clients.s3.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: keys, Quiet: true } })));
+        const failed = (res.Errors ?? []).filter((err) => err.Code !== 'NoSuchKey');
+        if (failed.length > 0) throw new StoreError('CONFIG', `S3 DeleteObjects ${Bucket}: ${failed.length} objects not deleted, e.g. ${failed[0]?.Key}: ${failed[0]?.Code}`);
+      }
+      marker = page.IsTruncated ? (page.NextMarker ?? keys.at(-1)?.Key) : undefined;
+    } while (marker);
+    if (seen === 0) return;
   }
+  const left = (await list(undefined)).Contents?.length ?? 0;
+  if (left > 0) throw new StoreError('UNAVAILABLE', `S3 bucket ${Bucket} still has objects after ${passes} passes (is something still writing to it?)`);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Compute: IAM role + Lambda function (real AWS).
+
+/** Processor architecture of the function (arm64 is about 20% cheaper per GB-s). */
+export type LambdaArch = 'x86_64' | 'arm64';
+
+/** The Lambda runtime of the executor function. */
+export const LAMBDA_RUNTIME = 'nodejs24.x';
 
 export interface FunctionSettings {
   /** The deployment package (zip of the handler bundle). */
@@ -231,8 +311,50 @@ export interface FunctionSettings {
   readonly memoryMb: number;
   /** Function timeout in seconds (Lambda's maximum is 900). */
   readonly timeoutS: number;
+  /** Default x86_64. The bundle is plain JavaScript with WASM kernels: it runs on either. */
+  readonly arch?: LambdaArch;
+  /** Reserved concurrency: the most executors that can run at once (undefined: unreserved). */
+  readonly reservedConcurrency?: number;
+  /** Asynchronous invocations older than this are dropped, not run (60…21600 s). */
+  readonly maxEventAgeS?: number;
   /** Extra environment of the executors (executor-env.ts variables). */
   readonly env?: Readonly<Record<string, string>>;
+}
+
+/** Default age after which a queued launch is dropped: a launch that late is no longer wanted. */
+export const DEFAULT_MAX_EVENT_AGE_S = 300;
+
+/** The function's configuration (CreateFunction's input less the code; pure). */
+export function functionConfiguration(config: AwsConfig, roleArn: string, fn: FunctionSettings): Omit<CreateFunctionCommandInput, 'Code'> {
+  return {
+    FunctionName: config.names.functionName,
+    Role: roleArn,
+    Handler: 'handler.handler',
+    Runtime: LAMBDA_RUNTIME,
+    Architectures: [fn.arch ?? 'x86_64'],
+    MemorySize: fn.memoryMb,
+    Timeout: fn.timeoutS,
+    Environment: { Variables: lambdaEnvironment(config, fn.env) },
+  };
+}
+
+/**
+ * Asynchronous-invocation settings (pure): Lambda must not retry a failed launch event (the
+ * executor already did its share; the driver relaunches what is missing), and must drop events
+ * that waited too long in Lambda's internal queue.
+ */
+export function eventInvokeConfig(config: AwsConfig, fn: Pick<FunctionSettings, 'maxEventAgeS'>): PutFunctionEventInvokeConfigCommandInput {
+  const age = fn.maxEventAgeS ?? DEFAULT_MAX_EVENT_AGE_S;
+  if (!Number.isInteger(age) || age < 60 || age > 21_600) throw new StoreError('CONFIG', `maximum event age ${age} s is invalid: expected 60…21600`);
+  return { FunctionName: config.names.functionName, MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: age };
+}
+
+/** The reserved-concurrency request (pure); undefined when none is asked for. */
+export function concurrencyRequest(config: AwsConfig, fn: Pick<FunctionSettings, 'reservedConcurrency'>): PutFunctionConcurrencyCommandInput | undefined {
+  const n = fn.reservedConcurrency;
+  if (n === undefined) return undefined;
+  if (!Number.isInteger(n) || n < 1) throw new StoreError('CONFIG', `reserved concurrency ${n} is invalid: expected a positive integer`);
+  return { FunctionName: config.names.functionName, ReservedConcurrentExecutions: n };
 }
 
 /**
@@ -244,6 +366,15 @@ export function lambdaEnvironment(config: AwsConfig, extra: Readonly<Record<stri
   return { ...env, ...extra };
 }
 
+/** The configuration without its architecture (which only UpdateFunctionCode can change). */
+function withoutArch<T extends { Architectures?: unknown }>(settings: T): Omit<T, 'Architectures'> {
+  const { Architectures: _arch, ...rest } = settings;
+  return rest;
+}
+
+/** Trust policy of a role just created, before its account is known (narrowed right after). */
+const LAMBDA_ONLY = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+
 /** Creates (or updates) the executor role and function; returns the function ARN. */
 export async function deployFunction(clients: AwsClients, iam: IAMClient, config: AwsConfig, fn: FunctionSettings, log: Log = () => undefined): Promise<string> {
   const { names, retry } = config;
@@ -251,7 +382,7 @@ export async function deployFunction(clients: AwsClients, iam: IAMClient, config
   let roleArn: string | undefined;
   try {
     const created = await iam.send(
-      new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: JSON.stringify(lambdaTrustPolicy()), Description: `lapwing executors of stack ${config.stack}` }),
+      new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: JSON.stringify(LAMBDA_ONLY), Description: `lapwing executors of stack ${config.stack}` }),
     );
     roleArn = created.Role?.Arn;
   } catch (e) {
@@ -259,13 +390,17 @@ export async function deployFunction(clients: AwsClients, iam: IAMClient, config
     roleArn = (await iam.send(new GetRoleCommand({ RoleName }))).Role?.Arn;
   }
   if (!roleArn) throw new StoreError('CONFIG', `IAM role ${RoleName} has no ARN`);
+  // The account is known from the role's ARN only now: narrow the trust to it (also on roles
+  // of older deploys).
+  await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: JSON.stringify(lambdaTrustPolicy(accountOfArn(roleArn))) }));
   const policy = executorPolicy({
     region: config.region,
     accountId: accountOfArn(roleArn),
     partition: roleArn.split(':')[1],
     bucket: names.bucket,
     keyPrefix: names.keyPrefix,
-    queues: [...names.queues, names.deadLetterQueue],
+    queues: [...names.queues],
+    deadLetterQueue: names.deadLetterQueue,
     table: names.table,
     functionName: names.functionName,
   });
@@ -273,22 +408,25 @@ export async function deployFunction(clients: AwsClients, iam: IAMClient, config
   log(`role   ${RoleName} (policy limited to this stack)`);
 
   const FunctionName = names.functionName;
-  const Environment = { Variables: lambdaEnvironment(config, fn.env) };
-  const settings = { Role: roleArn, Handler: 'handler.handler', Runtime: 'nodejs20.x' as const, MemorySize: fn.memoryMb, Timeout: fn.timeoutS, Environment };
+  const settings = functionConfiguration(config, roleArn, fn);
+  const invokeConfig = eventInvokeConfig(config, fn);
+  const concurrency = concurrencyRequest(config, fn);
   let arn: string | undefined;
   // A new role takes a few seconds to become assumable by Lambda: retry that one error.
   for (let attempt = 0; ; attempt++) {
     try {
-      const res = await clients.lambda.send(new CreateFunctionCommand({ FunctionName, Code: { ZipFile: fn.zip }, ...settings }));
+      const res = await clients.lambda.send(new CreateFunctionCommand({ ...settings, Code: { ZipFile: fn.zip } }));
       arn = res.FunctionArn;
       break;
     } catch (e) {
       const name = errorName(e);
       if (name === 'ResourceConflictException') {
-        await withRetry(retry, `Lambda UpdateFunctionCode ${FunctionName}`, () => clients.lambda.send(new UpdateFunctionCodeCommand({ FunctionName, ZipFile: fn.zip })));
+        await withRetry(retry, `Lambda UpdateFunctionCode ${FunctionName}`, () =>
+          clients.lambda.send(new UpdateFunctionCodeCommand({ FunctionName, ZipFile: fn.zip, Architectures: settings.Architectures })),
+        );
         await waitForFunction(clients, config);
         const res = await withRetry(retry, `Lambda UpdateFunctionConfiguration ${FunctionName}`, () =>
-          clients.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName, ...settings })),
+          clients.lambda.send(new UpdateFunctionConfigurationCommand({ ...withoutArch(settings), FunctionName })),
         );
         arn = res.FunctionArn;
         break;
@@ -301,7 +439,12 @@ export async function deployFunction(clients: AwsClients, iam: IAMClient, config
     }
   }
   await waitForFunction(clients, config);
-  log(`function ${FunctionName} (${fn.memoryMb} MB, ${fn.timeoutS} s)`);
+  await withRetry(retry, `Lambda PutFunctionEventInvokeConfig ${FunctionName}`, () => clients.lambda.send(new PutFunctionEventInvokeConfigCommand(invokeConfig)));
+  if (concurrency) await withRetry(retry, `Lambda PutFunctionConcurrency ${FunctionName}`, () => clients.lambda.send(new PutFunctionConcurrencyCommand(concurrency)));
+  log(
+    `function ${FunctionName} (${LAMBDA_RUNTIME} ${settings.Architectures?.[0]}, ${fn.memoryMb} MB, ${fn.timeoutS} s, ` +
+      `${concurrency ? `at most ${concurrency.ReservedConcurrentExecutions} at once` : 'unreserved concurrency'}, no async retries, events expire after ${invokeConfig.MaximumEventAgeInSeconds} s)`,
+  );
   return arn ?? FunctionName;
 }
 

@@ -9,7 +9,7 @@
  * | LAPWING_MAX_RUNTIME_MS    | exit after this long (Lambda: from the context)      | none    |
  * | LAPWING_KERNELS           | kernel backend when the job does not fix one         | auto    |
  * | LAPWING_VISIBILITY_MS     | lease visibility timeout                             | 60000   |
- * | LAPWING_POLL_MS           | long-polling wait per lease call                     | 1000    |
+ * | LAPWING_POLL_MS           | longest wait of one lease call (SQS long poll ≤ 20 s)| 20000   |
  * | LAPWING_EXECUTOR_CONCURRENCY | tasks in progress at once (overlaps store calls)  | 1       |
  * | LAPWING_CRASH_AT          | fault injection: `point[:nth][@task]` → SIGKILL      | off     |
  */
@@ -41,6 +41,9 @@ function positive(env: Env, name: string): number | undefined {
   return n;
 }
 
+/** Default longest wait of one lease call: SQS's longest long poll. */
+export const DEFAULT_POLL_MS = 20_000;
+
 /** Reads the executor options from `env`. */
 export function executorOptionsFromEnv(env: Env, fallbackId: string): ExecutorEnvOptions {
   const maxRuntimeMs = positive(env, 'LAPWING_MAX_RUNTIME_MS');
@@ -56,7 +59,9 @@ export function executorOptionsFromEnv(env: Env, fallbackId: string): ExecutorEn
     ...(maxRuntimeMs !== undefined ? { maxRuntimeMs } : {}),
     ...(env.LAPWING_KERNELS ? { kernels: env.LAPWING_KERNELS } : {}),
     ...(visibilityMs !== undefined ? { visibilityMs } : {}),
-    ...(pollMs !== undefined ? { pollMs } : {}),
+    // Long polls: an idle executor costs a few requests per 20 s, and a message that arrives is
+    // handed out at once all the same.
+    pollMs: pollMs ?? DEFAULT_POLL_MS,
     ...(concurrency !== undefined ? { concurrency } : {}),
   };
 }

@@ -5,10 +5,25 @@
  * encoded entirely (no `.`/`..` path tricks), and an empty segment becomes `%` (which an
  * encoding never produces otherwise), so the mapping is one-to-one and reversible.
  *
+ * Layout: `{prefix}/{class}/{shard}/{escaped key}`.
+ * - class is `tmp` for a job's temporaries (the bucket's lifecycle rule expires what a dead job
+ *   leaked under `{prefix}/tmp/`) and `data` for everything else;
+ * - shard is 3 hex digits of a hash of the key's owner (its first two segments, `jobs/{job}` or
+ *   a matrix's own prefix): S3 scales request rates per key prefix, and job ids are ordered by
+ *   time, so without it every new job would land on the same key range. One owner stays on one
+ *   shard, so listing a job's or a matrix's blocks is still one prefix.
+ *
  * @example
- * objectKey('blocks', 'jobs/j-1/A/0_1')  // 'blocks/jobs/j-1/A/0_1'
- * objectKey('blocks', 'a b/../c')        // 'blocks/a%20b/%2E%2E/c'
+ * objectKey('blocks', 'jobs/j-1/out/L/0_1')  // 'blocks/data/5c1/jobs/j-1/out/L/0_1' (shard varies)
+ * objectKey('blocks', 'jobs/j-1/tmp/S/0_1')  // 'blocks/tmp/5c1/jobs/j-1/tmp/S/0_1'
+ * objectKey('blocks', 'a b/../c')            // 'blocks/data/…/a%20b/%2E%2E/c'
  */
+import { isTempKey } from '../../../core/keys.ts';
+
+/** The class segment of temporaries (the bucket's lifecycle rule filters on it). */
+export const TEMP_OBJECT_PREFIX = 'tmp';
+/** The class segment of every other block. */
+export const DATA_OBJECT_PREFIX = 'data';
 
 const SAFE = /[A-Za-z0-9_\-.=,+]/;
 
@@ -36,31 +51,72 @@ export function unescapeKey(escaped: string): string {
     .join('/');
 }
 
+/** 32-bit FNV-1a of a string's UTF-16 units (stable across processes and versions). */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/** The shard of an owner: 3 hex digits (4096 key ranges). */
+export function shardOf(owner: string): string {
+  return (fnv1a(owner) & 0xfff).toString(16).padStart(3, '0');
+}
+
+/** The owner of a key: its first two segments. */
+function ownerOf(key: string): string {
+  return key.split('/').slice(0, 2).join('/');
+}
+
 /** The object key of block `key` under `prefix`. */
 export function objectKey(prefix: string, key: string): string {
-  return `${prefix}/${escapeKey(key)}`;
+  const cls = isTempKey(key) ? TEMP_OBJECT_PREFIX : DATA_OBJECT_PREFIX;
+  return `${prefix}/${cls}/${shardOf(ownerOf(key))}/${escapeKey(key)}`;
 }
 
 /** The block key of an object key under `prefix`, or null if it is not one of ours. */
 export function blockKeyOf(prefix: string, object: string): string | null {
-  if (!object.startsWith(`${prefix}/`)) return null;
+  const m = /^([a-z]+)\/([0-9a-f]{3})\/(.*)$/s.exec(object.startsWith(`${prefix}/`) ? object.slice(prefix.length + 1) : '');
+  if (!m) return null;
+  let key: string;
   try {
-    return unescapeKey(object.slice(prefix.length + 1));
+    key = unescapeKey(m[3]!);
   } catch {
     return null; // not produced by escapeKey
   }
+  // One-to-one: only the object key this block key maps to is ours.
+  return objectKey(prefix, key) === object ? key : null;
 }
 
-/**
- * An S3 listing prefix that covers every object whose block key starts with `prefix`. The last,
- * partial segment is escaped char by char unless it is only dots (whose whole-segment encoding
- * differs), in which case the listing stops at the segment boundary; callers filter the decoded
- * keys with `startsWith(prefix)` either way.
- */
-export function listingPrefix(storePrefix: string, prefix: string): string {
+/** The escaped form of a listing prefix: the last, partial segment escaped char by char. */
+function escapePrefix(prefix: string): string {
   const segs = prefix.split('/');
   const last = segs.pop() ?? '';
   const head = segs.map((s) => escapeSegment(s, false));
+  // A partial segment of dots only has a different whole-segment encoding: stop before it.
   const tail = /^\.+$/.test(last) ? '' : escapeSegment(last, true);
-  return `${storePrefix}/${[...head, tail].join('/')}`;
+  return [...head, tail].join('/');
+}
+
+/**
+ * The S3 listing prefixes that together cover every object whose block key starts with
+ * `prefix`. A prefix that names its owner (two complete segments) needs one or two listings (the
+ * classes it may fall in); a shorter one lists both classes whole. Callers filter the decoded
+ * keys with `startsWith(prefix)` either way.
+ */
+export function listingPrefixes(storePrefix: string, prefix: string): string[] {
+  const segs = prefix.split('/');
+  if (segs.length < 3) return [TEMP_OBJECT_PREFIX, DATA_OBJECT_PREFIX].map((c) => `${storePrefix}/${c}/`);
+  const shard = shardOf(segs.slice(0, 2).join('/'));
+  const escaped = escapePrefix(prefix);
+  // Only `jobs/{job}/tmp/…` is a temporary: which classes can hold keys with this prefix?
+  const third = segs[2]!;
+  const complete = segs.length >= 4;
+  const temp = segs[0] === 'jobs' && (complete ? third === TEMP_OBJECT_PREFIX : TEMP_OBJECT_PREFIX.startsWith(third));
+  const data = !(complete && temp);
+  const classes = [...(temp ? [TEMP_OBJECT_PREFIX] : []), ...(data ? [DATA_OBJECT_PREFIX] : [])];
+  return classes.map((c) => `${storePrefix}/${c}/${shard}/${escaped}`);
 }

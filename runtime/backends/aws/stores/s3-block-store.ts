@@ -1,9 +1,16 @@
 /**
- * BlockStore on S3: one object per block at `{keyPrefix}/{escaped key}` (object-keys.ts), in the
- * format of block-codec.ts. S3 gives read-after-write consistency, so a block written before its
- * children are enqueued is visible to every reader.
+ * BlockStore on S3: one object per block at `{keyPrefix}/{class}/{shard}/{escaped key}`
+ * (object-keys.ts), in the format of block-codec.ts. S3 gives read-after-write consistency, so a
+ * block written before its children are enqueued is visible to every reader.
  *
- * Calls per operation: get 1, put 1, delete ⌈n/1000⌉ (DeleteObjects), list ⌈n/1000⌉ pages.
+ * Calls per operation: get 1, put 1, delete ⌈n/1000⌉ (DeleteObjects), list ⌈n/1000⌉ pages per
+ * listing prefix (one for a matrix's or a job's temporaries).
+ *
+ * A GET of a missing key is a 404 only for callers allowed to list the bucket; others get a 403.
+ * The executor role may list only the block prefix, so a 403 AccessDenied on GET is read as
+ * "missing" too (NOT_FOUND, with the message saying it may be a permission problem): the
+ * executor then checks whether it is a late duplicate, and otherwise fails the task as it would
+ * for any missing input.
  *
  * list() pages with ListObjects (v1) and a Marker rather than ListObjectsV2's continuation
  * tokens: s3rver encrypts those with DES, which OpenSSL 3 (Node ≥ 17) no longer provides, so
@@ -19,7 +26,7 @@ import {
 import { StoreError, type Block, type BlockStore } from '../../../core/interfaces.ts';
 import { decodeBlock, encodeBlock } from './block-codec.ts';
 import { errorName, httpStatus, withRetry } from '../aws-errors.ts';
-import { blockKeyOf, listingPrefix, objectKey } from './object-keys.ts';
+import { blockKeyOf, listingPrefixes, objectKey } from './object-keys.ts';
 import type { RetryPolicy } from '../config.ts';
 
 export interface S3BlockStoreOptions {
@@ -34,6 +41,8 @@ export interface S3BlockStoreOptions {
 }
 
 const isMissing = (e: unknown): boolean => errorName(e) === 'NoSuchKey' || (httpStatus(e) === 404 && errorName(e) !== 'NoSuchBucket');
+/** A GET denied: what S3 answers for a missing key to a caller who may not list it. */
+const isDenied = (e: unknown): boolean => errorName(e) === 'AccessDenied' && httpStatus(e) === 403;
 
 export class S3BlockStore implements BlockStore {
   private readonly deleteBatch: number;
@@ -57,10 +66,11 @@ export class S3BlockStore implements BlockStore {
           if (!res.Body) throw new StoreError('CORRUPT', `block ${key} is corrupt: empty response body`);
           return res.Body.transformToByteArray();
         },
-        isMissing,
+        (e) => isMissing(e) || isDenied(e),
       );
     } catch (e) {
       if (isMissing(e)) throw new StoreError('NOT_FOUND', `block ${key} not found (${what})`);
+      if (isDenied(e)) throw new StoreError('NOT_FOUND', `block ${key} not found or not readable (${what}: AccessDenied)`, { cause: e });
       throw e;
     }
     return decodeBlock(bytes, key);
@@ -95,21 +105,22 @@ export class S3BlockStore implements BlockStore {
   }
 
   async list(prefix: string): Promise<string[]> {
-    const Prefix = listingPrefix(this.o.keyPrefix, prefix);
     const out: string[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await withRetry(this.o.retry, `S3 ListObjects s3://${this.o.bucket}/${Prefix}`, () =>
-        this.s3.send(new ListObjectsCommand({ Bucket: this.o.bucket, Prefix, MaxKeys: this.listPage, ...(marker ? { Marker: marker } : {}) })),
-      );
-      const contents = page.Contents ?? [];
-      for (const obj of contents) {
-        const k = obj.Key === undefined ? null : blockKeyOf(this.o.keyPrefix, obj.Key);
-        if (k !== null && k.startsWith(prefix)) out.push(k);
-      }
-      // Without a delimiter S3 returns no NextMarker: the last key is the marker.
-      marker = page.IsTruncated ? (page.NextMarker ?? contents.at(-1)?.Key) : undefined;
-    } while (marker);
+    for (const Prefix of listingPrefixes(this.o.keyPrefix, prefix)) {
+      let marker: string | undefined;
+      do {
+        const page = await withRetry(this.o.retry, `S3 ListObjects s3://${this.o.bucket}/${Prefix}`, () =>
+          this.s3.send(new ListObjectsCommand({ Bucket: this.o.bucket, Prefix, MaxKeys: this.listPage, ...(marker ? { Marker: marker } : {}) })),
+        );
+        const contents = page.Contents ?? [];
+        for (const obj of contents) {
+          const k = obj.Key === undefined ? null : blockKeyOf(this.o.keyPrefix, obj.Key);
+          if (k !== null && k.startsWith(prefix)) out.push(k);
+        }
+        // Without a delimiter S3 returns no NextMarker: the last key is the marker.
+        marker = page.IsTruncated ? (page.NextMarker ?? contents.at(-1)?.Key) : undefined;
+      } while (marker);
+    }
     return out.sort();
   }
 }

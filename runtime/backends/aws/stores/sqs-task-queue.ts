@@ -1,23 +1,26 @@
 /**
- * TaskQueue on SQS standard queues: three task queues (priority.ts) polled highest first, plus a
- * dead-letter queue.
+ * TaskQueue on SQS standard queues: three task queues (priority.ts), plus a dead-letter queue.
  *
  *   send     SendMessageBatch, 10 per call, to the queue of each message's priority
- *   lease    ReceiveMessage: short polls of the higher queues, then a long poll (≤ pollSliceMs)
- *            of the lowest, until a message arrives or `waitMs` passes; the lease *is* the
- *            visibility timeout; receiveCount is the ApproximateReceiveCount attribute. A higher
- *            queue found empty is not short-polled again for `pollSliceMs` unless this instance
- *            sent to it meanwhile: when one queue carries the traffic, a lease is one call
- *            (so priority inversions by other executors' sends last at most one slice — the
- *            same bound the long poll of the lowest queue has)
+ *   lease    ReceiveMessage on every queue at once, each a long poll of up to 20 s (bounded by
+ *            the caller's wait): the first that returns messages ends the lease; the others stay
+ *            outstanding, and whatever they bring is kept for the next lease (handed out while
+ *            enough of its visibility remains, else released). At most one receive per queue
+ *            is outstanding, so while one queue carries the traffic a lease is one call, and an
+ *            idle executor sends three requests per long poll (not three a second). A lease
+ *            that may not wait polls the queues in priority order and stops at the first with
+ *            messages. The lease *is* the visibility timeout; receiveCount is the
+ *            ApproximateReceiveCount attribute. Leases handed out are highest queue first.
  *   renew    ChangeMessageVisibility — but only while the lease has not expired by our own
  *            clock (measured from before the receive, so conservatively): an expired lease may
  *            already belong to another executor, and SQS does not always reject its handle
  *   ack      DeleteMessageBatch; an unknown or stale handle is ignored (already deleted)
  *   release  ChangeMessageVisibilityBatch(delay)
  *   deadLetter  SendMessage(body, reason) to the DLQ, then DeleteMessage. The queues also carry
- *            a RedrivePolicy (maxReceiveCount) as a backstop for messages nobody dead-letters.
- *   depth    GetQueueAttributes on the three task queues, summed
+ *            a RedrivePolicy one delivery past the executor's own limit, as a backstop.
+ *   depth    GetQueueAttributes on the three task queues, summed: SQS's figures are
+ *            approximate and lag; they drive scaling, never a decision that needs them exact
+ *   close    waits for the outstanding receives and releases what they and the buffer hold
  *
  * Visibility and delays have a granularity of one second (SQS); sub-second values round up.
  * Handles are `{queue index}|{receipt handle}`.
@@ -46,8 +49,6 @@ export interface SqsTaskQueueOptions {
   readonly deadLetterUrl: string;
   readonly priorityCuts: readonly [number, number];
   readonly retry: RetryPolicy;
-  /** Longest single long poll; higher queues are re-checked at least this often. */
-  readonly pollSliceMs?: number;
 }
 
 /** A message in the dead-letter queue. */
@@ -64,16 +65,29 @@ const isStale = (e: unknown): boolean => STALE.has(errorName(e));
 
 const secondsUp = (ms: number): number => Math.max(0, Math.ceil(ms / 1000));
 
+/** SQS's longest long poll. */
+const MAX_WAIT_S = 20;
+
+/** A received message not handed out yet. */
+interface Held {
+  readonly lease: Lease;
+  /** Epoch ms when its visibility ends (by our clock, conservatively). */
+  readonly until: number;
+}
+
 export class SqsTaskQueue implements TaskQueue {
   /** Lease handle → local expiry time (epoch ms). */
   private readonly expiry = new Map<string, number>();
-  private readonly pollSliceMs: number;
+  /** Per queue: the outstanding receive, if any. */
+  private readonly pending: (Promise<void> | undefined)[] = Array.from({ length: PRIORITY_QUEUES }, () => undefined);
+  /** Per queue: messages received by a receive that finished after its lease ended. */
+  private readonly held: Held[][] = Array.from({ length: PRIORITY_QUEUES }, () => []);
   /** Per queue: until when it is assumed empty (after an empty short poll). */
   private readonly quietUntil: number[] = Array.from({ length: PRIORITY_QUEUES }, () => 0);
+  /** Errors of receives nobody waited for: the next lease reports the first. */
+  private failure: unknown;
 
-  constructor(private readonly sqs: SQSClient, private readonly o: SqsTaskQueueOptions) {
-    this.pollSliceMs = Math.max(1000, Math.min(20_000, o.pollSliceMs ?? 1000));
-  }
+  constructor(private readonly sqs: SQSClient, private readonly o: SqsTaskQueueOptions) {}
 
   /** Resolves the queue URLs of `names` (GetQueueUrl ×4) and opens the queue. */
   static async open(
@@ -121,27 +135,87 @@ export class SqsTaskQueue implements TaskQueue {
     const vis = secondsUp(visibilityMs);
     const deadline = Date.now() + Math.max(0, waitMs);
     this.prune();
-    for (let round = 0; ; round++) {
-      for (let q = 0; q < PRIORITY_QUEUES; q++) {
-        const last = q === PRIORITY_QUEUES - 1;
-        // Quiet queues are skipped in the first round only: later rounds of a waiting lease
-        // check every queue, once per slice.
-        if (!last && round === 0 && Date.now() < this.quietUntil[q]!) continue;
-        const remaining = deadline - Date.now();
-        const wait = last && remaining > 0 ? Math.min(20, secondsUp(Math.min(remaining, this.pollSliceMs))) : 0;
-        const got = await this.receive(q, n, vis, wait);
-        if (got.length > 0) return got;
-        if (!last) this.quietUntil[q] = Date.now() + this.pollSliceMs;
+    if (this.failure !== undefined) {
+      const e = this.failure;
+      this.failure = undefined;
+      throw e;
+    }
+    const held = await this.takeHeld(n, vis * 1000);
+    if (held.length > 0) return held;
+    if (waitMs <= 0) return this.shortPolls(n, vis);
+    for (;;) {
+      const wait = Math.min(MAX_WAIT_S, secondsUp(deadline - Date.now()));
+      for (let q = 0; q < PRIORITY_QUEUES; q++) if (!this.pending[q]) this.startReceive(q, n, vis, wait);
+      const remaining = deadline - Date.now();
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, remaining))));
+      await Promise.race([...this.pending.filter((p): p is Promise<void> => p !== undefined), timeout]);
+      clearTimeout(timer);
+      if (this.failure !== undefined) {
+        const e = this.failure;
+        this.failure = undefined;
+        throw e;
       }
-      if (Date.now() >= deadline) return [];
+      const got = await this.takeHeld(n, vis * 1000);
+      if (got.length > 0 || Date.now() >= deadline) return got;
     }
   }
 
-  private async receive(q: number, max: number, vis: number, wait: number): Promise<Lease[]> {
+  /** Polls the queues in priority order without waiting, skipping ones found empty lately. */
+  private async shortPolls(n: number, vis: number): Promise<Lease[]> {
+    for (let q = 0; q < PRIORITY_QUEUES; q++) {
+      // A queue with a long poll outstanding is covered by it.
+      if (this.pending[q] || Date.now() < this.quietUntil[q]!) continue;
+      const got = await this.receive(q, n, vis, 0);
+      if (got.length > 0) return got.map((h) => h.lease);
+      this.quietUntil[q] = Date.now() + 1000;
+    }
+    return [];
+  }
+
+  /** Starts the receive of queue `q`; its messages land in `held[q]`, its error in `failure`. */
+  private startReceive(q: number, n: number, vis: number, wait: number): void {
+    const p = this.receive(q, n, vis, wait)
+      .then((got) => {
+        this.held[q]!.push(...got);
+      })
+      .catch((e: unknown) => {
+        this.failure ??= e;
+      })
+      .finally(() => {
+        if (this.pending[q] === p) this.pending[q] = undefined;
+      });
+    this.pending[q] = p;
+  }
+
+  /**
+   * Up to `n` held messages, highest queue first, that have at least half their visibility (and
+   * a second) left, so that the lease keeper's first renewal comes in time; older ones are
+   * released (another executor takes them at once).
+   */
+  private async takeHeld(n: number, visMs: number): Promise<Lease[]> {
+    const now = Date.now();
+    const need = Math.max(0, Math.min(visMs / 2 + 1000, visMs - 1000));
+    const out: Lease[] = [];
+    const stale: Lease[] = [];
+    for (const list of this.held) {
+      while (list.length > 0) {
+        const h = list[0]!;
+        if (h.until - now < need) stale.push(list.shift()!.lease);
+        else if (out.length < n) out.push(list.shift()!.lease);
+        else break;
+      }
+    }
+    if (stale.length > 0) await this.release(stale, 0).catch(() => undefined);
+    return out;
+  }
+
+  private async receive(q: number, max: number, vis: number, wait: number): Promise<Held[]> {
     const QueueUrl = this.o.queueUrls[q]!;
-    const started = Date.now();
-    const res = await withRetry(this.o.retry, `SQS ReceiveMessage ${QueueUrl}`, () =>
-      this.sqs.send(
+    let started = Date.now();
+    const res = await withRetry(this.o.retry, `SQS ReceiveMessage ${QueueUrl}`, () => {
+      started = Date.now();
+      return this.sqs.send(
         new ReceiveMessageCommand({
           QueueUrl,
           MaxNumberOfMessages: max,
@@ -152,16 +226,32 @@ export class SqsTaskQueue implements TaskQueue {
           // type does not list message attributes, hence 'All').
           AttributeNames: ['All'],
         }),
-      ),
-    );
-    const leases: Lease[] = [];
+      );
+    });
+    // A message's visibility starts when SQS hands it out: at the start of a short poll at the
+    // earliest, and during a long poll as late as the response (less its trip, taken to be
+    // under a second).
+    const now = Date.now();
+    const until = now - Math.min(now - started, 1000) + vis * 1000;
+    const out: Held[] = [];
     for (const m of res.Messages ?? []) {
       if (m.ReceiptHandle === undefined) continue;
       const handle = `${q}|${m.ReceiptHandle}`;
-      this.expiry.set(handle, started + vis * 1000);
-      leases.push({ handle, body: m.Body ?? '', receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? '1') || 1 });
+      this.expiry.set(handle, until);
+      out.push({ until, lease: { handle, body: m.Body ?? '', receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? '1') || 1 } });
     }
-    return leases;
+    return out;
+  }
+
+  /**
+   * Waits for the outstanding receives (at most one long poll) and makes every message they and
+   * earlier ones brought, but no lease returned, visible again. Call before the process stops.
+   */
+  async close(): Promise<void> {
+    await Promise.all(this.pending);
+    const left = this.held.flatMap((list) => list.splice(0).map((h) => h.lease));
+    if (left.length > 0) await this.release(left, 0).catch(() => undefined);
+    this.failure = undefined;
   }
 
   async renew(lease: Lease, visibilityMs: number): Promise<boolean> {
