@@ -40,7 +40,12 @@
  *   backoff and never counts toward the dead letter: throttling slows a job, it does not fail it;
  * - anything else (a store that keeps erring, an unexpected error) releases the lease with
  *   backoff, and after `maxAttempts` deliveries the message is dead-lettered and the job fails
- *   naming the task and its attempts.
+ *   naming the task and its attempts;
+ * - a delivery past `maxAttempts` of a task that is not done fails the job before running: every
+ *   earlier attempt ended with neither an ack nor a caught error, so its executor died (out of
+ *   memory, out of time) and running it again would only kill another one. For this count to
+ *   mean deaths, a throttled attempt is not released but replaced by a fresh copy of its message
+ *   (delivery count 1, the check flag set).
  * A message that cannot be parsed is dead-lettered and the executor goes on.
  *
  * The steps of one attempt are the methods of `Attempt` (attempt.ts).
@@ -49,7 +54,8 @@ import { bind, parseTaskKey, type BoundProgram, type Program } from '../../lang/
 import { loadKernels, type Attrs, type Block } from '../../kernels/index.ts';
 import type { BlockStore, Lease, StateStore, TaskAttemptTrace, TaskQueue } from '../core/interfaces.ts';
 import { LapwingError, StoreError } from '../core/errors.ts';
-import { decodeMessage, type TaskMessage } from '../core/keys.ts';
+import { decodeMessage, encodeMessage, type TaskMessage } from '../core/keys.ts';
+import { readyPriority } from '../scheduling/priority.ts';
 import { Attempt, clock, CRASH_POINTS, type AttemptHost, type CrashPoint, type JobContext, type KernelTimes } from './attempt.ts';
 export type { KernelTimes } from './attempt.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
@@ -267,6 +273,13 @@ class Executor implements AttemptHost {
         await this.stores.queue.deadLetter(lease, `no such task ${msg.task}`);
         return;
       }
+      if (lease.receiveCount > this.maxAttempts && !(await this.stores.state.isTaskDone(msg.job, msg.task))) {
+        const why = `its executor stopped during each of ${lease.receiveCount - 1} attempts (out of memory or time?)`;
+        await this.stores.state.finishJob(msg.job, 'failed', `task ${describeTask(ctx.bound, msg.task, undefined)} failed: ${why}`);
+        await this.stores.queue.deadLetter(lease, why);
+        emit('error', why);
+        return;
+      }
       attempt = new Attempt(this, ctx, msg, lease);
       attempt.times.lease = leasedAt;
       this.attempts.set(lease.handle, attempt);
@@ -325,6 +338,15 @@ class Executor implements AttemptHost {
         await queue.deadLetter(lease, message);
         await state.finishJob(msg.job, 'failed', `task ${what} failed after ${lease.receiveCount} attempts: ${message}`);
         emit('error', message);
+        return;
+      }
+      if (throttled && ctx) {
+        // A fresh copy instead of a release, so that throttling never adds to the delivery
+        // count (which counts dead executors, see above). The store's own retries already
+        // backed off; the copy may be a duplicate of work done, hence the check flag.
+        await queue.send([{ body: encodeMessage(msg.job, msg.task, true), priority: readyPriority(ctx.bound.priority(parseTaskKey(msg.task))) }]);
+        await queue.ack([lease]);
+        emit('retry', message);
         return;
       }
       // Try again later, backing off with the number of deliveries.

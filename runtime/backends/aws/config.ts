@@ -12,7 +12,7 @@
  * | LAPWING_AWS_BUCKET                             | bucket name (S3 names are global: set it on AWS)   |
  * | LAPWING_AWS_INLINE_BYTES                       | blocks below this size live in DynamoDB (0: off)   |
  * | LAPWING_AWS_TTL_SECONDS                        | lifetime of state items (DynamoDB TTL)             |
- * | LAPWING_AWS_MAX_RECEIVE                        | SQS redrive: deliveries before the DLQ             |
+ * | LAPWING_AWS_MAX_RECEIVE                        | deliveries of a task before its job fails          |
  * | LAPWING_AWS_PRIORITY_CUTS                      | `hi,lo`: priority ≥ hi → high queue, ≥ lo → normal |
  *
  * Problems are reported as one line: StoreError('CONFIG').
@@ -64,7 +64,11 @@ export interface AwsConfig {
   readonly inlineThresholdBytes: number;
   /** Lifetime of state items and inline blocks (DynamoDB TTL attribute `expiresAt`). */
   readonly ttlSeconds: number;
-  /** SQS redrive: deliveries before SQS itself moves a message to the DLQ (backstop). */
+  /**
+   * Deliveries of a task before the executor gives up on it and fails the job naming it (however
+   * the attempts ended: caught errors or dead executors). The SQS redrive to the DLQ is set one
+   * higher, as a backstop.
+   */
   readonly maxReceiveCount: number;
   /** Priority ≥ cuts[0] → high queue; ≥ cuts[1] → normal; else low. */
   readonly priorityCuts: readonly [number, number];
@@ -84,7 +88,7 @@ export const DYNAMO_ITEM_LIMIT = 400 * 1024;
 /** Largest allowed inline threshold (item limit less key and attribute overhead). */
 export const MAX_INLINE_BYTES = DYNAMO_ITEM_LIMIT - 4 * 1024;
 export const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
-export const DEFAULT_MAX_RECEIVE = 20;
+export const DEFAULT_MAX_RECEIVE = 5;
 export const DEFAULT_PRIORITY_CUTS: readonly [number, number] = [1, 0];
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 8, baseMs: 50, maxMs: 5000 };
 

@@ -15,7 +15,7 @@ import { createClients, type AwsClients, type CallCounts } from './clients.ts';
 import { configToEnv, type AwsConfig } from './config.ts';
 import { DynamoBlockStore } from './stores/dynamo-block-store.ts';
 import { DynamoStateStore } from './stores/dynamo-state-store.ts';
-import type { ExecutorSettings } from './executors/executor-env.ts';
+import type { CrashSpec, ExecutorSettings } from './executors/executor-env.ts';
 import { HybridBlockStore } from './stores/hybrid-block-store.ts';
 import { LambdaLauncher } from './executors/lambda-launcher.ts';
 import { ProcessLauncher } from './executors/process-launcher.ts';
@@ -33,6 +33,8 @@ export interface AwsBackendOptions {
   readonly executor?: ExecutorSettings;
   /** Receives task-attempt traces of process executors. */
   readonly onTrace?: (trace: TaskAttemptTrace) => void;
+  /** Fault injection for process executors (see ProcessLauncherOptions.crashAt). */
+  readonly crashAt?: CrashSpec;
 }
 
 /** The AWS backend, plus its request counts. */
@@ -71,6 +73,7 @@ export async function createAwsBackend(config: AwsConfig, options: AwsBackendOpt
         env: configToEnv(config, true),
         ...(options.executor ? { executor: options.executor } : {}),
         ...(options.onTrace ? { onTrace: options.onTrace } : {}),
+        ...(options.crashAt ? { crashAt: options.crashAt } : {}),
       });
     } else {
       const idle = options.executor?.idleTimeoutMs ?? 10_000;

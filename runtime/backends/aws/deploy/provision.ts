@@ -179,15 +179,15 @@ async function createBucket(clients: AwsClients, config: AwsConfig, log: Log): P
     }
   }
   const days = Math.ceil(config.ttlSeconds / 86_400);
-  try {
-    await withRetry(config.retry, `S3 PutBucketLifecycleConfiguration ${Bucket}`, () =>
-      clients.s3.send(new PutBucketLifecycleConfigurationCommand(lifecycleRequest(Bucket, config.names.keyPrefix, days))),
-    );
+  const lifecycle = (): Promise<unknown> => clients.s3.send(new PutBucketLifecycleConfigurationCommand(lifecycleRequest(Bucket, config.names.keyPrefix, days)));
+  if (config.emulated) {
+    // s3rver has no lifecycle rules (it answers 501, which must not be retried as a server
+    // error); the driver's cleanup still removes a job's temporaries.
+    const ok = await lifecycle().then(() => true, () => false);
+    log(`bucket ${Bucket} (${ok ? `temporaries expire after ${days} days` : 'this endpoint has no lifecycle rules'})`);
+  } else {
+    await withRetry(config.retry, `S3 PutBucketLifecycleConfiguration ${Bucket}`, lifecycle);
     log(`bucket ${Bucket} (temporaries expire after ${days} days)`);
-  } catch (e) {
-    // s3rver has no lifecycle rules; the driver's cleanup still removes a job's temporaries.
-    if (!config.emulated) throw e;
-    log(`bucket ${Bucket} (this endpoint has no lifecycle rules)`);
   }
 }
 

@@ -81,12 +81,14 @@ export function executorEnv(settings: ExecutorSettings): Record<string, string> 
 /**
  * Fault injection: the executor kills itself (SIGKILL, no cleanup, as a crashed Lambda or a
  * killed machine stops) the `nth` time (1-based) it reaches crash point `point` — counting only
- * task `task` when given.
+ * task `task` when given. With `every` (nth written `*`) it dies at every hit, and the launcher
+ * arms every executor it starts with it: a task that always kills its executor (out of memory).
  */
 export interface CrashSpec {
   readonly point: CrashPoint;
   readonly nth: number;
   readonly task?: string;
+  readonly every?: true;
 }
 
 /**
@@ -101,15 +103,16 @@ export function parseCrashSpec(spec: string): CrashSpec {
   if (!(CRASH_POINTS as readonly string[]).includes(point) || rest.length > 0) {
     throw new Error(`LAPWING_CRASH_AT=${spec} is invalid: expected point[:nth][@task] with point one of ${CRASH_POINTS.join(', ')}`);
   }
-  const nth = nthRaw === undefined ? 1 : Number(nthRaw);
-  if (!Number.isInteger(nth) || nth < 1) throw new Error(`LAPWING_CRASH_AT=${spec} is invalid: nth must be a positive integer`);
+  const every = nthRaw === '*';
+  const nth = nthRaw === undefined || every ? 1 : Number(nthRaw);
+  if (!Number.isInteger(nth) || nth < 1) throw new Error(`LAPWING_CRASH_AT=${spec} is invalid: nth must be a positive integer or '*'`);
   if (task === '') throw new Error(`LAPWING_CRASH_AT=${spec} is invalid: empty task after '@'`);
-  return { point: point as CrashPoint, nth, ...(task !== undefined ? { task } : {}) };
+  return { point: point as CrashPoint, nth, ...(task !== undefined ? { task } : {}), ...(every ? { every: true as const } : {}) };
 }
 
 /** The LAPWING_CRASH_AT value of `spec` (inverse of {@link parseCrashSpec}). */
 export function formatCrashSpec(spec: CrashSpec): string {
-  return `${spec.point}:${spec.nth}${spec.task !== undefined ? `@${spec.task}` : ''}`;
+  return `${spec.point}:${spec.every ? '*' : spec.nth}${spec.task !== undefined ? `@${spec.task}` : ''}`;
 }
 
 /**
@@ -137,7 +140,8 @@ export class CrashTrigger {
   readonly hook = (point: CrashPoint, task: string): void => {
     const s = this.spec;
     if (!s || point !== s.point || (s.task !== undefined && task !== s.task)) return;
-    if (++this.hits === s.nth) {
+    if (s.every) this.die(point, task);
+    else if (++this.hits === s.nth) {
       this.spec = null;
       this.die(point, task);
     }

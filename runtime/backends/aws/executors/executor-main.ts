@@ -72,7 +72,7 @@ async function main(): Promise<number> {
   let reason: ExecutorExitReason = 'idle';
   let tasks = 0;
   try {
-    const stats = await runExecutor(backend, { ...options, signal: stop.signal, crash: trigger.hook, ...(onTrace ? { onTrace } : {}) });
+    const stats = await runExecutor(backend, { ...options, maxAttempts: config.maxReceiveCount, signal: stop.signal, crash: trigger.hook, ...(onTrace ? { onTrace } : {}) });
     tasks = stats.tasks;
     if (stop.signal.aborted) reason = 'stopped';
     else if (options.maxRuntimeMs !== undefined && Date.now() - start >= options.maxRuntimeMs) reason = 'max-runtime';

@@ -93,6 +93,7 @@ export function createHandler(deps: HandlerDeps = {}): (raw: unknown, context?: 
     const executorId = event.executorId ?? options.executorId;
     const stats = await runExecutor(b, {
       ...options,
+      maxAttempts: b.config.maxReceiveCount,
       executorId,
       ...(Number.isFinite(maxRuntimeMs) ? { maxRuntimeMs: Math.max(1000, maxRuntimeMs) } : {}),
     });

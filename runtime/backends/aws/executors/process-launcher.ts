@@ -10,7 +10,8 @@
  *
  * Fault injection: `launch(n, { crashAt })` (or the `crashAt` option, for the first launch)
  * gives LAPWING_CRASH_AT to ONE executor only — its replacement, launched by the driver, must be
- * able to finish; `crashOne(spec)` arms the executors already running over IPC and disarms the
+ * able to finish — unless the spec is `every` (the `crashAt` option only): then every executor
+ * launched dies at every hit, as with a task that always runs out of memory; `crashOne(spec)` arms the executors already running over IPC and disarms the
  * others once one has died; `kill(executor)` SIGKILLs one from outside (chaos experiments).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -66,7 +67,7 @@ export interface ProcessLauncherOptions {
   readonly onTrace?: (trace: TaskAttemptTrace) => void;
   /** Grace period between SIGTERM and SIGKILL in close(). */
   readonly killGraceMs?: number;
-  /** Fault injection for the first executor launched (one executor only). */
+  /** Fault injection for the first executor launched (one executor only; every one if `every`). */
   readonly crashAt?: CrashSpec;
 }
 
@@ -109,8 +110,10 @@ export class ProcessLauncher implements ExecutorLauncher {
   /** Spawns `count` executors (returns at once; `ready()` waits until they lease). */
   async launch(count: number, options: LaunchOptions = {}): Promise<void> {
     for (let i = 0; i < count; i++) {
-      const crash = i === 0 ? options.crashAt ?? this.pendingCrash : undefined;
-      if (crash && !options.crashAt) this.pendingCrash = undefined;
+      // A crash at every hit goes to every executor launched (replacements included).
+      const always = this.pendingCrash?.every ? this.pendingCrash : undefined;
+      const crash = always ?? (i === 0 ? options.crashAt ?? this.pendingCrash : undefined);
+      if (crash && !options.crashAt && !always) this.pendingCrash = undefined;
       this.spawnOne(crash ?? null);
     }
   }
@@ -155,7 +158,7 @@ export class ProcessLauncher implements ExecutorLauncher {
             killed: child.killed,
           });
           // crashOne(): one injected crash per arming; the others go back to normal.
-          if (crashed) for (const c of this.children) if (c.alive && c.armed) this.arm(c, null);
+          if (crashed && !child.armed?.every) for (const c of this.children) if (c.alive && c.armed) this.arm(c, null);
           this.o.onExit?.(id, code, signal);
           resolve();
         };
