@@ -84,6 +84,18 @@ describe('S3BlockStore', () => {
     assert.deepEqual(await s.list('odd/'), []);
   });
 
+  it('concurrent gets of one block are one GET and one object', async () => {
+    const s = store(stack);
+    await s.put('jobs/j-2/out/L/0_0', block(3, 3));
+    const before = stack.clients.commands().GetObjectCommand ?? 0;
+    const [x, y] = await Promise.all([s.get('jobs/j-2/out/L/0_0'), s.get('jobs/j-2/out/L/0_0')]);
+    assert.equal((stack.clients.commands().GetObjectCommand ?? 0) - before, 1);
+    assert.equal(x, y);
+    await s.get('jobs/j-2/out/L/0_0');
+    assert.equal((stack.clients.commands().GetObjectCommand ?? 0) - before, 2, 'a later get reads again');
+    await s.delete(['jobs/j-2/out/L/0_0']);
+  });
+
   it('batches deletes (DeleteObjects) and pages listings', async () => {
     const s = store(stack, { deleteBatch: 10, listPage: 6 });
     const keys = Array.from({ length: 25 }, (_, i) => `batch/B/${i}`);

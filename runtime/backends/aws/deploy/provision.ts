@@ -90,12 +90,19 @@ async function ignoring<T>(names: readonly string[], p: Promise<T>): Promise<T |
 }
 
 /**
+ * Extra redrive headroom on the emulators: local-aws-sqs counts every visibility change (lease
+ * renewals, releases) as a receive in its own redrive check (the compat layer corrects only the
+ * counts it reports), so a healthy task renewed a few times would be moved to the DLQ.
+ */
+const EMULATOR_REDRIVE_HEADROOM = 50;
+
+/**
  * The RedrivePolicy's maxReceiveCount for executors that give up after `maxDeliveries`: one more,
  * so that the executor sees the delivery past its limit and fails the job naming the task; SQS
  * moves the message only if even that delivery's executor dies.
  */
-export function redriveCount(maxDeliveries: number): number {
-  return maxDeliveries + 1;
+export function redriveCount(maxDeliveries: number, emulated = false): number {
+  return Math.min(1000, maxDeliveries + 1 + (emulated ? EMULATOR_REDRIVE_HEADROOM : 0));
 }
 
 /**
@@ -138,7 +145,7 @@ export async function createDataResources(clients: AwsClients, config: AwsConfig
   const Attributes = {
     VisibilityTimeout: String(QUEUE_VISIBILITY_S),
     MessageRetentionPeriod: String(RETENTION_S),
-    RedrivePolicy: JSON.stringify({ maxReceiveCount: redriveCount(config.maxReceiveCount), deadLetterTargetArn: dlqArn }),
+    RedrivePolicy: JSON.stringify({ maxReceiveCount: redriveCount(config.maxReceiveCount, config.emulated), deadLetterTargetArn: dlqArn }),
   };
   for (const QueueName of names.queues) {
     try {

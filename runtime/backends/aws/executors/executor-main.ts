@@ -55,12 +55,17 @@ async function main(): Promise<number> {
   const trigger = new CrashTrigger(spec, (point, task) => die(options.executorId, point, task));
   const backend = await createAwsBackend(config, { executors: 'process', create: false });
   const stop = new AbortController();
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => stop.abort());
-  if (process.send) process.once('disconnect', () => stop.abort());
+  // Stopping also cuts a waiting lease short (a long poll can wait 20 s).
+  const halt = (): void => {
+    stop.abort();
+    backend.queue.interrupt();
+  };
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, halt);
+  if (process.send) process.once('disconnect', halt);
   process.on('message', (m: LauncherIpcMessage) => {
     if (m.type === 'crash-at') trigger.arm(m.spec === null ? null : parseCrashSpec(m.spec));
   });
-  const report = (): Promise<void> => send({ type: 'api_calls', counts: backend.clients.counts() });
+  const report = (): Promise<void> => send({ type: 'api_calls', counts: backend.clients.counts(), commands: backend.clients.commands() });
   const timer = setInterval(() => void report(), 1000);
   timer.unref();
   const onTrace = process.env.LAPWING_TRACE === '1' ? (trace: TaskAttemptTrace) => void send({ type: 'trace', trace }) : undefined;

@@ -26,7 +26,7 @@ export type ExecutorExitReason = 'idle' | 'max-runtime' | 'stopped';
 /** Messages an executor process sends to its launcher. */
 export type ExecutorIpcMessage =
   | { readonly type: 'ready' }
-  | { readonly type: 'api_calls'; readonly counts: CallCounts }
+  | { readonly type: 'api_calls'; readonly counts: CallCounts; readonly commands?: Readonly<Record<string, number>> }
   | { readonly type: 'trace'; readonly trace: TaskAttemptTrace }
   | { readonly type: 'exit'; readonly reason: ExecutorExitReason; readonly tasks: number; readonly runtimeMs: number };
 
@@ -87,6 +87,7 @@ interface Child {
   readonly ready: Promise<void>;
   alive: boolean;
   counts: CallCounts;
+  commands: Readonly<Record<string, number>>;
   /** The crash it is armed with (by environment or IPC), if any. */
   armed: CrashSpec | null;
   killed: boolean;
@@ -139,6 +140,7 @@ export class ProcessLauncher implements ExecutorLauncher {
       startedAt: Date.now(),
       alive: true,
       counts: { s3: 0, sqs: 0, dynamodb: 0, lambda: 0 },
+      commands: {},
       armed: crash,
       killed: false,
       ready,
@@ -169,7 +171,10 @@ export class ProcessLauncher implements ExecutorLauncher {
       }),
     };
     proc.on('message', (m: ExecutorIpcMessage) => {
-      if (m.type === 'api_calls') child.counts = m.counts;
+      if (m.type === 'api_calls') {
+        child.counts = m.counts;
+        child.commands = m.commands ?? {};
+      }
       else if (m.type === 'trace') this.o.onTrace?.(m.trace);
       else if (m.type === 'ready') isReady();
       else if (m.type === 'exit') child.last = m;
@@ -245,6 +250,13 @@ export class ProcessLauncher implements ExecutorLauncher {
   apiCalls(): CallCounts {
     const sum: CallCounts = { s3: 0, sqs: 0, dynamodb: 0, lambda: 0 };
     for (const c of this.children) for (const k of Object.keys(sum) as (keyof CallCounts)[]) sum[k] += c.counts[k];
+    return sum;
+  }
+
+  /** API calls per SDK command of every executor this launcher started (as of their last report). */
+  apiCommands(): Record<string, number> {
+    const sum: Record<string, number> = {};
+    for (const c of this.children) for (const [k, v] of Object.entries(c.commands)) sum[k] = (sum[k] ?? 0) + v;
     return sum;
   }
 

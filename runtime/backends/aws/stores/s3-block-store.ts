@@ -3,7 +3,7 @@
  * (object-keys.ts), in the format of block-codec.ts. S3 gives read-after-write consistency, so a
  * block written before its children are enqueued is visible to every reader.
  *
- * Calls per operation: get 1, put 1, delete ⌈n/1000⌉ (DeleteObjects), list ⌈n/1000⌉ pages per
+ * Calls per operation: get 1 (concurrent gets of one key share it), put 1, delete ⌈n/1000⌉ (DeleteObjects), list ⌈n/1000⌉ pages per
  * listing prefix (one for a matrix's or a job's temporaries).
  *
  * A GET of a missing key is a 404 only for callers allowed to list the bucket; others get a 403.
@@ -47,13 +47,29 @@ const isDenied = (e: unknown): boolean => errorName(e) === 'AccessDenied' && htt
 export class S3BlockStore implements BlockStore {
   private readonly deleteBatch: number;
   private readonly listPage: number;
+  /** GETs in flight by block key. */
+  private readonly reading = new Map<string, Promise<Block>>();
 
   constructor(private readonly s3: S3Client, private readonly o: S3BlockStoreOptions) {
     this.deleteBatch = Math.min(1000, Math.max(1, o.deleteBatch ?? 1000));
     this.listPage = Math.min(1000, Math.max(1, o.listPage ?? 1000));
   }
 
-  async get(key: string): Promise<Block> {
+  /**
+   * One GET per key in flight: a task that reads a block twice (syrk(C, A, A)) or two tasks that
+   * read it at once get the same request, and the same Block object (which lets kernels see
+   * the symmetry).
+   */
+  get(key: string): Promise<Block> {
+    let p = this.reading.get(key);
+    if (!p) {
+      p = this.fetch(key).finally(() => this.reading.delete(key));
+      this.reading.set(key, p);
+    }
+    return p;
+  }
+
+  private async fetch(key: string): Promise<Block> {
     const Key = objectKey(this.o.keyPrefix, key);
     const what = `S3 GetObject s3://${this.o.bucket}/${Key}`;
     let bytes: Uint8Array;

@@ -20,7 +20,7 @@
  *            a RedrivePolicy one delivery past the executor's own limit, as a backstop.
  *   depth    GetQueueAttributes on the three task queues, summed: SQS's figures are
  *            approximate and lag; they drive scaling, never a decision that needs them exact
- *   close    waits for the outstanding receives and releases what they and the buffer hold
+ *   close    ends the outstanding receives and releases what they and the buffer hold
  *
  * Visibility and delays have a granularity of one second (SQS); sub-second values round up.
  * Handles are `{queue index}|{receipt handle}`.
@@ -86,6 +86,10 @@ export class SqsTaskQueue implements TaskQueue {
   private readonly quietUntil: number[] = Array.from({ length: PRIORITY_QUEUES }, () => 0);
   /** Errors of receives nobody waited for: the next lease reports the first. */
   private failure: unknown;
+  /** Aborts the outstanding receives (close). */
+  private abort = new AbortController();
+  /** Wakes a waiting lease (interrupt). */
+  private wake: (() => void) | undefined;
 
   constructor(private readonly sqs: SQSClient, private readonly o: SqsTaskQueueOptions) {}
 
@@ -148,17 +152,30 @@ export class SqsTaskQueue implements TaskQueue {
       for (let q = 0; q < PRIORITY_QUEUES; q++) if (!this.pending[q]) this.startReceive(q, n, vis, wait);
       const remaining = deadline - Date.now();
       let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, remaining))));
+      let woken = false;
+      const timeout = new Promise<void>((r) => {
+        timer = setTimeout(r, Math.max(0, remaining));
+        this.wake = () => {
+          woken = true;
+          r();
+        };
+      });
       await Promise.race([...this.pending.filter((p): p is Promise<void> => p !== undefined), timeout]);
       clearTimeout(timer);
+      this.wake = undefined;
       if (this.failure !== undefined) {
         const e = this.failure;
         this.failure = undefined;
         throw e;
       }
       const got = await this.takeHeld(n, vis * 1000);
-      if (got.length > 0 || Date.now() >= deadline) return got;
+      if (got.length > 0 || woken || Date.now() >= deadline) return got;
     }
+  }
+
+  /** Makes a lease that is waiting return what it has (nothing) at once: the executor is stopping. */
+  interrupt(): void {
+    this.wake?.();
   }
 
   /** Polls the queues in priority order without waiting, skipping ones found empty lately. */
@@ -213,6 +230,7 @@ export class SqsTaskQueue implements TaskQueue {
   private async receive(q: number, max: number, vis: number, wait: number): Promise<Held[]> {
     const QueueUrl = this.o.queueUrls[q]!;
     let started = Date.now();
+    const abortSignal = this.abort.signal;
     const res = await withRetry(this.o.retry, `SQS ReceiveMessage ${QueueUrl}`, () => {
       started = Date.now();
       return this.sqs.send(
@@ -226,6 +244,7 @@ export class SqsTaskQueue implements TaskQueue {
           // type does not list message attributes, hence 'All').
           AttributeNames: ['All'],
         }),
+        { abortSignal },
       );
     });
     // A message's visibility starts when SQS hands it out: at the start of a short poll at the
@@ -244,11 +263,14 @@ export class SqsTaskQueue implements TaskQueue {
   }
 
   /**
-   * Waits for the outstanding receives (at most one long poll) and makes every message they and
-   * earlier ones brought, but no lease returned, visible again. Call before the process stops.
+   * Ends the outstanding receives and makes every message they and earlier ones brought, but no
+   * lease returned, visible again. Call before the process stops. (A long poll cut short may
+   * have taken a message SQS had not sent yet: it comes back after its visibility timeout.)
    */
   async close(): Promise<void> {
+    this.abort.abort();
     await Promise.all(this.pending);
+    this.abort = new AbortController();
     const left = this.held.flatMap((list) => list.splice(0).map((h) => h.lease));
     if (left.length > 0) await this.release(left, 0).catch(() => undefined);
     this.failure = undefined;
