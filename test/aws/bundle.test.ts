@@ -71,9 +71,10 @@ class BundleLauncher implements ExecutorLauncher {
 }
 
 describe('Lambda handler bundle', () => {
-  it('builds one ESM file plus the wasm kernels', () => {
+  it('builds the handler, its kernel thread and the wasm kernels', () => {
     assert.ok(bundle.file.endsWith('handler.mjs'));
     assert.ok(existsSync(join(dir, 'lapwing.wasm')), 'wasm kernels next to the bundle');
+    assert.ok(existsSync(join(dir, 'kernel-thread-entry.mjs')), 'the kernel thread next to the bundle');
     assert.ok(statSync(bundle.file).size > 100_000);
     assert.equal(bundle.bytes, bundle.files.reduce((n, f) => n + statSync(f).size, 0));
   });

@@ -66,8 +66,8 @@ export interface ExecutorExit {
   readonly code: number;
 }
 
-/** A kernel thread with request/reply bookkeeping. */
-class KernelThread {
+/** A kernel thread with request/reply bookkeeping (also used by the AWS executors). */
+export class KernelThread {
   private readonly worker: Worker;
   private next = 1;
   private readonly pending = new Map<number, { resolve: (b: Block[]) => void; reject: (e: Error) => void; ran?: KernelTimes }>();

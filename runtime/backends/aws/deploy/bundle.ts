@@ -1,7 +1,8 @@
 /**
  * Bundles the Lambda handler with esbuild: one ESM file `handler.mjs` (Lambda handler string
- * `handler.handler`) with the SDK, lang/, kernels/ and runtime/ inside, plus the wasm kernel
- * binaries next to it (the wasm loader reads them relative to its own module URL).
+ * `handler.handler`) with the SDK, lang/, kernels/ and runtime/ inside, the kernel thread
+ * `kernel-thread-entry.mjs` (the name the handler starts it by), plus the wasm kernel binaries
+ * next to them (the wasm loader reads them relative to its own module URL).
  *
  * `koffi` (native FFI, no Lambda build) is replaced by a stub that fails when loaded, so the
  * openblas backend reports itself unavailable and `auto` picks wasm.
@@ -28,6 +29,8 @@ function packageRoot(): string {
 
 const ROOT = packageRoot();
 const ENTRY = join(ROOT, 'runtime/backends/aws/executors/handler.ts');
+/** The kernel thread's module; the handler starts it as `kernel-thread-entry.mjs` next to itself. */
+const KERNEL_THREAD = join(ROOT, 'runtime/backends/local/kernel-thread.ts');
 const WASM_DIR = join(ROOT, 'kernels/backends/wasm');
 const WASM_FILES = ['lapwing.wasm', 'lapwing-relaxed.wasm'];
 
@@ -58,22 +61,9 @@ const koffiStub: Plugin = {
 export async function bundleHandler(outDir: string): Promise<HandlerBundle> {
   await mkdir(outDir, { recursive: true });
   const file = join(outDir, 'handler.mjs');
-  await build({
-    entryPoints: [ENTRY],
-    outfile: file,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    minify: false,
-    sourcemap: false,
-    legalComments: 'none',
-    logLevel: 'silent',
-    plugins: [koffiStub],
-    // CommonJS dependencies (the SDK) call require() for Node built-ins.
-    banner: { js: "import { createRequire as __lapwingCreateRequire } from 'node:module';\nconst require = __lapwingCreateRequire(import.meta.url);" },
-  });
-  const files = [file];
+  const threadFile = join(outDir, 'kernel-thread-entry.mjs');
+  for (const [entry, outfile] of [[ENTRY, file], [KERNEL_THREAD, threadFile]] as const) await bundleOne(entry, outfile);
+  const files = [file, threadFile];
   for (const name of WASM_FILES) {
     const src = join(WASM_DIR, name);
     if (!existsSync(src)) continue;
@@ -83,6 +73,24 @@ export async function bundleHandler(outDir: string): Promise<HandlerBundle> {
   let bytes = 0;
   for (const f of files) bytes += (await stat(f)).size;
   return { file, files, bytes };
+}
+
+async function bundleOne(entry: string, outfile: string): Promise<void> {
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'esm',
+    minify: false,
+    sourcemap: false,
+    legalComments: 'none',
+    logLevel: 'silent',
+    plugins: [koffiStub],
+    // CommonJS dependencies (the SDK) call require() for Node built-ins.
+    banner: { js: "import { createRequire as __lapwingCreateRequire } from 'node:module';\nconst require = __lapwingCreateRequire(import.meta.url);" },
+  });
 }
 
 /** The deployment package: a zip of the bundle's files at the archive root. */

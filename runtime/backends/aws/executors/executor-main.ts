@@ -22,6 +22,8 @@ import type { TaskAttemptTrace } from '../../../core/interfaces.ts';
 import { StoreError } from '../../../core/interfaces.ts';
 import { loadKernels } from '../../../../kernels/index.ts';
 import { loadAwsConfig } from '../config.ts';
+import type { Attrs, Block } from '../../../../kernels/index.ts';
+import { createKernelPool, kernelThreadsFromEnv } from './kernel-pool.ts';
 import { CrashTrigger, executorOptionsFromEnv, parseCrashSpec } from './executor-env.ts';
 import { createAwsBackend } from '../index.ts';
 import type { ExecutorExitReason, ExecutorIpcMessage, LauncherIpcMessage } from './process-launcher.ts';
@@ -54,6 +56,9 @@ async function main(): Promise<number> {
   const spec = process.env.LAPWING_CRASH_AT ? parseCrashSpec(process.env.LAPWING_CRASH_AT) : null;
   const trigger = new CrashTrigger(spec, (point, task) => die(options.executorId, point, task));
   const backend = await createAwsBackend(config, { executors: 'process', create: false });
+  // Process executors run kernels inline unless asked (they stand one per core already).
+  const threads = kernelThreadsFromEnv(process.env, 0);
+  const pool = threads > 0 ? createKernelPool(options.kernels ?? 'auto', threads) : null;
   const stop = new AbortController();
   // Stopping also cuts a waiting lease short (a long poll can wait 20 s).
   const halt = (): void => {
@@ -77,12 +82,14 @@ async function main(): Promise<number> {
   let reason: ExecutorExitReason = 'idle';
   let tasks = 0;
   try {
-    const stats = await runExecutor(backend, { ...options, maxAttempts: config.maxReceiveCount, signal: stop.signal, crash: trigger.hook, ...(onTrace ? { onTrace } : {}) });
+    const kernelOptions = pool ? { runKernel: (name: string, inputs: readonly Block[], attrs: Attrs) => pool.run(name, inputs, attrs), concurrency: Math.max(options.concurrency ?? 1, pool.threads) } : {};
+    const stats = await runExecutor(backend, { ...options, ...kernelOptions, maxAttempts: config.maxReceiveCount, signal: stop.signal, crash: trigger.hook, ...(onTrace ? { onTrace } : {}) });
     tasks = stats.tasks;
     if (stop.signal.aborted) reason = 'stopped';
     else if (options.maxRuntimeMs !== undefined && Date.now() - start >= options.maxRuntimeMs) reason = 'max-runtime';
   } finally {
     clearInterval(timer);
+    await pool?.close();
     await report();
     await backend.close();
   }

@@ -4,17 +4,25 @@
  *
  *   parse the event → invoke its share of the launch fan-out (fanout.ts), if any
  *     → run the executor loop until it is idle or the function is about to time out (its
- *       remaining time less a margin for the last task's writes) → return.
+ *       remaining time less a margin for the last task's writes); a retryable error out of the
+ *       loop (a lease during an outage that outlasted the store's retries) pauses and runs the
+ *       loop again, a few times at most → return.
  *
  * The share is invoked first so that the tree of launches is not held up by this executor's
  * work; a failed invocation is a warning, not a failure: that branch's executors are missing, and
  * the driver's autoscaler launches more while the queue stays deep.
+ *
+ * Kernels run on kernel threads, one per vCPU (kernel-pool.ts), with as many task slots, so the
+ * lease keeper and the store calls of other tasks go on during a long kernel.
  *
  * The backend is built once per container and reused by warm invocations; the configuration
  * comes from the function's environment (set by `lapwing deploy`) and its execution role. The
  * function invokes itself (AWS_LAMBDA_FUNCTION_NAME, which Lambda sets; the policy allows it).
  */
 import { runExecutor } from '../../../executor/executor.ts';
+import { isRetryable } from '../../../core/errors.ts';
+import type { Attrs, Block } from '../../../../kernels/index.ts';
+import { createKernelPool, kernelThreadsFromEnv, type KernelPool } from './kernel-pool.ts';
 import { loadAwsConfig } from '../config.ts';
 import { executorOptionsFromEnv } from './executor-env.ts';
 import { createAwsBackend, type AwsBackend } from '../index.ts';
@@ -46,6 +54,10 @@ export interface HandlerDeps {
 
 /** Time kept back from the function's timeout for the task in progress to finish. */
 const MARGIN_MS = 60_000;
+/** Outages (retryable errors out of the executor loop) one invocation rides out. */
+const MAX_OUTAGES = 5;
+/** Pause after an outage before leasing again. */
+const OUTAGE_PAUSE_MS = 5000;
 
 /**
  * The fan-out step: invokes the executors `event` makes this one responsible for. Never throws;
@@ -71,6 +83,8 @@ export function createHandler(deps: HandlerDeps = {}): (raw: unknown, context?: 
   const env = deps.env ?? process.env;
   const warn = deps.warn ?? ((m: string) => process.emitWarning(m));
   let backend: Promise<AwsBackend> | undefined;
+  const threads = kernelThreadsFromEnv(env);
+  let pool: KernelPool | null | undefined;
   return async (raw, context) => {
     let event: Partial<ExecutorEvent> = {};
     try {
@@ -84,6 +98,8 @@ export function createHandler(deps: HandlerDeps = {}): (raw: unknown, context?: 
       throw e;
     });
     const b = await backend;
+    // Kernel threads live as long as the container, like the backend.
+    pool ??= threads > 0 ? createKernelPool(env.LAPWING_KERNELS || 'auto', threads) : null;
     const options = executorOptionsFromEnv(env, event.executorId ?? context?.awsRequestId ?? `lambda-${process.pid}`);
     const before = b.apiCalls();
     const invoke = deps.invoke?.(b) ?? lambdaInvoker(b.clients.lambda, env.AWS_LAMBDA_FUNCTION_NAME ?? b.config.names.functionName, b.config.retry);
@@ -91,15 +107,37 @@ export function createHandler(deps: HandlerDeps = {}): (raw: unknown, context?: 
     const remaining = context ? context.getRemainingTimeInMillis() - MARGIN_MS : undefined;
     const maxRuntimeMs = [options.maxRuntimeMs, remaining].filter((v): v is number => v !== undefined).reduce((a, v) => Math.min(a, v), Infinity);
     const executorId = event.executorId ?? options.executorId;
-    const stats = await runExecutor(b, {
-      ...options,
-      maxAttempts: b.config.maxReceiveCount,
-      executorId,
-      ...(Number.isFinite(maxRuntimeMs) ? { maxRuntimeMs: Math.max(1000, maxRuntimeMs) } : {}),
-    });
+    const started = Date.now();
+    let tasks = 0;
+    try {
+      for (let outage = 0; ; outage++) {
+        const left = maxRuntimeMs - (Date.now() - started);
+        if (left < 1000) break;
+        try {
+          const stats = await runExecutor(b, {
+            ...options,
+            maxAttempts: b.config.maxReceiveCount,
+            executorId,
+            ...(pool ? { runKernel: (name: string, inputs: readonly Block[], attrs: Attrs) => pool!.run(name, inputs, attrs), concurrency: Math.max(options.concurrency ?? 1, pool.threads) } : {}),
+            ...(Number.isFinite(left) ? { maxRuntimeMs: left } : {}),
+          });
+          tasks += stats.tasks;
+          break;
+        } catch (e) {
+          // A service outage that outlasted the store's own retries (a lease, an ack): the
+          // invocation is paid for, so wait and go on rather than end the executor.
+          if (!isRetryable(e) || outage >= MAX_OUTAGES) throw e;
+          warn(`lapwing executor ${executorId}: ${e instanceof Error ? e.message : String(e)}; going on in ${OUTAGE_PAUSE_MS / 1000} s`);
+          await new Promise((r) => setTimeout(r, OUTAGE_PAUSE_MS));
+        }
+      }
+    } finally {
+      // Messages an outstanding long poll brings now go back to the queue at once.
+      await b.queue.close().catch(() => undefined);
+    }
     const after = b.apiCalls();
     const apiCalls = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
-    return { executorId, tasks: stats.tasks, launched, apiCalls };
+    return { executorId, tasks, launched, apiCalls };
   };
 }
 

@@ -72,7 +72,8 @@ export function decodeBlock(buf: Uint8Array, key: string): Block {
   const payload = buf.subarray(HEADER_BYTES);
   if (crc32(payload) !== view.getUint32(16, true)) throw bad('data checksum mismatch');
   // Copy into a fresh, aligned buffer: the input may be a view at any offset of a pooled buffer.
-  const data = new Float64Array(rows * cols);
+  // Shared memory, so that a kernel thread (executors/kernel-pool.ts) reads it without a copy.
+  const data = new Float64Array(new SharedArrayBuffer(rows * cols * 8));
   new Uint8Array(data.buffer).set(payload);
   return { rows, cols, data };
 }
