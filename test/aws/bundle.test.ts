@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -33,9 +33,15 @@ after(async () => {
 });
 
 /** Runs `code` (an ES module body) in a child whose cwd has no node_modules; resolves its stdout. */
+let scripts = 0;
+
 function runInLambdaLikeDir(code: string, env: Record<string, string>, onSpawn?: (c: ChildProcess) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: dir, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A script file rather than `-e`: the kernel threads inherit the command-line flags, and
+    // `--input-type` is refused outside `-e`.
+    const script = join(dir, `run-${++scripts}.mjs`);
+    writeFileSync(script, code);
+    const child = spawn(process.execPath, [script], { cwd: dir, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     onSpawn?.(child);
     let stdout = '';
     let stderr = '';

@@ -11,7 +11,7 @@
  * LAPWING_KERNEL_THREADS: threads per executor (0: run kernels on the main thread).
  */
 import { availableParallelism } from 'node:os';
-import type { Attrs, Block } from '../../../../kernels/index.ts';
+import { loadKernels, type Attrs, type Block, type Kernels } from '../../../../kernels/index.ts';
 import { KernelThread } from '../../local/local-launcher.ts';
 
 export interface KernelPool {
@@ -33,15 +33,23 @@ export function kernelThreadsFromEnv(env: Readonly<Record<string, string | undef
  * Starts `threads` kernel threads with kernel backend `kernels` (they load in the background;
  * a kernel waits for its thread). Kernels go to the thread with the fewest in progress.
  */
-export function createKernelPool(kernels: string, threads: number): KernelPool {
+export function createKernelPool(kernels: string, threads: number, warn: (message: string) => void = (m) => process.emitWarning(m)): KernelPool {
   const pool = Array.from({ length: threads }, () => ({ thread: new KernelThread(kernels), busy: 0 }));
+  // A thread that cannot start (a runtime refusing workers) must not fail tasks: kernels then
+  // run on the main thread, as without the pool.
+  let inline: Promise<Kernels> | undefined;
   return {
     threads,
     async run(name, inputs, attrs) {
       const t = pool.reduce((a, b) => (b.busy < a.busy ? b : a));
+      const ok = await t.thread.ready.then(() => true, (e: unknown) => {
+        if (!inline) warn(`lapwing executor: kernel threads unavailable, running kernels inline: ${e instanceof Error ? e.message : String(e)}`);
+        inline ??= loadKernels(kernels);
+        return false;
+      });
+      if (!ok) return (await inline!).run(name, inputs, attrs);
       t.busy++;
       try {
-        await t.thread.ready;
         return await t.thread.run(name, inputs, attrs);
       } finally {
         t.busy--;
