@@ -199,7 +199,9 @@ export async function waitForJob(backend: Backend, record: JobRecord, t0: number
     const now = performance.now();
     if (!opts.scale || now - lastScale < timings.scaleEveryMs) return;
     lastScale = now;
-    const depth = await backend.queue.depth();
+    // A fixed pool (min = max) needs no queue depth, only the count of live executors: spare
+    // the queue its (billed) depth requests.
+    const depth = opts.scale.min === opts.scale.max ? { visible: 0, inFlight: 0 } : await backend.queue.depth();
     const n = decide(opts.scale, { ...depth, running: backend.launcher.running(), now, lastLaunchAt });
     if (n > 0) {
       lastLaunchAt = now;
