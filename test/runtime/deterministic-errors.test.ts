@@ -67,12 +67,20 @@ test('throttling slows a job but never fails it, even past maxAttempts deliverie
   const { res, traces, backend } = await run(
     { program: compile(programSource('cholesky')), args: { N: 3 }, inputs: { A }, kernels: 'js' },
     blocks,
-    { maxAttempts: 2, faults: { stateThrottle: 0.75, seed: 7 } },
+    { maxAttempts: 1, faults: { stateThrottle: 0.75, seed: 7 } },
   );
   assert.equal(res.status, 'done', res.error);
   const retried = traces.filter((t) => t.outcome === 'retry');
   assert.ok(retried.length > 0, 'some attempts gave up on throttling and were released');
   assert.ok(retried.every((t) => /injected throttling/.test(t.error ?? '')), 'released for throttling only');
-  assert.ok(traces.some((t) => t.outcome === 'ok' && t.attempt > 2), 'a task completed after more than maxAttempts deliveries');
+  // A throttled attempt is replaced by a fresh copy of its message (it does not add to the
+  // delivery count), so "past maxAttempts" shows as more throttled attempts of one task than
+  // maxAttempts, and still its completion.
+  const retriesOf = new Map<string, number>();
+  for (const t of retried) retriesOf.set(t.task, (retriesOf.get(t.task) ?? 0) + 1);
+  assert.ok(
+    traces.some((t) => t.outcome === 'ok' && (retriesOf.get(t.task) ?? 0) > 1),
+    `a task completed after more than maxAttempts throttled attempts (${JSON.stringify([...retriesOf])})`,
+  );
   assert.equal(backend.queue.deadLetters.length, 0);
 });
