@@ -17,7 +17,7 @@
  * the provider stops, or a machine that dies.
  */
 import { writeSync } from 'node:fs';
-import { runExecutor, type CrashPoint } from '../../../executor/executor.ts';
+import { runExecutor, type CrashPoint, type KernelTimes } from '../../../executor/executor.ts';
 import type { TaskAttemptTrace } from '../../../core/interfaces.ts';
 import { StoreError } from '../../../core/interfaces.ts';
 import { loadKernels } from '../../../../kernels/index.ts';
@@ -82,7 +82,7 @@ async function main(): Promise<number> {
   let reason: ExecutorExitReason = 'idle';
   let tasks = 0;
   try {
-    const kernelOptions = pool ? { runKernel: (name: string, inputs: readonly Block[], attrs: Attrs) => pool.run(name, inputs, attrs), concurrency: Math.max(options.concurrency ?? 1, pool.threads) } : {};
+    const kernelOptions = pool ? { runKernel: (name: string, inputs: readonly Block[], attrs: Attrs, ran?: KernelTimes) => pool.run(name, inputs, attrs, ran), concurrency: Math.max(options.concurrency ?? 1, pool.threads) } : {};
     const stats = await runExecutor(backend, { ...options, ...kernelOptions, maxAttempts: config.maxReceiveCount, signal: stop.signal, crash: trigger.hook, ...(onTrace ? { onTrace } : {}) });
     tasks = stats.tasks;
     if (stop.signal.aborted) reason = 'stopped';

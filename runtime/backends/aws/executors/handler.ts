@@ -19,7 +19,7 @@
  * comes from the function's environment (set by `lapwing deploy`) and its execution role. The
  * function invokes itself (AWS_LAMBDA_FUNCTION_NAME, which Lambda sets; the policy allows it).
  */
-import { runExecutor } from '../../../executor/executor.ts';
+import { runExecutor, type KernelTimes } from '../../../executor/executor.ts';
 import { isRetryable } from '../../../core/errors.ts';
 import type { Attrs, Block } from '../../../../kernels/index.ts';
 import { createKernelPool, kernelThreadsFromEnv, type KernelPool } from './kernel-pool.ts';
@@ -118,7 +118,7 @@ export function createHandler(deps: HandlerDeps = {}): (raw: unknown, context?: 
             ...options,
             maxAttempts: b.config.maxReceiveCount,
             executorId,
-            ...(pool ? { runKernel: (name: string, inputs: readonly Block[], attrs: Attrs) => pool!.run(name, inputs, attrs), concurrency: Math.max(options.concurrency ?? 1, pool.threads) } : {}),
+            ...(pool ? { runKernel: (name: string, inputs: readonly Block[], attrs: Attrs, ran?: KernelTimes) => pool!.run(name, inputs, attrs, ran), concurrency: Math.max(options.concurrency ?? 1, pool.threads) } : {}),
             ...(Number.isFinite(left) ? { maxRuntimeMs: left } : {}),
           });
           tasks += stats.tasks;

@@ -13,10 +13,12 @@
 import { availableParallelism } from 'node:os';
 import { loadKernels, type Attrs, type Block, type Kernels } from '../../../../kernels/index.ts';
 import { KernelThread } from '../../local/local-launcher.ts';
+import type { KernelTimes } from '../../../executor/executor.ts';
 
 export interface KernelPool {
   readonly threads: number;
-  run(name: string, inputs: readonly Block[], attrs: Attrs): Promise<Block[]>;
+  /** Runs a kernel on the least busy thread; `ran` receives when it started and ended there. */
+  run(name: string, inputs: readonly Block[], attrs: Attrs, ran?: KernelTimes): Promise<Block[]>;
   close(): Promise<void>;
 }
 
@@ -40,7 +42,7 @@ export function createKernelPool(kernels: string, threads: number, warn: (messag
   let inline: Promise<Kernels> | undefined;
   return {
     threads,
-    async run(name, inputs, attrs) {
+    async run(name, inputs, attrs, ran) {
       const t = pool.reduce((a, b) => (b.busy < a.busy ? b : a));
       const ok = await t.thread.ready.then(() => true, (e: unknown) => {
         if (!inline) warn(`lapwing executor: kernel threads unavailable, running kernels inline: ${e instanceof Error ? e.message : String(e)}`);
@@ -50,7 +52,7 @@ export function createKernelPool(kernels: string, threads: number, warn: (messag
       if (!ok) return (await inline!).run(name, inputs, attrs);
       t.busy++;
       try {
-        return await t.thread.run(name, inputs, attrs);
+        return await t.thread.run(name, inputs, attrs, ran);
       } finally {
         t.busy--;
       }
