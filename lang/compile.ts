@@ -36,6 +36,7 @@ export function compile(source: string, options: CompileOptions = {}): Program {
     throw new CompileError(reporter.sorted(), filename);
   }
   const file = parse(source, reporter);
+  reporter.endOfSyntax();
   const program = analyze(file, reporter, { kernels: options.kernels ?? kernelSpecs, fanIn });
   if (program === undefined || reporter.failed) throw new CompileError(reporter.sorted(), filename);
   return program;

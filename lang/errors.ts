@@ -137,12 +137,23 @@ export class Reporter {
     if (this.diagnostics.some((d) => d.code === code && d.line === loc.line && d.column === loc.col)) return;
     this.diagnostics.push({ code, message, line: loc.line, column: loc.col, excerpt: excerpt(this.source, loc) });
   }
+  /** Diagnostics before this index are syntax errors (set when parsing ends). */
+  private syntaxEnd = 0;
   get failed(): boolean {
     return this.diagnostics.length > 0;
   }
-  /** Diagnostics in source order. */
+  /** Marks the end of parsing: what is reported later may be a consequence of a syntax error. */
+  endOfSyntax(): void {
+    this.syntaxEnd = this.diagnostics.length;
+  }
+  /**
+   * Syntax errors first, then the others, each in source order: a later error (an output
+   * "never written" because its statement did not parse) is often a consequence of a syntax
+   * error, which is the one to read first.
+   */
   sorted(): Diagnostic[] {
-    return [...this.diagnostics].sort((a, b) => a.line - b.line || a.column - b.column);
+    const bySource = (a: Diagnostic, b: Diagnostic): number => a.line - b.line || a.column - b.column;
+    return [...this.diagnostics.slice(0, this.syntaxEnd).sort(bySource), ...this.diagnostics.slice(this.syntaxEnd).sort(bySource)];
   }
 }
 

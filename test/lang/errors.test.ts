@@ -85,7 +85,7 @@ for (const c of CASES) {
   });
 }
 
-test('several errors are reported at once, in source order, with the formatted message', () => {
+test('several errors are reported at once, syntax errors first, each group in source order, with the formatted message', () => {
   const src = body(
     'X[0, 0] = chol2(A[0, 0])',
     'for j in 1..N {',
@@ -104,10 +104,11 @@ test('several errors are reported at once, in source order, with the formatted m
   }
   assert.ok(err instanceof CompileError);
   assert.deepEqual(err.diagnostics.map((d) => `${d.line}:${d.column} ${d.code}`), [
-    '2:13 E_UNKNOWN_KERNEL', '4:5 E_WRITE_INPUT', '5:15 E_ARITY', '5:25 E_UNDEFINED_VAR', '6:25 E_NOT_INTEGER',
-    '7:13 E_SYNTAX', '8:20 E_NOT_MATRIX',
+    '7:13 E_SYNTAX',
+    '2:13 E_UNKNOWN_KERNEL', '4:5 E_WRITE_INPUT', '5:15 E_ARITY', '5:25 E_UNDEFINED_VAR', '6:25 E_NOT_INTEGER', '8:20 E_NOT_MATRIX',
   ]);
-  assert.match(err.message, /^bad\.lp:2:13: E_UNKNOWN_KERNEL: unknown kernel 'chol2' \(did you mean 'chol'\?\)\n 2 \| {3}X\[0, 0\] = chol2/);
+  assert.match(err.message, /^bad\.lp:7:13: E_SYNTAX: .*\n 7 \| /);
+  assert.match(err.message, /\nbad\.lp:2:13: E_UNKNOWN_KERNEL: unknown kernel 'chol2' \(did you mean 'chol'\?\)\n 2 \| {3}X\[0, 0\] = chol2/);
   assert.match(err.message, /\n7 errors$/);
   assert.doesNotMatch(err.message, /\bat .*\.ts:\d+/); // no stack frames
 });
@@ -152,4 +153,13 @@ test('runtime STEP: a loop step that evaluates to ≤ 0', () => {
   const p = compile(body('for j in 0..N step N - 2 {', '  X[j, 0] = copy(A[j, 0])', '}'));
   assert.throws(() => [...bind(p, { N: 2 }).starters()], (e: unknown) => e instanceof DagError && e.code === 'STEP');
   assert.equal([...bind(p, { N: 5 }).starters()].length, 2);
+});
+
+test('a syntax error is listed before the errors that follow from it', () => {
+  // The unclosed call swallows the only write of X: "never written" is a consequence.
+  const a = diagnostics('def f(in A: matrix, out X: matrix, N: int) {\n  for j in 0..N {\n    X[j, 0] = copy(A[j, 0]\n  }\n}\n');
+  assert.deepEqual(a.map((d) => d.code), ['E_UNBALANCED', 'E_OUT_UNWRITTEN']);
+  // A missing '{': the stray '}' is a syntax error too, listed before the undefined loop variable.
+  const b = diagnostics('def f(in A: matrix, out X: matrix, N: int) {\n  for j in 0..N\n    X[j, 0] = copy(A[j, 0])\n  }\n}\n');
+  assert.deepEqual(b.map((d) => d.code), ['E_SYNTAX', 'E_UNBALANCED', 'E_UNDEFINED_VAR', 'E_UNDEFINED_VAR']);
 });
