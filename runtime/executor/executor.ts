@@ -59,6 +59,7 @@ import { readyPriority } from '../scheduling/priority.ts';
 import { Attempt, clock, CRASH_POINTS, type AttemptHost, type CrashPoint, type JobContext, type KernelTimes } from './attempt.ts';
 export type { KernelTimes } from './attempt.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
+import { errorMessage } from '../core/util.ts';
 
 export { CRASH_POINTS, type CrashPoint };
 
@@ -324,7 +325,7 @@ class Executor implements AttemptHost {
     emit: (o: TaskAttemptTrace['outcome'], error?: string) => void,
   ): Promise<void> {
     const { queue, state } = this.stores;
-    const message = e instanceof Error ? e.message : String(e);
+    const message = errorMessage(e);
     const what = describeTask(ctx?.bound, msg.task, kernel);
     try {
       if (e instanceof LapwingError && !e.retryable) {

@@ -12,6 +12,7 @@
  * States of one lease: held → (renewed)* → released | lost.
  */
 import type { Lease, TaskQueue } from '../core/interfaces.ts';
+import { errorMessage } from '../core/util.ts';
 
 export interface LeaseKeeperOptions {
   readonly queue: Pick<TaskQueue, 'renew'>;
@@ -113,7 +114,7 @@ export class LeaseKeeper {
     } catch (e) {
       // Not lost yet: the lease holds until its expiry, and the next tick tries again.
       if (this.now() < h.expiresAt) return;
-      reason = `renewals failed until the lease expired: ${e instanceof Error ? e.message : String(e)}`;
+      reason = `renewals failed until the lease expired: ${errorMessage(e)}`;
     }
     if (h.lost || !this.held.has(h.lease.handle)) return;
     h.lost = true;

@@ -41,6 +41,7 @@ import { lambdaVcpus, type SimProfile } from './profiles.ts';
 import { Link, S3Model, SimBlockStore } from './s3-model.ts';
 import { SqsModel } from './sqs-model.ts';
 import { SimDeadlockError, VirtualTime } from './virtual-time.ts';
+import { errorMessage } from '../../core/util.ts';
 
 /** An input matrix of the simulated job: its shape and blocking (blocks carry no data). */
 export interface SimMatrix {
@@ -386,7 +387,7 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
     // that is an outcome of the simulated job, not an error of the simulation.
     result = await clock.run(job, { limitMs: (o.limitS ?? 7 * 24 * 3600) * 1000 }).catch((e: unknown): JobResult => {
       if (e instanceof SimDeadlockError) throw e;
-      return { jobId, status: 'failed', error: `the driver failed: ${e instanceof Error ? e.message : String(e)}`, wallS: (performance.now() - driverStart) / 1000, tasks: 0, flops: 0, outputs: {}, speculated: 0 };
+      return { jobId, status: 'failed', error: `the driver failed: ${errorMessage(e)}`, wallS: (performance.now() - driverStart) / 1000, tasks: 0, flops: 0, outputs: {}, speculated: 0 };
     });
     // Executors idle out after the job: their tail is billed. Local threads never idle out;
     // after a failed driver the executors of the real system would work on: stop them here.

@@ -14,6 +14,7 @@ import type { SimResult, SimulateOptions } from '../../backends/sim/simulate.ts'
 import { positiveInt, printSummary } from '../common.ts';
 import type { Algorithm, AlgorithmOptions, Summary } from './algorithms.ts';
 import { UserError } from '../errors.ts';
+import { errorMessage } from '../../core/util.ts';
 
 interface SimulateFlags {
   n: string;
@@ -65,7 +66,7 @@ async function kernelProfile(path: string): Promise<KernelProfile> {
   try {
     rows = JSON.parse((await readFile(path, 'utf8')).trim().split('\n').at(-1) ?? '');
   } catch (e) {
-    throw new UserError(`--kernel-profile ${path}: not the JSON array \`lapwing bench kernels --json\` prints (${e instanceof Error ? e.message : String(e)})`);
+    throw new UserError(`--kernel-profile ${path}: not the JSON array \`lapwing bench kernels --json\` prints (${errorMessage(e)})`);
   }
   const ok = Array.isArray(rows) && rows.every((r: unknown) => typeof r === 'object' && r !== null && typeof (r as KernelRow).kernel === 'string' && typeof (r as KernelRow).n === 'number' && typeof (r as KernelRow).gflops === 'number');
   if (!ok) throw new UserError(`--kernel-profile ${path}: expected rows like {"kernel":"gemm","backend":"openblas","n":512,"gflops":30}`);

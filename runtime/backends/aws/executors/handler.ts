@@ -72,7 +72,7 @@ export async function launchShare(event: Partial<ExecutorEvent>, invoke: Invoke,
       ok++;
     } catch (err) {
       const n = e.fanout?.count ?? 1;
-      warn(`lapwing executor ${event.executorId}: launching ${e.executorId} (${n} executor${n === 1 ? '' : 's'}) failed: ${err instanceof Error ? err.message : String(err)}`);
+      warn(`lapwing executor ${event.executorId}: launching ${e.executorId} (${n} executor${n === 1 ? '' : 's'}) failed: ${errorMessage(err)}`);
     }
   });
   return ok;
