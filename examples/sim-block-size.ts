@@ -5,8 +5,8 @@
  */
 import { AWS_PROFILE, simJob, simulate } from '../runtime/backends/sim/index.ts';
 
-const n = Number(process.argv[2] ?? 8192);
-const workers = Number(process.argv[3] ?? 16);
+const n = Number(process.argv[2] ?? 4096);
+const workers = Number(process.argv[3] ?? 8);
 
 console.log(`cholesky n=${n} on ${workers} Lambdas (3008 MB), simulated`);
 console.log('block   tasks   wall (s)   core-s    cost ($)   bottleneck');
