@@ -289,7 +289,7 @@ export class Lapwing {
   /** Lower Cholesky factor L of a symmetric positive-definite A (A = L·Lᵀ). */
   async cholesky(a: BlockMatrix): Promise<BlockMatrix> {
     if (a.rows !== a.cols) throw new ShapeError(`cholesky needs a square matrix, got ${a.rows}x${a.cols}`);
-    if (a.blockRows !== a.blockCols) throw new ShapeError('cholesky needs square blocks');
+    if (a.blockRows !== a.blockCols) throw new ShapeError(`cholesky needs square blocks, got ${a.blockRows}x${a.blockCols}${REBLOCK}`);
     const [n] = a.grid;
     const res = await this.run(this.program('cholesky'), { ints: { N: n }, inputs: { A: a }, algorithm: 'cholesky' });
     return this.lower(this.output(res, 'L', a.rows, a.cols, a.blockRows, a.blockCols));
@@ -305,7 +305,7 @@ export class Lapwing {
     const B = tb ? transposedView(b) : viewOf(b);
     const name = (t: boolean, x: string): string => (t ? `${x}ᵀ` : x);
     if (A.cols !== B.rows) throw new ShapeError(`matmul: ${name(ta, 'A')} is ${A.rows}x${A.cols} and ${name(tb, 'B')} is ${B.rows}x${B.cols}: inner dimensions differ`);
-    if (A.blockCols !== B.blockRows) throw new ShapeError(`matmul: block sizes ${A.blockCols} and ${B.blockRows} do not match (re-block one operand)`);
+    if (A.blockCols !== B.blockRows) throw new ShapeError(`matmul: block sizes ${A.blockCols} and ${B.blockRows} do not match${REBLOCK}`);
     notSymmetric('matmul', a, b);
     const m = Math.ceil(A.rows / A.blockRows), k = Math.ceil(A.cols / A.blockCols), n = Math.ceil(B.cols / B.blockCols);
     const program = ta ? (tb ? 'gemm_tt' : 'gemm_tn') : tb ? 'gemm_nt' : 'gemm';
@@ -331,7 +331,7 @@ export class Lapwing {
   /** X with A·X = B for a general square A: pivoted LU, then the permuted triangular solves. */
   private async generalSolve(a: BlockMatrix, b: BlockMatrix): Promise<BlockMatrix> {
     if (a.rows !== b.rows) throw new ShapeError(`solve: A is ${a.rows}x${a.cols} but B has ${b.rows} rows`);
-    if (a.blockRows !== b.blockRows) throw new ShapeError(`solve: A and B need the same block rows (${a.blockRows} vs ${b.blockRows})`);
+    if (a.blockRows !== b.blockRows) throw new ShapeError(`solve: A and B need the same block rows (${a.blockRows} vs ${b.blockRows})${REBLOCK}`);
     notSymmetric('solve', b);
     const f = await this.lu(a);
     const ids = await this.rowIds(a.rows, a.blockRows);
@@ -362,7 +362,7 @@ export class Lapwing {
    */
   async lu(a: BlockMatrix): Promise<{ perm: BlockMatrix; L: BlockMatrix; U: BlockMatrix }> {
     if (a.rows !== a.cols) throw new ShapeError(`lu needs a square matrix, got ${a.rows}x${a.cols}`);
-    if (a.blockRows !== a.blockCols) throw new ShapeError(`lu needs square blocks, got ${a.blockRows}x${a.blockCols}`);
+    if (a.blockRows !== a.blockCols) throw new ShapeError(`lu needs square blocks, got ${a.blockRows}x${a.blockCols}${REBLOCK}`);
     notSymmetric('lu', a);
     const ids = await this.rowIds(a.rows, a.blockRows);
     try {
@@ -385,7 +385,7 @@ export class Lapwing {
    */
   async qr(a: BlockMatrix): Promise<{ R: BlockMatrix }> {
     if (a.rows < a.cols) throw new ShapeError(`qr needs m ≥ n, got ${a.rows}x${a.cols}`);
-    if (a.blockRows !== a.blockCols) throw new ShapeError(`qr needs square blocks, got ${a.blockRows}x${a.blockCols}`);
+    if (a.blockRows !== a.blockCols) throw new ShapeError(`qr needs square blocks, got ${a.blockRows}x${a.blockCols}${REBLOCK}`);
     notSymmetric('qr', a);
     const [m, n] = a.grid;
     const res = await this.run(this.program('qr'), { ints: { M: m, N: n }, inputs: { A: a }, algorithm: 'qr' });
@@ -396,7 +396,7 @@ export class Lapwing {
   private async spdSolve(a: BlockMatrix, b: BlockMatrix): Promise<BlockMatrix> {
     if (a.rows !== a.cols) throw new ShapeError(`solve: A must be square, got ${a.rows}x${a.cols}`);
     if (a.rows !== b.rows) throw new ShapeError(`solve: A is ${a.rows}x${a.cols} but B has ${b.rows} rows`);
-    if (a.blockRows !== a.blockCols || a.blockRows !== b.blockRows) throw new ShapeError('solve: A and B need the same square block size');
+    if (a.blockRows !== a.blockCols || a.blockRows !== b.blockRows) throw new ShapeError(`solve: A and B need the same square block size (A ${a.blockRows}x${a.blockCols}, B ${b.blockRows}x${b.blockCols})${REBLOCK}`);
     notSymmetric('solve', b);
     const [n] = a.grid;
     const [, r] = b.grid;
@@ -410,7 +410,7 @@ export class Lapwing {
    */
   async inv(a: BlockMatrix, opts: SolveOptions = {}): Promise<BlockMatrix> {
     if (a.rows !== a.cols) throw new ShapeError(`inv needs a square matrix, got ${a.rows}x${a.cols}`);
-    if (a.blockRows !== a.blockCols) throw new ShapeError('inv needs square blocks');
+    if (a.blockRows !== a.blockCols) throw new ShapeError(`inv needs square blocks, got ${a.blockRows}x${a.blockCols}${REBLOCK}`);
     const eye = await this.eye(a.rows, { block: a.blockRows });
     try {
       return await this.solve(a, eye, opts);
@@ -440,7 +440,7 @@ export class Lapwing {
   private async elementwise(op: 'add' | 'sub', a: BlockMatrix, b: BlockMatrix): Promise<BlockMatrix> {
     if (a.rows !== b.rows || a.cols !== b.cols) throw new ShapeError(`${op}: shapes ${a.rows}x${a.cols} and ${b.rows}x${b.cols} differ`);
     if (a.blockRows !== b.blockRows || a.blockCols !== b.blockCols) {
-      throw new ShapeError(`${op}: blocks ${a.blockRows}x${a.blockCols} and ${b.blockRows}x${b.blockCols} differ (re-block one operand)`);
+      throw new ShapeError(`${op}: blocks ${a.blockRows}x${a.blockCols} and ${b.blockRows}x${b.blockCols} differ${REBLOCK}`);
     }
     notSymmetric(op, a, b);
     const [m, n] = a.grid;
@@ -475,7 +475,7 @@ export class Lapwing {
 
   /** The diagonal of A as a min(rows, cols) × 1 column (A needs square blocks). */
   async diag(a: BlockMatrix): Promise<BlockMatrix> {
-    if (a.blockRows !== a.blockCols) throw new ShapeError(`diag needs square blocks, got ${a.blockRows}x${a.blockCols}`);
+    if (a.blockRows !== a.blockCols) throw new ShapeError(`diag needs square blocks, got ${a.blockRows}x${a.blockCols}${REBLOCK}`);
     const [m, n] = a.grid;
     // The program reads the diagonal blocks only: it is given the leading square of A's blocks
     // (same store and keys), so the job's input checks see every block it reads.
@@ -489,7 +489,7 @@ export class Lapwing {
   async trsm(l: BlockMatrix, b: BlockMatrix): Promise<BlockMatrix> {
     if (l.rows !== l.cols) throw new ShapeError(`solve needs a square triangular factor, got ${l.rows}x${l.cols}`);
     if (l.rows !== b.rows) throw new ShapeError(`solve: L is ${l.rows}x${l.cols} but B has ${b.rows} rows`);
-    if (l.blockRows !== b.blockRows || l.blockRows !== l.blockCols) throw new ShapeError('solve: L and B need the same square block size');
+    if (l.blockRows !== b.blockRows || l.blockRows !== l.blockCols) throw new ShapeError(`solve: L and B need the same square block size (L ${l.blockRows}x${l.blockCols}, B ${b.blockRows}x${b.blockCols})${REBLOCK}`);
     const [n] = l.grid;
     const [, r] = b.grid;
     const res = await this.run(this.program('trsm'), { ints: { N: n, R: r }, inputs: { L: l, B: b }, algorithm: 'trsm' });
@@ -500,7 +500,7 @@ export class Lapwing {
   /** R of the QR factorisation of a tall-skinny A (one block column), by a TSQR tree. */
   async tsqr(a: BlockMatrix): Promise<BlockMatrix> {
     if (a.grid[1] !== 1) throw new ShapeError(`tsqr needs one block column: A is ${a.rows}x${a.cols} with ${a.blockCols}-wide blocks`);
-    if (a.blockRows < a.cols) throw new ShapeError(`tsqr needs row blocks at least as tall as A is wide (${a.blockRows} < ${a.cols})`);
+    if (a.blockRows < a.cols) throw new ShapeError(`tsqr needs row blocks at least as tall as A is wide (${a.blockRows} < ${a.cols})${REBLOCK}`);
     const [n] = a.grid;
     const res = await this.run(this.program('tsqr'), { ints: { N: n }, inputs: { A: a }, algorithm: 'tsqr' });
     return this.output(res, 'R', a.cols, a.cols, a.cols, a.cols);
@@ -535,6 +535,9 @@ function notSymmetric(op: string, ...ms: BlockMatrix[]): void {
 }
 
 export { ShapeError };
+
+/** How to fix a block-size mismatch: blocks are chosen when a matrix is made. */
+const REBLOCK = '; re-block: make the matrix again with the block size it needs (fromArray/fromNpy/random… { block }, or --block on the command line)';
 
 /** Opens a session (local backend by default). Close it to stop its executors. */
 export async function lapwing(options: SessionOptions = {}): Promise<Lapwing> {

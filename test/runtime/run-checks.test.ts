@@ -110,3 +110,19 @@ test('an empty (0×5) input is one line', async () => {
   refused(lapwing('run', cholesky, '--in', 'A=empty.npy'), /^lapwing: empty\.npy: the matrix is 0×5: rows must be a positive integer \(an empty matrix has no blocks\)$/);
   refused(lapwing('cholesky', '--input', 'empty.npy'), /^lapwing: the matrix is 0×5/);
 });
+
+test('a block-size mismatch says how to fix it (re-block)', async () => {
+  const lw = await session({ workers: 1, kernels: KERNELS });
+  try {
+    const A = await lw.random(64, 64, { block: 32, blockCols: 16 });
+    await assert.rejects(lw.cholesky(A), (e: unknown) => {
+      assert.ok(e instanceof Error && 'code' in e && e.code === 'SHAPE', String(e));
+      assert.match(e.message, /^cholesky needs square blocks, got 32x16; re-block: make the matrix again with the block size it needs/);
+      return true;
+    });
+    const B = await lw.random(64, 64, { block: 32 });
+    await assert.rejects(lw.matmul(A, B), /block sizes 16 and 32 do not match; re-block: /);
+  } finally {
+    await lw.close();
+  }
+});
