@@ -101,6 +101,17 @@ export function register(cli: Command): void {
       await lw.close();
     }
   });
+  bench.command('state')
+    .description('AWS state store: DynamoDB capacity per task, item sizes, partitions (replays every task\'s state-store calls)')
+    .option('--program <name>', 'shipped program', 'cholesky')
+    .option('--arg <NAME=INT>', 'integer argument (repeatable, or comma-separated)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--workers <n>', 'tasks replayed at once; the driver polls once per wave', '16')
+    .option('--emulate', 'against DynamoDB Local started for the run (else the deployed stack of the environment)')
+    .option('--json', 'only the JSON object')
+    .action(async (o: { program: string; arg: string[]; workers: string; emulate?: boolean; json?: boolean }) => {
+      const { runStateBench } = await import('../../../bench/state.ts');
+      await runStateBench(o);
+    });
   bench.command('hybrid')
     .description('AWS backend: inline (DynamoDB) vs S3 block sharing latency by block size, against the emulators')
     .option('--json', 'one JSON object on the last line')

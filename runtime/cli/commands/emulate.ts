@@ -12,7 +12,7 @@
  */
 import type { Command } from 'commander';
 import { loadAwsConfig } from '../../backends/aws/config.ts';
-import { EMULATOR_CREDENTIALS, EMULATOR_REGION, startEmulators } from '../../backends/aws/dev/emulators.ts';
+import { EMULATOR_CREDENTIALS, EMULATOR_REGION, EmulatorStartError, startEmulators } from '../../backends/aws/dev/emulators.ts';
 import { UserError } from '../errors.ts';
 import { errorMessage } from '../../core/util.ts';
 
@@ -50,15 +50,18 @@ export function register(cli: Command): void {
     .description('run S3, SQS and DynamoDB emulators on 127.0.0.1 and print the environment for --backend aws')
     .option('--s3-port <n>', 'S3 (s3rver) port; 0: any free port', '4568')
     .option('--sqs-port <n>', 'SQS (local-aws-sqs) port; 0: any free port', '9324')
-    .option('--dynamodb-port <n>', 'DynamoDB (dynalite) port; 0: any free port', '4567')
+    .option('--dynamodb-port <n>', 'DynamoDB (DynamoDB Local, needs Java 17) port; 0: any free port', '4567')
     .option('--stack <name>', 'stack whose bucket, queues and table to create', process.env.LAPWING_AWS_PREFIX ?? 'lapwing')
     .option('--no-provision', 'do not create the bucket, queues and table')
     .option('--dir <path>', 's3rver data directory (default: a temporary one, removed on exit)')
     .action(async (o: EmulateOptions) => {
       const ports = { s3: port(o.s3Port, '--s3-port'), sqs: port(o.sqsPort, '--sqs-port'), dynamodb: port(o.dynamodbPort, '--dynamodb-port') };
       const emu = await startEmulators({ ports, ...(o.dir ? { s3Directory: o.dir } : {}) }).catch((e: unknown) => {
-        const msg = errorMessage(e);
-        throw new UserError(`cannot start the emulators: ${msg}${/EADDRINUSE/.test(msg) ? ' (choose other ports, or 0 for free ones)' : ''}`);
+        if (e instanceof EmulatorStartError && e.code === 'PORT_IN_USE') {
+          const flag = { S3: '--s3-port', SQS: '--sqs-port', DynamoDB: '--dynamodb-port' }[e.service] ?? 'the port options';
+          throw new UserError(`cannot start the emulators: ${e.message}; choose another with ${flag}, or 0 for a free one`);
+        }
+        throw new UserError(`cannot start the emulators: ${errorMessage(e)}`);
       });
       try {
         const lines = exportLines(emu.endpoints, o.stack);

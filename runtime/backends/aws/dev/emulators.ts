@@ -1,8 +1,10 @@
 /**
  * Local emulators of the three AWS services the backend uses, started in-process on loopback:
  * S3 (`s3rver`), SQS (`local-aws-sqs`, which speaks the JSON protocol of SDK v3, behind the
- * corrections of sqs-emulator-compat.ts) and DynamoDB (`dynalite`, in-memory LevelDB). Every server binds to 127.0.0.1 only; port 0 (the default)
- * lets the OS pick a free port, so parallel test files never collide.
+ * corrections of sqs-emulator-compat.ts) and DynamoDB (AWS's own DynamoDB Local, a Java child
+ * process: dynamodb-local.ts). The Node servers bind to 127.0.0.1 only and are only ever reached
+ * there; port 0 (the default) picks a free port, so parallel test files never collide. A port that
+ * is taken is an {@link EmulatorStartError} naming the service and the port.
  *
  * s3rver checks request signatures against the fixed credentials `S3RVER`/`S3RVER`; the other
  * two accept any credentials, so the whole backend uses those ({@link EMULATOR_CREDENTIALS}).
@@ -14,6 +16,9 @@ import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sqsCompatHandler, type EmulatedQueue } from './sqs-emulator-compat.ts';
+import { claimPort, EmulatorStartError, startDynamoDbLocal } from './dynamodb-local.ts';
+
+export { EmulatorStartError } from './dynamodb-local.ts';
 
 /** The credentials every emulator accepts (s3rver insists on these). */
 export const EMULATOR_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -48,7 +53,6 @@ interface S3rverInstance {
   close(): Promise<void>;
 }
 type S3rverCtor = new (options: Record<string, unknown>) => S3rverInstance;
-type DynaliteFactory = (options: Record<string, unknown>) => Server;
 interface LocalSqsModule {
   createRequestHandler(options: Record<string, unknown>): {
     service: { PORT: number; Queues: EmulatedQueue[] };
@@ -74,6 +78,14 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     if (ownDir) await rm(directory, { recursive: true, force: true });
   };
   try {
+    // Taken ports are found before anything starts (s3rver would otherwise throw from an
+    // unhandled 'error' event), and DynamoDB Local, the slowest to start, starts first.
+    const ports = options.ports ?? {};
+    await claimPort(ports.s3 ?? 0, 'S3');
+    await claimPort(ports.sqs ?? 0, 'SQS');
+    const ddb = await startDynamoDbLocal(ports.dynamodb ?? 0);
+    stops.push(() => ddb.stop());
+
     const S3rver = require('s3rver') as S3rverCtor;
     const s3 = new S3rver({
       address: EMULATOR_HOST,
@@ -101,17 +113,12 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     service.PORT = portOf(sqs); // queue URLs carry the port
     stops.push(() => closeServer(sqs));
 
-    const dynalite = require('dynalite') as DynaliteFactory;
-    // Tables become ACTIVE quickly so deploy/destroy tests do not wait half a second per step.
-    const ddb = dynalite({ createTableMs: 20, deleteTableMs: 20, updateTableMs: 20 });
-    await listen(ddb, options.ports?.dynamodb ?? 0);
-    stops.push(() => closeServer(ddb));
 
     return {
       endpoints: {
         s3: `http://${EMULATOR_HOST}:${s3Addr.port}`,
         sqs: `http://${EMULATOR_HOST}:${portOf(sqs)}`,
-        dynamodb: `http://${EMULATOR_HOST}:${portOf(ddb)}`,
+        dynamodb: `http://${EMULATOR_HOST}:${ddb.port}`,
       },
       stop,
     };
@@ -123,7 +130,8 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
 
 function listen(server: Server, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(e.code === 'EADDRINUSE' ? new EmulatorStartError('PORT_IN_USE', 'SQS', `port ${port} (SQS) is already in use`, port) : e));
     server.listen(port, EMULATOR_HOST, () => {
       server.off('error', reject);
       resolve();
