@@ -138,6 +138,11 @@ export interface StateStore {
   putJob(job: JobRecord): Promise<void>;
   getJob(jobId: string): Promise<JobRecord | null>;
   getJobState(jobId: string): Promise<JobState | null>;
+  /**
+   * Optional: the job's status alone, cheaper than getJobState where counters are spread over
+   * several items; it may lag a finishJob by a moment. Executors poll it; absent, getJobState.
+   */
+  getJobStatus?(jobId: string): Promise<Pick<JobState, 'status' | 'error'> | null>;
   /** running → done | failed | cancelled; the first call wins (first error is kept). */
   finishJob(jobId: string, status: Exclude<JobStatus, 'running'>, error?: string): Promise<boolean>;
   /** True if the task completed (completeTask succeeded). */
@@ -155,7 +160,11 @@ export interface StateStore {
   markEdge(jobId: string, node: string, member: string): Promise<number>;
   /** Adds `by` to a named counter (statistics only: not idempotent). */
   incr(jobId: string, counter: string, by: number): Promise<void>;
-  /** Removes every item of the job. */
+  /**
+   * Removes the job: afterwards every read sees no job (getJob, getJobState null; isTaskDone
+   * false) and completeTask, finishJob, incr change nothing. A backend may leave per-task items
+   * to expire on their own (DynamoDB's TTL) rather than enumerate them.
+   */
   deleteJob(jobId: string): Promise<void>;
 }
 

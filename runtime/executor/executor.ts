@@ -232,7 +232,9 @@ class Executor implements AttemptHost {
     }
     const ctx = await p;
     if (ctx && ctx.running && (fresh || Date.now() - ctx.checkedAt > STATUS_TTL_MS)) {
-      const st = await this.stores.state.getJobState(jobId);
+      // A fresh check must see a finishJob at once; the periodic one may take the cheap read.
+      const { state } = this.stores;
+      const st = fresh || !state.getJobStatus ? await state.getJobState(jobId) : await state.getJobStatus(jobId);
       ctx.running = st?.status === 'running';
       ctx.checkedAt = Date.now();
     }

@@ -1,14 +1,16 @@
 /**
- * DynamoDB state store specifics on the emulator: one request per hot-path call (markEdge is ONE
- * conditional UpdateItem), a TTL attribute on every item, throttling retried then THROTTLED, a
- * job record over the item limit is a clear error, and inline blocks respect the limit too.
+ * DynamoDB state store specifics on DynamoDB Local: one request per hot-path call (markEdge is ONE
+ * conditional UpdateItem, completeTask ONE transaction), items of a size independent of the job's
+ * progress on many partition keys, a TTL attribute on every item, a deleted job that late
+ * duplicates cannot bring back, throttling retried then THROTTLED, a job record over the item
+ * limit is a clear error, and inline blocks respect the limit too.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { StoreError, type JobRecord } from '../../runtime/core/interfaces.ts';
 import type { Emulators } from '../../runtime/backends/aws/dev/emulators.ts';
-import { DynamoStateStore, TTL_ATTRIBUTE, shardSk, taskId, TASK_SHARDS } from '../../runtime/backends/aws/stores/dynamo-state-store.ts';
+import { COUNTER_SHARDS, DynamoStateStore, TTL_ATTRIBUTE, nameHash, nodePk } from '../../runtime/backends/aws/stores/dynamo-state-store.ts';
 import { DynamoBlockStore } from '../../runtime/backends/aws/stores/dynamo-block-store.ts';
 import { createClients } from '../../runtime/backends/aws/clients.ts';
 import { loadAwsConfig } from '../../runtime/backends/aws/config.ts';
@@ -45,21 +47,62 @@ describe('DynamoStateStore', () => {
     assert.equal(await requests(() => state.markEdge('j-calls', 'c:t(1)', 't(0)')), 1, 'markEdge: one conditional UpdateItem');
     assert.equal(await requests(() => state.markEdge('j-calls', 'c:t(1)', 't(9)')), 1);
     assert.equal(await requests(() => state.isTaskDone('j-calls', 't(0)')), 1);
-    assert.equal(await requests(() => state.completeTask('j-calls', 't(0)', true, { flops: 3 })), 1, 'completeTask: one conditional UpdateItem');
+    assert.equal(await requests(() => state.completeTask('j-calls', 't(0)', true, { flops: 3 })), 1, 'completeTask: one transaction');
+    assert.equal(await requests(() => state.completeTask('j-calls', 't(0)', true, { flops: 3 })), 1, 'a duplicate: one cancelled transaction');
     assert.equal(await requests(() => state.getJobState('j-calls')), 1);
+    assert.equal(await requests(() => state.getJobStatus('j-calls')), 1);
     assert.equal(await requests(() => state.finishJob('j-calls', 'done')), 1);
     assert.equal(await requests(() => state.getJob('j-calls')), 1);
-    // A member already in the set: the emulator does not return the old item with the failed
-    // condition, so the size is read back (DynamoDB proper returns it: one request).
-    assert.ok((await requests(() => state.markEdge('j-calls', 'c:t(1)', 't(0)'))) <= 2);
+    // A member already in the set: DynamoDB returns the item with the failed condition.
+    assert.equal(await requests(() => state.markEdge('j-calls', 'c:t(1)', 't(0)')), 1);
   });
 
-  it('spreads completions over the shards by a stable hash', () => {
-    const shards = new Set(Array.from({ length: 200 }, (_, i) => shardSk(`gemm(${i},${i + 1},0)`)));
-    assert.equal(shards.size, TASK_SHARDS);
-    assert.equal(shardSk('chol(3)'), shardSk('chol(3)'));
-    assert.match(taskId('chol(3)'), /^[A-Za-z0-9_-]{16}$/);
-    assert.notEqual(taskId('chol(3)'), taskId('chol(4)'));
+  it('keeps every item small and spread: completions touch no growing item', async () => {
+    await state.putJob(job('j-spread'));
+    const tasks = Array.from({ length: 300 }, (_, i) => `gemm(${i},${i + 1},0)`);
+    for (let i = 0; i < tasks.length; i += 50) {
+      await Promise.all(tasks.slice(i, i + 50).map(async (t, k) => {
+        await state.markEdge('j-spread', 'c:sink', t);
+        await state.markEdge('j-spread', `c:next(${i + k})`, t);
+        assert.equal(await state.completeTask('j-spread', t, k % 2 === 0, { flops: 2 }), true);
+      }));
+    }
+    const st = await state.getJobState('j-spread');
+    assert.equal(st?.counters.tasks, 300);
+    assert.equal(st?.terminalDone, 150);
+    assert.equal(st?.counters.flops, 600);
+    const { Items = [] } = await stack.clients.dynamodb.send(new ScanCommand({ TableName: stack.config.names.table, ConsistentRead: true }));
+    const mine = Items.filter((i) => i.pk?.S?.startsWith('J#j-spread') || i.pk?.S?.startsWith('j-spread#'));
+    const pks = new Set(mine.map((i) => i.pk?.S));
+    // 300 done-markers, 301 edge sets, the record, the status and the counter shards.
+    assert.equal(mine.length, 300 + 301 + 1 + 1 + COUNTER_SHARDS);
+    assert.equal(pks.size, 300 + 301 + 1 + COUNTER_SHARDS);
+    const marker = mine.find((i) => i.pk?.S === nodePk('j-spread', `d:${tasks[0]}`));
+    assert.ok(marker, 'the done-marker of a task is its own item');
+    const sink = mine.find((i) => i.pk?.S === nodePk('j-spread', 'c:sink'));
+    assert.equal(sink?.n?.N, '300');
+    assert.deepEqual(new Set(sink?.members?.SS), new Set(tasks.map(nameHash)), 'members are fixed-size hashes');
+  });
+
+  it('deleteJob costs the same for any job, and late duplicates cannot bring the job back', async () => {
+    await state.putJob(job('j-del'));
+    for (let i = 0; i < 60; i++) {
+      await state.markEdge('j-del', `c:t(${i + 1})`, `t(${i})`);
+      await state.completeTask('j-del', `t(${i})`, false);
+    }
+    assert.equal(await requests(() => state.deleteJob('j-del')), 2, 'a tombstone and one batch of deletes');
+    assert.equal(await state.getJobState('j-del'), null);
+    assert.equal(await state.getJobStatus('j-del'), null);
+    assert.equal(await state.getJob('j-del'), null);
+    assert.equal(await state.isTaskDone('j-del', 't(0)'), false);
+    // Late executors of the deleted job: nothing is counted, nothing reappears.
+    assert.equal(await state.completeTask('j-del', 't(99)', true), false);
+    assert.equal(await state.completeTask('j-del', 't(0)', true), false);
+    assert.equal(await state.finishJob('j-del', 'failed', 'late'), false);
+    await state.incr('j-del', 'x', 1);
+    assert.equal(await state.getJobState('j-del'), null);
+    assert.equal(await state.getJob('j-del'), null);
+    await assert.rejects(state.putJob(job('j-del')), (e: unknown) => e instanceof StoreError && e.code === 'CONFIG' && /deleted/.test(e.message));
   });
 
   it('puts a TTL attribute on every item', async () => {
@@ -72,8 +115,8 @@ describe('DynamoStateStore', () => {
     const inline = new DynamoBlockStore(stack.clients.dynamodb, { table: stack.config.names.table, ttlSeconds: 3600, retry: stack.config.retry });
     await inline.put('jobs/j-ttl/A/0_0', { rows: 1, cols: 1, data: new Float64Array([1]) });
     const { Items = [] } = await stack.clients.dynamodb.send(new ScanCommand({ TableName: stack.config.names.table, ConsistentRead: true }));
-    const mine = Items.filter((i) => i.pk?.S === 'J#j-ttl' || i.pk?.S === 'B#jobs');
-    assert.ok(mine.length >= 5, `${mine.length} items`);
+    const mine = Items.filter((i) => i.pk?.S?.startsWith('J#j-ttl') || i.pk?.S?.startsWith('j-ttl#') || i.sk?.S?.startsWith('jobs/j-ttl/'));
+    assert.equal(mine.length, 2 + COUNTER_SHARDS + 2 + 1 + 1, `${mine.length} items`);
     const now = Date.now() / 1000;
     for (const item of mine) {
       const ttl = Number(item[TTL_ATTRIBUTE]?.N);

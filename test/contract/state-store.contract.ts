@@ -1,7 +1,8 @@
 /**
  * StateStore contract (runtime/core/interfaces.ts), written once and run per backend: job records,
  * first-wins finishJob, completeTask as a compare-and-set that counts atomically, set-based
- * markEdge with exact counts under concurrency, counters, deleteJob.
+ * markEdge with exact counts under concurrency, counters, deleteJob (and a deleted job staying
+ * deleted), getJobStatus where a backend offers it.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -202,6 +203,36 @@ export function stateStoreContract(name: string, make: () => Promise<StateStoreF
         assert.ok(await s.getJob('j-2'));
         await s.deleteJob('j-1'); // again: nothing to do
         await s.deleteJob('j-unknown');
+      }));
+
+    it('a deleted job stays deleted: late completions, finishes and counters change nothing', () =>
+      using(make, async (s) => {
+        await s.putJob(job('j-1'));
+        await s.completeTask('j-1', 't(0)', true);
+        await s.deleteJob('j-1');
+        assert.equal(await s.completeTask('j-1', 't(1)', true), false);
+        assert.equal(await s.completeTask('j-1', 't(0)', true), false);
+        assert.equal(await s.finishJob('j-1', 'failed', 'late'), false);
+        await s.incr('j-1', 'retries', 1);
+        assert.equal(await s.getJobState('j-1'), null);
+        assert.equal(await s.getJob('j-1'), null);
+        assert.equal((await s.getJobStatus?.('j-1')) ?? null, null);
+      }));
+
+    it('getJobStatus, where offered, agrees with getJobState', () =>
+      using(make, async (s) => {
+        if (!s.getJobStatus) return;
+        assert.equal(await s.getJobStatus('j-1'), null);
+        await s.putJob(job('j-1'));
+        assert.equal((await s.getJobStatus('j-1'))?.status, 'running');
+        await s.finishJob('j-1', 'failed', 'task chol(1) failed');
+        // It may lag a moment behind finishJob: wait for it, as an executor would poll.
+        let st = await s.getJobStatus('j-1');
+        for (let i = 0; i < 50 && st?.status === 'running'; i++) {
+          await new Promise((r) => setTimeout(r, 20));
+          st = await s.getJobStatus('j-1');
+        }
+        assert.deepEqual(st, { status: 'failed', error: 'task chol(1) failed' });
       }));
   });
 }

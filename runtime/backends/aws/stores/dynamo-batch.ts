@@ -46,19 +46,30 @@ export async function batchGet(ddb: DynamoDBClient, table: string, keys: readonl
   return out;
 }
 
-/** BatchWriteItem deletes of `keys` (25 per call). Missing items are no error. */
+/** BatchWriteItem calls of one batchDelete in flight at once. */
+const DELETE_CONCURRENCY = 8;
+
+/** BatchWriteItem deletes of `keys` (25 per call, several calls at once). Missing items are no error. */
 export async function batchDelete(ddb: DynamoDBClient, table: string, keys: readonly ItemKey[], retry: RetryPolicy): Promise<void> {
   // A batch may not name the same key twice.
   const unique = [...new Map(keys.map((k) => [`${k.pk}\u0000${k.sk}`, k])).values()];
-  for (let i = 0; i < unique.length; i += 25) {
-    let pending = unique.slice(i, i + 25).map((k) => ({ DeleteRequest: { Key: keyOf(k) } }));
-    const what = `DynamoDB BatchWriteItem ${table}`;
-    await retrying(retry, async () => {
-      const res = await ddb.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
-      pending = (res.UnprocessedItems?.[table] ?? []).flatMap((r) => (r.DeleteRequest?.Key ? [{ DeleteRequest: { Key: r.DeleteRequest.Key } }] : []));
-      if (pending.length > 0) throw new StoreError('THROTTLED', `${what}: ${pending.length} deletes unprocessed`);
-    }, { translate: (e) => toStoreError(e, what) });
-  }
+  const batches: ItemKey[][] = [];
+  for (let i = 0; i < unique.length; i += 25) batches.push(unique.slice(i, i + 25));
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < batches.length) await deleteBatch(ddb, table, batches[next++]!, retry);
+  };
+  await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, batches.length) }, worker));
+}
+
+async function deleteBatch(ddb: DynamoDBClient, table: string, keys: readonly ItemKey[], retry: RetryPolicy): Promise<void> {
+  let pending = keys.map((k) => ({ DeleteRequest: { Key: keyOf(k) } }));
+  const what = `DynamoDB BatchWriteItem ${table}`;
+  await retrying(retry, async () => {
+    const res = await ddb.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
+    pending = (res.UnprocessedItems?.[table] ?? []).flatMap((r) => (r.DeleteRequest?.Key ? [{ DeleteRequest: { Key: r.DeleteRequest.Key } }] : []));
+    if (pending.length > 0) throw new StoreError('THROTTLED', `${what}: ${pending.length} deletes unprocessed`);
+  }, { translate: (e) => toStoreError(e, what) });
 }
 
 /** Every page of a Query (or only the count with `Select: 'COUNT'`). */

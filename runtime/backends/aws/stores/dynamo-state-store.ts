@@ -1,41 +1,53 @@
 /**
- * StateStore on one DynamoDB table (keys `pk`, `sk`; on-demand; TTL attribute `expiresAt` on
- * every item). All items of job J share the partition `J#{J}`:
+ * StateStore on one DynamoDB table (keys `pk`, `sk`; on demand; TTL attribute `expiresAt` on
+ * every item). Every item is small and of a size fixed by the program, never by the job's
+ * progress, and the items of a job are spread over many partition keys:
  *
- *   sk            attributes                         written by
- *   job           rec (JSON of the JobRecord)          putJob (first write wins)
- *   status        st, err, c#{name} counters           putJob, finishJob, incr
- *   k#00 … k#15   done (set of task ids), tasks,       completeTask: ONE conditional UpdateItem
- *                 flops, term (terminal count)         per task, on shard hash(task) mod 16
- *   e#{node}      members (set), n (its size)          markEdge: ONE conditional UpdateItem
+ *   pk                     sk      attributes                    written by
+ *   J#{job}                job     rec (JSON of the JobRecord)   putJob
+ *   J#{job}                status  st, err, c#{name}, gone       putJob, finishJob, incr, deleteJob
+ *   J#{job}#c{00…15}       c       tasks, flops, term            putJob (zeros), completeTask
+ *   {job}#{h(d:task)}      d       (the task's done-marker)      completeTask
+ *   {job}#{h(node)}        e       members (set of h(member)), n markEdge
  *
- * Why the shards: completeTask must mark the task done *and* count it (tasks, flops, terminal)
- * in one atomic step. dynalite has no TransactWriteItems, and a put followed by a counter update
- * loses a count if the executor dies in between — so the done-set and the counters live in the
- * same item, and one conditional update (`NOT contains(done, :id)`) does both. Task ids in the
- * set are 96-bit hashes (16 base64url chars) to keep items small; 16 shards hold ~400k tasks
- * per job before the 400 KB item limit.
+ * h() is 96 bits of SHA-256 in base64url (16 characters): uniform partition keys, and members of
+ * bounded size whatever the task names.
  *
- * Calls: completeTask 1, isTaskDone 1 (GetItem of the shard), markEdge 1 (2 on dynalite when
- * the member was already there: it lacks ReturnValuesOnConditionCheckFailure), getJobState 1
- * (a Query of `status` and the shards), finishJob 1, incr 1, getJob 1, putJob 2,
- * deleteJob 1 Query page + ⌈items/25⌉ BatchWriteItem.
+ * - completeTask is ONE TransactWriteItems: put the done-marker on condition it is absent, and add
+ *   the task to a counter shard on condition the shard exists (it is removed by deleteJob: a late
+ *   duplicate can neither count twice nor bring a deleted job back). The shard is picked at
+ *   random per attempt, so that concurrent completions rarely meet on one item (a transaction
+ *   conflict is retried on another shard). Cost: 4 WCU whatever the job's size.
+ * - markEdge is ONE conditional UpdateItem (add the member and count it, on condition it is not
+ *   in the set yet); when it is, DynamoDB returns the item with the failed condition
+ *   (ReturnValuesOnConditionCheckFailure), which carries the count.
+ * - getJobState (the driver's poll) is ONE BatchGetItem of the status and the 16 shards: 17 RCU,
+ *   whatever the job's size. getJobStatus (executors' status checks) is ONE eventually
+ *   consistent GetItem of the status item: ½ RCU.
+ * - deleteJob marks the status item gone (every reader then sees no job, and completeTask,
+ *   finishJob and incr fail their conditions), then deletes the record and the shards in
+ *   parallel. Done-markers and edge sets are left to DynamoDB's TTL, which deletes for free:
+ *   enumerating them would cost one write per item (and time: a 128-block Cholesky has ~700,000).
  *
- * Reads are strongly consistent: an executor must see the effects of completed tasks.
+ * Reads are strongly consistent except getJobStatus: an executor must see the effects of
+ * completed tasks, while a job's end reaching an executor a moment late only costs a duplicate.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import {
+  BatchGetItemCommand,
   GetItemCommand,
-  PutItemCommand,
+  TransactWriteItemsCommand,
   UpdateItemCommand,
   type AttributeValue,
+  type CancellationReason,
   type DynamoDBClient,
+  type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import type { JobRecord, JobState, JobStatus, StateStore, TaskStats } from '../../../core/interfaces.ts';
 import { StoreError } from '../../../core/interfaces.ts';
 import { errorName, withRetry } from '../aws-errors.ts';
 import { DYNAMO_ITEM_LIMIT, type RetryPolicy } from '../config.ts';
-import { batchDelete, batchGet, queryAll, type Item } from './dynamo-batch.ts';
+import { batchDelete, batchGet, type Item } from './dynamo-batch.ts';
 
 export interface DynamoStateStoreOptions {
   readonly table: string;
@@ -43,8 +55,8 @@ export interface DynamoStateStoreOptions {
   readonly retry: RetryPolicy;
 }
 
-/** Number of completion shards per job. */
-export const TASK_SHARDS = 16;
+/** Counter shards per job: completions spread over this many items. */
+export const COUNTER_SHARDS = 16;
 
 const JOB_SK = 'job';
 const STATUS_SK = 'status';
@@ -52,20 +64,26 @@ const STATUS_SK = 'status';
 export const TTL_ATTRIBUTE = 'expiresAt';
 
 const isConditionFailed = (e: unknown): boolean => errorName(e) === 'ConditionalCheckFailedException';
+const isCancelled = (e: unknown): e is { CancellationReasons?: CancellationReason[] } => errorName(e) === 'TransactionCanceledException';
 
-/** Partition key of job `jobId`. */
+/** Cancellation reasons that a later attempt can overcome. */
+const TRANSIENT_REASONS = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
+
+/** Partition key of job `jobId`'s record and status. */
 export const jobPk = (jobId: string): string => `J#${jobId}`;
 
-/** The id of `task` in a done-set: 96 bits of SHA-256, base64url. */
-export function taskId(task: string): string {
-  return createHash('sha256').update(task).digest().subarray(0, 12).toString('base64url');
+/** 96 bits of SHA-256 of `name`, base64url (16 characters). */
+export function nameHash(name: string): string {
+  return createHash('sha256').update(name).digest().subarray(0, 12).toString('base64url');
 }
 
-/** Sort key of the completion shard of `task`. */
-export function shardSk(task: string): string {
-  const shard = createHash('sha256').update(task).digest()[12]! % TASK_SHARDS;
-  return `k#${String(shard).padStart(2, '0')}`;
-}
+/** Partition key of the item of `name` (a done-marker `d:{task}`, or an edge set) of job `jobId`. */
+export const nodePk = (jobId: string, name: string): string => `${jobId}#${nameHash(name)}`;
+
+const shardPk = (jobId: string, shard: number): string => `J#${jobId}#c${String(shard).padStart(2, '0')}`;
+const SHARD_SK = 'c';
+const DONE_SK = 'd';
+const EDGE_SK = 'e';
 
 const num = (v: AttributeValue | undefined): number => (v?.N === undefined ? 0 : Number(v.N));
 
@@ -76,12 +94,12 @@ export class DynamoStateStore implements StateStore {
     return { N: String(Math.floor(Date.now() / 1000) + this.o.ttlSeconds) };
   }
 
-  private key(jobId: string, sk: string): Item {
-    return { pk: { S: jobPk(jobId) }, sk: { S: sk } };
+  private key(pk: string, sk: string): Item {
+    return { pk: { S: pk }, sk: { S: sk } };
   }
 
   private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return withRetry(this.o.retry, `DynamoDB ${what} ${this.o.table}`, fn, isConditionFailed);
+    return withRetry(this.o.retry, `DynamoDB ${what} ${this.o.table}`, fn, (e) => isConditionFailed(e) || isCancelled(e));
   }
 
   /** Runs a conditional write; false when its condition failed. */
@@ -91,6 +109,30 @@ export class DynamoStateStore implements StateStore {
       return true;
     } catch (e) {
       if (isConditionFailed(e)) return false;
+      throw e;
+    }
+  }
+
+  /**
+   * Runs a transaction (built afresh per attempt); resolves to null on success, else to the
+   * codes of its cancellation reasons (one per item, 'None' for items that were fine). Transient
+   * reasons (a conflict with a concurrent transaction, throttling) are retried.
+   */
+  private async transact(what: string, items: () => TransactWriteItem[]): Promise<string[] | null> {
+    try {
+      await this.call(`TransactWriteItems ${what}`, async () => {
+        try {
+          return await this.ddb.send(new TransactWriteItemsCommand({ TransactItems: items() }));
+        } catch (e) {
+          if (isCancelled(e) && (e.CancellationReasons ?? []).some((r) => TRANSIENT_REASONS.has(r.Code ?? ''))) {
+            throw new StoreError('THROTTLED', `DynamoDB TransactWriteItems ${what}: ${(e.CancellationReasons ?? []).map((r) => r.Code).join(',')}`, { cause: e });
+          }
+          throw e;
+        }
+      });
+      return null;
+    } catch (e) {
+      if (isCancelled(e)) return (e.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
       throw e;
     }
   }
@@ -105,68 +147,52 @@ export class DynamoStateStore implements StateStore {
         `job ${job.id}: its record (program IR and bindings) is ${Math.ceil(bytes / 1024)} KB, over DynamoDB's 400 KB item limit`,
       );
     }
-    // First write wins, like every other transition: a re-run of the driver keeps the record.
-    await this.conditional('PutItem', () =>
-      this.ddb.send(
-        new PutItemCommand({
+    // All or nothing, first write wins: a re-run of the driver keeps the record and the counts.
+    const ttl = this.ttl();
+    const reasons = await this.transact('putJob', () => [
+      { Put: { TableName: this.o.table, Item: { ...this.key(jobPk(job.id), JOB_SK), rec: { S: rec }, [TTL_ATTRIBUTE]: ttl }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      { Put: { TableName: this.o.table, Item: { ...this.key(jobPk(job.id), STATUS_SK), st: { S: 'running' }, [TTL_ATTRIBUTE]: ttl }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      ...Array.from({ length: COUNTER_SHARDS }, (_, i): TransactWriteItem => ({
+        Put: {
           TableName: this.o.table,
-          Item: { ...this.key(job.id, JOB_SK), rec: { S: rec }, [TTL_ATTRIBUTE]: this.ttl() },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
-    await this.call('UpdateItem', () =>
-      this.ddb.send(
-        new UpdateItemCommand({
-          TableName: this.o.table,
-          Key: this.key(job.id, STATUS_SK),
-          UpdateExpression: 'SET #st = if_not_exists(#st, :running), #ttl = if_not_exists(#ttl, :ttl)',
-          ExpressionAttributeNames: { '#st': 'st', '#ttl': TTL_ATTRIBUTE },
-          ExpressionAttributeValues: { ':running': { S: 'running' }, ':ttl': this.ttl() },
-        }),
-      ),
-    );
+          Item: { ...this.key(shardPk(job.id, i), SHARD_SK), tasks: { N: '0' }, flops: { N: '0' }, term: { N: '0' }, [TTL_ATTRIBUTE]: ttl },
+        },
+      })),
+    ]);
+    if (reasons === null || reasons[0] === 'ConditionalCheckFailed') return;
+    if (reasons[1] === 'ConditionalCheckFailed') throw new StoreError('CONFIG', `job ${job.id} was deleted: job ids are not reused`);
+    throw new StoreError('CONFIG', `DynamoDB TransactWriteItems putJob ${this.o.table}: cancelled (${reasons.join(',')})`);
   }
 
   async getJob(jobId: string): Promise<JobRecord | null> {
     const items = await batchGet(this.ddb, this.o.table, [{ pk: jobPk(jobId), sk: JOB_SK }, { pk: jobPk(jobId), sk: STATUS_SK }], this.o.retry);
     const recItem = items.find((i) => i.sk?.S === JOB_SK);
     const statusItem = items.find((i) => i.sk?.S === STATUS_SK);
-    if (!recItem?.rec?.S) return null;
+    if (!recItem?.rec?.S || !statusItem || statusItem.gone) return null;
     let record: JobRecord;
     try {
       record = JSON.parse(recItem.rec.S) as JobRecord;
     } catch {
       throw new StoreError('CORRUPT', `job ${jobId}: stored record is not valid JSON`);
     }
-    const status = statusItem?.st?.S as JobStatus | undefined;
-    const error = statusItem?.err?.S;
+    const status = statusItem.st?.S as JobStatus | undefined;
+    const error = statusItem.err?.S;
     return { ...record, ...(status ? { status } : {}), ...(error !== undefined ? { error } : {}) };
   }
 
   async getJobState(jobId: string): Promise<JobState | null> {
-    // One Query returns the shards (k#…) and the status item: they sort after 'k#', while 'job'
-    // and the edges ('e#…') sort before it.
-    const { items } = await queryAll(
-      this.ddb,
-      {
-        TableName: this.o.table,
-        KeyConditionExpression: 'pk = :pk AND sk >= :k',
-        ExpressionAttributeValues: { ':pk': { S: jobPk(jobId) }, ':k': { S: 'k#' } },
-        ConsistentRead: true,
-      },
-      this.o.retry,
-    );
+    const keys = [{ pk: jobPk(jobId), sk: STATUS_SK }, ...Array.from({ length: COUNTER_SHARDS }, (_, i) => ({ pk: shardPk(jobId, i), sk: SHARD_SK }))];
+    const items = await batchGet(this.ddb, this.o.table, keys, this.o.retry);
     const status = items.find((i) => i.sk?.S === STATUS_SK);
     const st = status?.st?.S as JobStatus | undefined;
-    if (!status || !st) return null;
+    if (!status || !st || status.gone) return null;
     const counters: Record<string, number> = {};
     for (const [name, v] of Object.entries(status)) if (name.startsWith('c#')) counters[name.slice(2)] = num(v);
     let terminalDone = 0;
     let tasks = 0;
     let flops = 0;
     for (const i of items) {
-      if (!i.sk?.S?.startsWith('k#')) continue;
+      if (i.sk?.S !== SHARD_SK) continue;
       terminalDone += num(i.term);
       tasks += num(i.tasks);
       flops += num(i.flops);
@@ -176,20 +202,38 @@ export class DynamoStateStore implements StateStore {
     return { status: st, ...(status.err?.S !== undefined ? { error: status.err.S } : {}), terminalDone, counters };
   }
 
+  /**
+   * The job's status alone, from one item read eventually consistently (½ RCU): what executors
+   * poll. It may lag a finishJob by a moment; getJobState does not.
+   */
+  async getJobStatus(jobId: string): Promise<Pick<JobState, 'status' | 'error'> | null> {
+    const res = await this.call('GetItem', () =>
+      this.ddb.send(
+        new GetItemCommand({
+          TableName: this.o.table,
+          Key: this.key(jobPk(jobId), STATUS_SK),
+          ProjectionExpression: 'st, err, gone',
+        }),
+      ),
+    );
+    const st = res.Item?.st?.S as JobStatus | undefined;
+    if (!st || res.Item?.gone) return null;
+    return { status: st, ...(res.Item?.err?.S !== undefined ? { error: res.Item.err.S } : {}) };
+  }
+
   async finishJob(jobId: string, status: Exclude<JobStatus, 'running'>, error?: string): Promise<boolean> {
     return this.conditional('UpdateItem', () =>
       this.ddb.send(
         new UpdateItemCommand({
           TableName: this.o.table,
-          Key: this.key(jobId, STATUS_SK),
+          Key: this.key(jobPk(jobId), STATUS_SK),
           UpdateExpression: error !== undefined ? 'SET #st = :s, #err = :e' : 'SET #st = :s',
-          ConditionExpression: '#st = :running',
+          ConditionExpression: '#st = :running AND attribute_not_exists(gone)',
           ExpressionAttributeNames: { '#st': 'st', ...(error !== undefined ? { '#err': 'err' } : {}) },
           ExpressionAttributeValues: {
             ':s': { S: status },
             ':running': { S: 'running' },
-            // dynalite rejects empty strings (DynamoDB no longer does): keep one character.
-            ...(error !== undefined ? { ':e': { S: error === '' ? ' ' : error.slice(0, 64 * 1024) } } : {}),
+            ...(error !== undefined ? { ':e': { S: error.slice(0, 64 * 1024) } } : {}),
           },
         }),
       ),
@@ -197,57 +241,63 @@ export class DynamoStateStore implements StateStore {
   }
 
   async isTaskDone(jobId: string, task: string): Promise<boolean> {
-    const res = await this.call('GetItem', () =>
-      this.ddb.send(
-        new GetItemCommand({
-          TableName: this.o.table,
-          Key: this.key(jobId, shardSk(task)),
-          ProjectionExpression: '#done',
-          ExpressionAttributeNames: { '#done': 'done' },
-          ConsistentRead: true,
-        }),
-      ),
+    // With the status: a deleted job has no done tasks, though its markers wait for their TTL.
+    const items = await batchGet(
+      this.ddb,
+      this.o.table,
+      [{ pk: nodePk(jobId, `d:${task}`), sk: DONE_SK }, { pk: jobPk(jobId), sk: STATUS_SK }],
+      this.o.retry,
+      'pk, sk, gone',
     );
-    return res.Item?.done?.SS?.includes(taskId(task)) ?? false;
+    const status = items.find((i) => i.sk?.S === STATUS_SK);
+    return status !== undefined && !status.gone && items.some((i) => i.sk?.S === DONE_SK);
   }
 
   async completeTask(jobId: string, task: string, terminal: boolean, stats?: TaskStats): Promise<boolean> {
-    const id = taskId(task);
     const flops = stats?.flops ?? 0;
-    return this.conditional('UpdateItem', () =>
-      this.ddb.send(
-        new UpdateItemCommand({
+    const ttl = this.ttl();
+    const reasons = await this.transact('completeTask', () => [
+      {
+        Put: {
           TableName: this.o.table,
-          Key: this.key(jobId, shardSk(task)),
-          UpdateExpression: 'ADD #done :ids, #tasks :one, #flops :flops, #term :term SET #ttl = :ttl',
-          ConditionExpression: 'attribute_not_exists(#done) OR NOT contains(#done, :id)',
-          ExpressionAttributeNames: { '#done': 'done', '#tasks': 'tasks', '#flops': 'flops', '#term': 'term', '#ttl': TTL_ATTRIBUTE },
+          Item: { ...this.key(nodePk(jobId, `d:${task}`), DONE_SK), [TTL_ATTRIBUTE]: ttl },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Update: {
+          TableName: this.o.table,
+          Key: this.key(shardPk(jobId, randomInt(COUNTER_SHARDS)), SHARD_SK),
+          UpdateExpression: 'ADD #tasks :one, #flops :flops, #term :term',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#tasks': 'tasks', '#flops': 'flops', '#term': 'term' },
           ExpressionAttributeValues: {
-            ':ids': { SS: [id] },
-            ':id': { S: id },
             ':one': { N: '1' },
             ':flops': { N: String(Number.isFinite(flops) ? flops : 0) },
             ':term': { N: terminal ? '1' : '0' },
-            ':ttl': this.ttl(),
           },
-        }),
-      ),
-    );
+        },
+      },
+    ]);
+    if (reasons === null) return true;
+    // Already done (the marker exists), or the job was deleted (its shard is gone).
+    if (reasons.includes('ConditionalCheckFailed')) return false;
+    throw new StoreError('CONFIG', `DynamoDB TransactWriteItems completeTask ${this.o.table}: cancelled (${reasons.join(',')})`);
   }
 
   async markEdge(jobId: string, node: string, member: string): Promise<number> {
-    const Key = this.key(jobId, `e#${node}`);
+    const m = nameHash(member);
     try {
       const res = await this.call('UpdateItem', () =>
         this.ddb.send(
           new UpdateItemCommand({
             TableName: this.o.table,
-            Key,
+            Key: this.key(nodePk(jobId, node), EDGE_SK),
             // ONE conditional update adds the member and counts it: no crash can separate them.
-            UpdateExpression: 'ADD #members :m, #n :one SET #ttl = :ttl',
+            UpdateExpression: 'ADD #members :m, #n :one SET #ttl = if_not_exists(#ttl, :ttl)',
             ConditionExpression: 'attribute_not_exists(#n) OR NOT contains(#members, :member)',
             ExpressionAttributeNames: { '#members': 'members', '#n': 'n', '#ttl': TTL_ATTRIBUTE },
-            ExpressionAttributeValues: { ':m': { SS: [member] }, ':member': { S: member }, ':one': { N: '1' }, ':ttl': this.ttl() },
+            ExpressionAttributeValues: { ':m': { SS: [m] }, ':member': { S: m }, ':one': { N: '1' }, ':ttl': this.ttl() },
             ReturnValues: 'UPDATED_NEW',
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
@@ -256,14 +306,10 @@ export class DynamoStateStore implements StateStore {
       return num(res.Attributes?.n);
     } catch (e) {
       if (!isConditionFailed(e)) throw e;
-      // Already a member: the outcome is the current size. DynamoDB returns the item with the
-      // failure; dynalite does not, so read it.
+      // Already a member: the item returned with the failed condition holds the current size.
       const old = (e as { Item?: Item }).Item;
-      if (old?.n) return num(old.n);
-      const cur = await this.call('GetItem', () =>
-        this.ddb.send(new GetItemCommand({ TableName: this.o.table, Key, ProjectionExpression: '#n', ExpressionAttributeNames: { '#n': 'n' }, ConsistentRead: true })),
-      );
-      return num(cur.Item?.n);
+      if (old?.n === undefined) throw new StoreError('CORRUPT', `edge set ${node} of job ${jobId}: condition failed without the item`);
+      return num(old.n);
     }
   }
 
@@ -272,10 +318,10 @@ export class DynamoStateStore implements StateStore {
       this.ddb.send(
         new UpdateItemCommand({
           TableName: this.o.table,
-          Key: this.key(jobId, STATUS_SK),
+          Key: this.key(jobPk(jobId), STATUS_SK),
           UpdateExpression: 'ADD #c :by',
           // Statistics of an unknown (deleted) job are dropped rather than resurrecting it.
-          ConditionExpression: 'attribute_exists(#st)',
+          ConditionExpression: 'attribute_exists(#st) AND attribute_not_exists(gone)',
           ExpressionAttributeNames: { '#c': `c#${counter}`, '#st': 'st' },
           ExpressionAttributeValues: { ':by': { N: String(by) } },
         }),
@@ -284,18 +330,20 @@ export class DynamoStateStore implements StateStore {
   }
 
   async deleteJob(jobId: string): Promise<void> {
-    const { items } = await queryAll(
-      this.ddb,
-      {
-        TableName: this.o.table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': { S: jobPk(jobId) } },
-        ProjectionExpression: 'pk, sk',
-        ConsistentRead: true,
-      },
-      this.o.retry,
+    // The tombstone first: from here on the job is gone for every reader and conditional writer.
+    // (It keeps its TTL; a job that was never stored gets none.)
+    await this.conditional('UpdateItem', () =>
+      this.ddb.send(
+        new UpdateItemCommand({
+          TableName: this.o.table,
+          Key: this.key(jobPk(jobId), STATUS_SK),
+          UpdateExpression: 'SET gone = :t',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':t': { BOOL: true } },
+        }),
+      ),
     );
-    const keys = items.flatMap((i) => (i.pk?.S && i.sk?.S ? [{ pk: i.pk.S, sk: i.sk.S }] : []));
+    const keys = [{ pk: jobPk(jobId), sk: JOB_SK }, ...Array.from({ length: COUNTER_SHARDS }, (_, i) => ({ pk: shardPk(jobId, i), sk: SHARD_SK }))];
     await batchDelete(this.ddb, this.o.table, keys, this.o.retry);
   }
 }
