@@ -5,7 +5,7 @@
  *
  *   pk                     sk      attributes                    written by
  *   J#{job}                job     rec (JSON of the JobRecord)   putJob
- *   J#{job}                status  st, err, c#{name}, gone       putJob, finishJob, incr, deleteJob
+ *   J#{job}                status  st, err, c#{name}             putJob, finishJob, incr
  *   J#{job}#c{00…15}       c       tasks, flops, term            putJob (zeros), completeTask
  *   {job}#{h(d:task)}      d       (the task's done-marker)      completeTask
  *   {job}#{h(node)}        e       members (set of h(member)), n markEdge
@@ -24,10 +24,11 @@
  * - getJobState (the driver's poll) is ONE BatchGetItem of the status and the 16 shards: 17 RCU,
  *   whatever the job's size. getJobStatus (executors' status checks) is ONE eventually
  *   consistent GetItem of the status item: ½ RCU.
- * - deleteJob marks the status item gone (every reader then sees no job, and completeTask,
- *   finishJob and incr fail their conditions), then deletes the record and the shards in
- *   parallel. Done-markers and edge sets are left to DynamoDB's TTL, which deletes for free:
- *   enumerating them would cost one write per item (and time: a 128-block Cholesky has ~700,000).
+ * - deleteJob is ONE BatchWriteItem of the record, the status and the shards: every reader then
+ *   sees no job, and completeTask, finishJob and incr fail their conditions, so a late duplicate
+ *   cannot count or bring the job back. Done-markers and edge sets are left to DynamoDB's TTL,
+ *   which deletes for free: enumerating them would cost one write per item (and time: a
+ *   128-block Cholesky has ~700,000).
  *
  * Reads are strongly consistent except getJobStatus: an executor must see the effects of
  * completed tasks, while a job's end reaching an executor a moment late only costs a duplicate.
@@ -151,7 +152,7 @@ export class DynamoStateStore implements StateStore {
     const ttl = this.ttl();
     const reasons = await this.transact('putJob', () => [
       { Put: { TableName: this.o.table, Item: { ...this.key(jobPk(job.id), JOB_SK), rec: { S: rec }, [TTL_ATTRIBUTE]: ttl }, ConditionExpression: 'attribute_not_exists(pk)' } },
-      { Put: { TableName: this.o.table, Item: { ...this.key(jobPk(job.id), STATUS_SK), st: { S: 'running' }, [TTL_ATTRIBUTE]: ttl }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      { Put: { TableName: this.o.table, Item: { ...this.key(jobPk(job.id), STATUS_SK), st: { S: 'running' }, [TTL_ATTRIBUTE]: ttl } } },
       ...Array.from({ length: COUNTER_SHARDS }, (_, i): TransactWriteItem => ({
         Put: {
           TableName: this.o.table,
@@ -160,7 +161,6 @@ export class DynamoStateStore implements StateStore {
       })),
     ]);
     if (reasons === null || reasons[0] === 'ConditionalCheckFailed') return;
-    if (reasons[1] === 'ConditionalCheckFailed') throw new StoreError('CONFIG', `job ${job.id} was deleted: job ids are not reused`);
     throw new StoreError('CONFIG', `DynamoDB TransactWriteItems putJob ${this.o.table}: cancelled (${reasons.join(',')})`);
   }
 
@@ -168,7 +168,7 @@ export class DynamoStateStore implements StateStore {
     const items = await batchGet(this.ddb, this.o.table, [{ pk: jobPk(jobId), sk: JOB_SK }, { pk: jobPk(jobId), sk: STATUS_SK }], this.o.retry);
     const recItem = items.find((i) => i.sk?.S === JOB_SK);
     const statusItem = items.find((i) => i.sk?.S === STATUS_SK);
-    if (!recItem?.rec?.S || !statusItem || statusItem.gone) return null;
+    if (!recItem?.rec?.S || !statusItem) return null;
     let record: JobRecord;
     try {
       record = JSON.parse(recItem.rec.S) as JobRecord;
@@ -185,7 +185,7 @@ export class DynamoStateStore implements StateStore {
     const items = await batchGet(this.ddb, this.o.table, keys, this.o.retry);
     const status = items.find((i) => i.sk?.S === STATUS_SK);
     const st = status?.st?.S as JobStatus | undefined;
-    if (!status || !st || status.gone) return null;
+    if (!status || !st) return null;
     const counters: Record<string, number> = {};
     for (const [name, v] of Object.entries(status)) if (name.startsWith('c#')) counters[name.slice(2)] = num(v);
     let terminalDone = 0;
@@ -212,12 +212,12 @@ export class DynamoStateStore implements StateStore {
         new GetItemCommand({
           TableName: this.o.table,
           Key: this.key(jobPk(jobId), STATUS_SK),
-          ProjectionExpression: 'st, err, gone',
+          ProjectionExpression: 'st, err',
         }),
       ),
     );
     const st = res.Item?.st?.S as JobStatus | undefined;
-    if (!st || res.Item?.gone) return null;
+    if (!st) return null;
     return { status: st, ...(res.Item?.err?.S !== undefined ? { error: res.Item.err.S } : {}) };
   }
 
@@ -228,7 +228,7 @@ export class DynamoStateStore implements StateStore {
           TableName: this.o.table,
           Key: this.key(jobPk(jobId), STATUS_SK),
           UpdateExpression: error !== undefined ? 'SET #st = :s, #err = :e' : 'SET #st = :s',
-          ConditionExpression: '#st = :running AND attribute_not_exists(gone)',
+          ConditionExpression: '#st = :running',
           ExpressionAttributeNames: { '#st': 'st', ...(error !== undefined ? { '#err': 'err' } : {}) },
           ExpressionAttributeValues: {
             ':s': { S: status },
@@ -247,10 +247,9 @@ export class DynamoStateStore implements StateStore {
       this.o.table,
       [{ pk: nodePk(jobId, `d:${task}`), sk: DONE_SK }, { pk: jobPk(jobId), sk: STATUS_SK }],
       this.o.retry,
-      'pk, sk, gone',
+      'pk, sk',
     );
-    const status = items.find((i) => i.sk?.S === STATUS_SK);
-    return status !== undefined && !status.gone && items.some((i) => i.sk?.S === DONE_SK);
+    return items.some((i) => i.sk?.S === STATUS_SK) && items.some((i) => i.sk?.S === DONE_SK);
   }
 
   async completeTask(jobId: string, task: string, terminal: boolean, stats?: TaskStats): Promise<boolean> {
@@ -321,7 +320,7 @@ export class DynamoStateStore implements StateStore {
           Key: this.key(jobPk(jobId), STATUS_SK),
           UpdateExpression: 'ADD #c :by',
           // Statistics of an unknown (deleted) job are dropped rather than resurrecting it.
-          ConditionExpression: 'attribute_exists(#st) AND attribute_not_exists(gone)',
+          ConditionExpression: 'attribute_exists(#st)',
           ExpressionAttributeNames: { '#c': `c#${counter}`, '#st': 'st' },
           ExpressionAttributeValues: { ':by': { N: String(by) } },
         }),
@@ -330,20 +329,13 @@ export class DynamoStateStore implements StateStore {
   }
 
   async deleteJob(jobId: string): Promise<void> {
-    // The tombstone first: from here on the job is gone for every reader and conditional writer.
-    // (It keeps its TTL; a job that was never stored gets none.)
-    await this.conditional('UpdateItem', () =>
-      this.ddb.send(
-        new UpdateItemCommand({
-          TableName: this.o.table,
-          Key: this.key(jobPk(jobId), STATUS_SK),
-          UpdateExpression: 'SET gone = :t',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':t': { BOOL: true } },
-        }),
-      ),
-    );
-    const keys = [{ pk: jobPk(jobId), sk: JOB_SK }, ...Array.from({ length: COUNTER_SHARDS }, (_, i) => ({ pk: shardPk(jobId, i), sk: SHARD_SK }))];
+    // One batch: with the status gone every reader sees no job, and with the shards gone no late
+    // completion can count. Done-markers and edge sets expire by TTL.
+    const keys = [
+      { pk: jobPk(jobId), sk: STATUS_SK },
+      { pk: jobPk(jobId), sk: JOB_SK },
+      ...Array.from({ length: COUNTER_SHARDS }, (_, i) => ({ pk: shardPk(jobId, i), sk: SHARD_SK })),
+    ];
     await batchDelete(this.ddb, this.o.table, keys, this.o.retry);
   }
 }
