@@ -52,6 +52,8 @@ export interface OpenedSession {
   readonly workers: number;
   /** Requests per AWS service so far (aws backend only). */
   readonly apiCalls?: () => Record<string, number>;
+  /** DynamoDB capacity units consumed so far (aws backend only). */
+  readonly dynamodbCapacity?: () => { wcu: number; rcu: number };
   /** Closes the session (executors, emulators started for the run). */
   close(): Promise<void>;
   /** Stops progress and trace output. */
@@ -100,6 +102,7 @@ export async function openSession(o: JobOptions, label: string): Promise<OpenedS
     kernels,
     workers: running(),
     apiCalls: aws ? () => aws.backend.apiCalls() : undefined,
+    dynamodbCapacity: aws ? () => aws.backend.dynamodbCapacity() : undefined,
     finish: async (summary) => {
       if (finished) return;
       finished = true;

@@ -1,6 +1,7 @@
 /**
  * The issue's end-to-end command: `lapwing bench cholesky --backend aws --executors process`
- * against emulators on loopback (started by --emulate) passes with the same residual as local.
+ * against emulators on loopback (started by --emulate) passes with the same residual as local,
+ * and reports the requests and the DynamoDB capacity it used.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,4 +32,8 @@ test('bench cholesky on the emulated AWS backend matches the local residual, wit
   assert.equal(aws.residual, local.residual);
   const calls = aws.api_calls as Record<string, number>;
   for (const k of ['s3', 'sqs', 'dynamodb']) assert.ok(calls[k]! > 0, k);
+  // The capacity DynamoDB reported for the job: per task a few units, whatever the job's size.
+  const cap = aws.dynamodb_capacity as Record<string, number>;
+  assert.ok(cap.wcu! > 0 && cap.rcu! > 0, JSON.stringify(cap));
+  assert.ok(cap.wcu_per_task! >= 4 && cap.wcu_per_task! < 30, JSON.stringify(cap));
 });

@@ -10,6 +10,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { AwsConfig } from './config.ts';
+import { meterCapacity, type Capacity } from './stores/dynamo-capacity.ts';
 
 /** Services whose calls are counted. */
 export type AwsService = 's3' | 'sqs' | 'dynamodb' | 'lambda';
@@ -26,6 +27,8 @@ export interface AwsClients {
   counts(): CallCounts;
   /** Requests sent so far, per SDK command, e.g. `{ GetObjectCommand: 12 }` (a fresh copy). */
   commands(): Record<string, number>;
+  /** DynamoDB capacity units consumed so far, as DynamoDB reports them (a fresh copy). */
+  capacity(): Capacity;
   destroy(): void;
 }
 
@@ -78,6 +81,7 @@ export function createClients(config: AwsConfig): AwsClients {
   countCalls(sqs as unknown as Countable, counts, commands, 'sqs');
   countCalls(dynamodb as unknown as Countable, counts, commands, 'dynamodb');
   countCalls(lambda as unknown as Countable, counts, commands, 'lambda');
+  const meter = meterCapacity(dynamodb);
   return {
     s3,
     sqs,
@@ -85,6 +89,7 @@ export function createClients(config: AwsConfig): AwsClients {
     lambda,
     counts: () => ({ ...counts }),
     commands: () => ({ ...commands }),
+    capacity: () => meter.total(),
     destroy: () => {
       s3.destroy();
       sqs.destroy();

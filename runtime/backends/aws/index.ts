@@ -44,6 +44,8 @@ export interface AwsBackend extends Backend {
   readonly queue: SqsTaskQueue;
   /** Requests sent per service by this process and by the process executors it started. */
   apiCalls(): Record<string, number>;
+  /** DynamoDB capacity units consumed by this process and by the process executors it started. */
+  dynamodbCapacity(): { wcu: number; rcu: number };
 }
 
 /** Builds the AWS backend for `config` (resolves the queue URLs; creates resources if asked). */
@@ -67,7 +69,7 @@ export async function createAwsBackend(config: AwsConfig, options: AwsBackendOpt
     });
     const state = new DynamoStateStore(clients.dynamodb, { table: names.table, ttlSeconds, retry });
     const executors = options.executors ?? (config.emulated ? 'process' : 'lambda');
-    let launcher: ExecutorLauncher & { apiCalls?(): CallCounts };
+    let launcher: ExecutorLauncher & { apiCalls?(): CallCounts; dynamodbCapacity?(): { wcu: number; rcu: number } };
     if (executors === 'process') {
       launcher = new ProcessLauncher({
         env: configToEnv(config, true),
@@ -95,6 +97,11 @@ export async function createAwsBackend(config: AwsConfig, options: AwsBackendOpt
       // Executors cost money here: one unless the caller asks for more.
       defaultWorkers: 1,
       timings: REMOTE_TIMINGS,
+      dynamodbCapacity(): { wcu: number; rcu: number } {
+        const own = clients.capacity();
+        const children = launcher.dynamodbCapacity?.() ?? { wcu: 0, rcu: 0 };
+        return { wcu: own.wcu + children.wcu, rcu: own.rcu + children.rcu };
+      },
       apiCalls(): Record<string, number> {
         const own = clients.counts();
         const children = launcher.apiCalls?.();

@@ -180,13 +180,17 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: 
     const floor = extras.floor && o.backend === 'local' ? await (await import('../../../bench/floor.ts')).kernelFloor(p.flops, s.workers, s.kernels) : undefined;
     let out: BlockMatrix;
     const callsBefore = s.apiCalls?.();
+    const capacityBefore = s.dynamodbCapacity?.();
     let callsJob: Record<string, number> | undefined;
+    let capacityJob: { wcu: number; rcu: number } | undefined;
     try {
       out = await p.run();
       // Process executors report their request counts when they exit.
       if (s.apiCalls) await s.lw.backend.launcher.close();
       const after = s.apiCalls?.();
       if (callsBefore && after) callsJob = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (callsBefore[k] ?? 0)]));
+      const capacityAfter = s.dynamodbCapacity?.();
+      if (capacityBefore && capacityAfter) capacityJob = { wcu: capacityAfter.wcu - capacityBefore.wcu, rcu: capacityAfter.rcu - capacityBefore.rcu };
     } catch (e) {
       await s.finish({ ok: false, wall_s: s.lw.last?.wallS ?? 0, error: errorMessage(e) });
       throw e;
@@ -215,6 +219,12 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: 
       ok,
       ...(floor ? { floor_s: Number(floor.floor_s.toPrecision(4)), floor_ratio: Number((last.wallS / floor.floor_s).toPrecision(4)), floor_reference: floor.reference, gemm512_gflops: Number(floor.gemm512_gflops.toPrecision(4)) } : {}),
       ...(callsJob ? { api_calls: callsJob, api_calls_per_task: Object.fromEntries(Object.entries(callsJob).map(([k, v]) => [k, Math.round((100 * v) / Math.max(1, last.tasks)) / 100])) } : {}),
+      ...(capacityJob ? {
+        dynamodb_capacity: {
+          wcu: round(capacityJob.wcu, 1), rcu: round(capacityJob.rcu, 1),
+          wcu_per_task: round(capacityJob.wcu / Math.max(1, last.tasks), 2), rcu_per_task: round(capacityJob.rcu / Math.max(1, last.tasks), 2),
+        },
+      } : {}),
     };
     await s.finish({ ...summary, n: p.n });
     printSummary(o.json === true, summary, [

@@ -37,6 +37,12 @@ export interface EmulatorEndpoints {
 export interface EmulatorOptions {
   /** Ports to listen on; 0 or absent picks a free port. */
   readonly ports?: { readonly s3?: number; readonly sqs?: number; readonly dynamodb?: number };
+  /**
+   * A DynamoDB (Local) already running, to use instead of starting one (default: the
+   * LAPWING_EMULATOR_DYNAMODB environment variable, which the test runner sets so that every
+   * test file shares one JVM; tables are named per stack, so they never meet).
+   */
+  readonly dynamodbEndpoint?: string;
   /** Directory for s3rver's objects (default: a fresh temp directory, removed on stop). */
   readonly s3Directory?: string;
 }
@@ -83,8 +89,15 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     const ports = options.ports ?? {};
     await claimPort(ports.s3 ?? 0, 'S3');
     await claimPort(ports.sqs ?? 0, 'SQS');
-    const ddb = await startDynamoDbLocal(ports.dynamodb ?? 0);
-    stops.push(() => ddb.stop());
+    const shared = options.dynamodbEndpoint ?? process.env.LAPWING_EMULATOR_DYNAMODB;
+    let dynamodb: string;
+    if (shared) {
+      dynamodb = shared;
+    } else {
+      const ddb = await startDynamoDbLocal(ports.dynamodb ?? 0);
+      stops.push(() => ddb.stop());
+      dynamodb = `http://${EMULATOR_HOST}:${ddb.port}`;
+    }
 
     const S3rver = require('s3rver') as S3rverCtor;
     const s3 = new S3rver({
@@ -118,7 +131,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
       endpoints: {
         s3: `http://${EMULATOR_HOST}:${s3Addr.port}`,
         sqs: `http://${EMULATOR_HOST}:${portOf(sqs)}`,
-        dynamodb: `http://${EMULATOR_HOST}:${ddb.port}`,
+        dynamodb,
       },
       stop,
     };

@@ -18,6 +18,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ExecutorLauncher, TaskAttemptTrace } from '../../../core/interfaces.ts';
 import type { CallCounts } from '../clients.ts';
+import type { Capacity } from '../stores/dynamo-capacity.ts';
 import { executorEnv, formatCrashSpec, type CrashSpec, type ExecutorSettings } from './executor-env.ts';
 
 /** Why an executor process stopped by itself ('stopped': SIGTERM/SIGINT or the launcher left). */
@@ -26,7 +27,7 @@ export type ExecutorExitReason = 'idle' | 'max-runtime' | 'stopped';
 /** Messages an executor process sends to its launcher. */
 export type ExecutorIpcMessage =
   | { readonly type: 'ready' }
-  | { readonly type: 'api_calls'; readonly counts: CallCounts; readonly commands?: Readonly<Record<string, number>> }
+  | { readonly type: 'api_calls'; readonly counts: CallCounts; readonly commands?: Readonly<Record<string, number>>; readonly capacity?: Capacity }
   | { readonly type: 'trace'; readonly trace: TaskAttemptTrace }
   | { readonly type: 'exit'; readonly reason: ExecutorExitReason; readonly tasks: number; readonly runtimeMs: number };
 
@@ -88,6 +89,7 @@ interface Child {
   alive: boolean;
   counts: CallCounts;
   commands: Readonly<Record<string, number>>;
+  capacity: Capacity;
   /** The crash it is armed with (by environment or IPC), if any. */
   armed: CrashSpec | null;
   killed: boolean;
@@ -141,6 +143,7 @@ export class ProcessLauncher implements ExecutorLauncher {
       alive: true,
       counts: { s3: 0, sqs: 0, dynamodb: 0, lambda: 0 },
       commands: {},
+      capacity: { rcu: 0, wcu: 0 },
       armed: crash,
       killed: false,
       ready,
@@ -174,6 +177,7 @@ export class ProcessLauncher implements ExecutorLauncher {
       if (m.type === 'api_calls') {
         child.counts = m.counts;
         child.commands = m.commands ?? {};
+        if (m.capacity) child.capacity = m.capacity;
       }
       else if (m.type === 'trace') this.o.onTrace?.(m.trace);
       else if (m.type === 'ready') isReady();
@@ -257,6 +261,16 @@ export class ProcessLauncher implements ExecutorLauncher {
   apiCommands(): Record<string, number> {
     const sum: Record<string, number> = {};
     for (const c of this.children) for (const [k, v] of Object.entries(c.commands)) sum[k] = (sum[k] ?? 0) + v;
+    return sum;
+  }
+
+  /** DynamoDB capacity reported by every executor this launcher started (as apiCalls). */
+  dynamodbCapacity(): Capacity {
+    const sum: Capacity = { rcu: 0, wcu: 0 };
+    for (const c of this.children) {
+      sum.rcu += c.capacity.rcu;
+      sum.wcu += c.capacity.wcu;
+    }
     return sum;
   }
 
