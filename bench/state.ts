@@ -1,7 +1,8 @@
 /**
  * `lapwing bench state`: the state store's cost on DynamoDB, task by task. It replays the
  * state-store calls a job makes — per task: the executor's job-status read, one markEdge per
- * child, completeTask, one markEdge per temporary input (its reader set); per wave of tasks: the
+ * child, completeTask, one markEdge per temporary input read by other tasks too (its reader set);
+ * per wave of tasks: the
  * driver's poll — against DynamoDB (Local with --emulate) with `ReturnConsumedCapacity: TOTAL`,
  * with no kernels, blocks or queue, so the figures are the state store's alone.
  *
@@ -88,7 +89,7 @@ export async function benchState(o: StateBenchOptions): Promise<StateBenchResult
   const bound = bind(program, o.args);
   const table = o.config.names.table;
   const state = new DynamoStateStore(o.clients.dynamodb, { table, ttlSeconds: o.config.ttlSeconds, retry: o.config.retry });
-  const meter = meterCapacity(o.clients.dynamodb);
+  const meter = meterCapacity(o.clients.dynamodb, { transactionsReportedAtHalf: o.config.emulated });
   const jobId = newJobId();
   const matrices: Record<string, { role: 'in' | 'out' | 'temp'; prefix: string }> = {};
   for (const p of program.params) if (p.kind === 'matrix') matrices[p.name] = { role: p.role ?? 'temp', prefix: tempPrefix(jobId, p.name) };
@@ -190,7 +191,8 @@ async function replayTask(
     }),
   );
   const temps = new Set<string>();
-  for (const r of bound.reads(t)) if (bound.role(r.matrix) === 'temp') temps.add(blockKey(matrices[r.matrix]!.prefix, r.idx));
+  // A temporary read by this task alone is deleted without a reader set (executor.ts).
+  for (const r of bound.reads(t)) if (bound.role(r.matrix) === 'temp' && bound.readers(r).length > 1) temps.add(blockKey(matrices[r.matrix]!.prefix, r.idx));
   await Promise.all([
     state.completeTask(jobId, key, bound.isTerminal(t), { flops: 1 }),
     ...[...temps].map((b) => state.markEdge(jobId, readersNode(b), key)),

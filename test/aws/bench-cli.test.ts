@@ -32,8 +32,9 @@ test('bench cholesky on the emulated AWS backend matches the local residual, wit
   assert.equal(aws.residual, local.residual);
   const calls = aws.api_calls as Record<string, number>;
   for (const k of ['s3', 'sqs', 'dynamodb']) assert.ok(calls[k]! > 0, k);
-  // The capacity DynamoDB reported for the job: per task a few units, whatever the job's size.
+  // The capacity DynamoDB reported for the job: at least a completion's 4 WCU per task (blocks
+  // stored inline cost 1 WCU per KB on top).
   const cap = aws.dynamodb_capacity as Record<string, number>;
   assert.ok(cap.wcu! > 0 && cap.rcu! > 0, JSON.stringify(cap));
-  assert.ok(cap.wcu_per_task! >= 4 && cap.wcu_per_task! < 30, JSON.stringify(cap));
+  assert.ok(cap.wcu_per_task! >= 4, JSON.stringify(cap));
 });

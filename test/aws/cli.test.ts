@@ -5,6 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
@@ -97,7 +98,8 @@ describe('lapwing emulate', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no environment printed; stderr: ${stderr}`)), 30_000);
+        // DynamoDB Local is a JVM: slow to start on a loaded machine.
+        const timer = setTimeout(() => reject(new Error(`no environment printed; stderr: ${stderr}`)), 180_000);
         child.stdout.on('data', (d: Buffer) => {
           stdout += d.toString();
           if (stdout.split('\n').filter((l) => l.startsWith('export ')).length >= 7) {
@@ -133,4 +135,25 @@ describe('lapwing emulate', () => {
     assert.equal(await exited, 0, stderr);
     assert.match(stderr, /emulators stopped/);
   });
+
+  for (const service of ['s3', 'sqs', 'dynamodb'] as const) {
+    it(`a taken --${service}-port is one line naming the port, exit code 2`, async () => {
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      const port = (taken.address() as AddressInfo).port;
+      try {
+        const ports = { s3: '0', sqs: '0', dynamodb: '0', [service]: String(port) };
+        const { code, stderr } = await runCli(['emulate', '--s3-port', ports.s3, '--sqs-port', ports.sqs, '--dynamodb-port', ports.dynamodb, '--no-provision'], {
+          env: { PATH: process.env.PATH ?? '' },
+          timeoutMs: 120_000,
+        });
+        assert.equal(code, 2, stderr);
+        const lines = stderr.trim().split('\n').filter((l) => !l.startsWith('lapwing: sources changed'));
+        assert.equal(lines.length, 1, stderr);
+        assert.match(lines[0]!, new RegExp(`port ${port} .* already in use; choose another with --${service}-port, or 0 for a free one`));
+      } finally {
+        taken.close();
+      }
+    });
+  }
 });

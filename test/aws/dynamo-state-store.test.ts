@@ -11,7 +11,7 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { StoreError, type JobRecord } from '../../runtime/core/interfaces.ts';
 import type { Emulators } from '../../runtime/backends/aws/dev/emulators.ts';
 import { COUNTER_SHARDS, DynamoStateStore, TTL_ATTRIBUTE, nameHash, nodePk } from '../../runtime/backends/aws/stores/dynamo-state-store.ts';
-import { DynamoBlockStore } from '../../runtime/backends/aws/stores/dynamo-block-store.ts';
+import { BLOCK_SHARDS, DynamoBlockStore, blockPk } from '../../runtime/backends/aws/stores/dynamo-block-store.ts';
 import { createClients } from '../../runtime/backends/aws/clients.ts';
 import { loadAwsConfig } from '../../runtime/backends/aws/config.ts';
 import { emulatorEnv, emulators, freshStack, releaseEmulators, type Stack } from './emulated.ts';
@@ -129,6 +129,23 @@ describe('DynamoStateStore', () => {
     assert.equal(await state.getJob('j-huge'), null);
     await state.putJob(job('j-big', { data: 'y'.repeat(300 * 1024) }));
     assert.equal(((await state.getJob('j-big'))?.program as { data: string }).data.length, 300 * 1024);
+  });
+
+  it('inline blocks of a job spread over many partition keys, which no other job shares, and list finds them', async () => {
+    const inline = new DynamoBlockStore(stack.clients.dynamodb, { table: stack.config.names.table, ttlSeconds: 3600, retry: stack.config.retry });
+    const block = { rows: 1, cols: 1, data: new Float64Array([2]) };
+    const mine = Array.from({ length: 200 }, (_, i) => `jobs/j-spread-a/tmp/S/${i}_0`);
+    const other = Array.from({ length: 20 }, (_, i) => `jobs/j-spread-b/tmp/S/${i}_0`);
+    await Promise.all([...mine, ...other].map((k) => inline.put(k, block)));
+    const pks = new Set(mine.map(blockPk));
+    assert.ok(pks.size > BLOCK_SHARDS / 2, `${pks.size} partition keys`);
+    for (const k of other) assert.ok(!pks.has(blockPk(k)), 'jobs never share a partition key');
+    assert.deepEqual(await inline.list('jobs/j-spread-a/'), [...mine].sort());
+    assert.deepEqual(await inline.list('jobs/j-spread-a/tmp/S/1'), mine.filter((k) => k.startsWith('jobs/j-spread-a/tmp/S/1')).sort());
+    assert.equal((await inline.list('jobs/j-spread')).length, 220, 'a partial group scans');
+    await inline.delete(mine);
+    assert.deepEqual(await inline.list('jobs/j-spread-a/'), []);
+    assert.equal((await inline.list('jobs/j-spread-b/')).length, 20);
   });
 
   it('an inline block over the item limit is refused clearly', async () => {

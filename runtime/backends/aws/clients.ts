@@ -81,7 +81,7 @@ export function createClients(config: AwsConfig): AwsClients {
   countCalls(sqs as unknown as Countable, counts, commands, 'sqs');
   countCalls(dynamodb as unknown as Countable, counts, commands, 'dynamodb');
   countCalls(lambda as unknown as Countable, counts, commands, 'lambda');
-  const meter = meterCapacity(dynamodb);
+  const meter = meterCapacity(dynamodb, { transactionsReportedAtHalf: config.emulated });
   return {
     s3,
     sqs,

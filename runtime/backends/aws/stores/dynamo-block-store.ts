@@ -1,9 +1,12 @@
 /**
  * BlockStore of small blocks inline in the state table (hybrid sharing, see
- * hybrid-block-store.ts): item `pk = B#{first key segment}`, `sk = {key}`, attribute `data` (B)
+ * hybrid-block-store.ts): item `pk = B#{group}#{shard}`, `sk = {key}`, attribute `data` (B)
  * holding the same encoding as S3 objects (block-codec.ts: header + checksum), plus the TTL.
- * Grouping by the first segment keeps a job's blocks in few partitions and lets list() Query
- * instead of Scan whenever the prefix names at least one whole segment.
+ *
+ * The group is the key's first two segments (`jobs/j-…`: one job's blocks), the shard a hash of
+ * the whole key among {@link BLOCK_SHARDS}: a job's blocks spread over that many partition keys,
+ * and different jobs never share one. list() of a prefix that names a whole group Queries its
+ * shards in parallel; a shorter prefix Scans (cleanup checks only).
  */
 import {
   GetItemCommand,
@@ -14,6 +17,7 @@ import {
 import { StoreError, type Block, type BlockStore } from '../../../core/interfaces.ts';
 import { decodeBlock, encodeBlock } from './block-codec.ts';
 import { withRetry } from '../aws-errors.ts';
+import { createHash } from 'node:crypto';
 import { DYNAMO_ITEM_LIMIT, type RetryPolicy } from '../config.ts';
 import { batchDelete, queryAll, type Item } from './dynamo-batch.ts';
 import { TTL_ATTRIBUTE } from './dynamo-state-store.ts';
@@ -24,8 +28,23 @@ export interface DynamoBlockStoreOptions {
   readonly retry: RetryPolicy;
 }
 
+/** Partition keys per group of blocks. */
+export const BLOCK_SHARDS = 64;
+
+/** The group of a key or of a prefix: its first two segments when they are whole, else null. */
+function groupOf(key: string): string | null {
+  const parts = key.split('/');
+  return parts.length >= 3 ? `${parts[0]}/${parts[1]}` : null;
+}
+
+const shardPk = (group: string, shard: number): string => `B#${group}#${shard.toString(16).padStart(2, '0')}`;
+
 /** Partition of block `key`. */
-export const blockPk = (key: string): string => `B#${key.split('/', 1)[0] ?? ''}`;
+export function blockPk(key: string): string {
+  const shard = createHash('sha256').update(key).digest().readUInt16BE(0) % BLOCK_SHARDS;
+  // Keys of one or two segments are rare (user inputs named so): their first segment groups them.
+  return shardPk(groupOf(key) ?? (key.split('/', 1)[0] ?? ''), shard);
+}
 
 export class DynamoBlockStore implements BlockStore {
   constructor(private readonly ddb: DynamoDBClient, private readonly o: DynamoBlockStoreOptions) {}
@@ -66,19 +85,24 @@ export class DynamoBlockStore implements BlockStore {
 
   async list(prefix: string): Promise<string[]> {
     const keys: string[] = [];
-    if (prefix.includes('/')) {
-      const { items } = await queryAll(
-        this.ddb,
-        {
-          TableName: this.o.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-          ExpressionAttributeValues: { ':pk': { S: blockPk(prefix) }, ':p': { S: prefix } },
-          ProjectionExpression: 'sk',
-          ConsistentRead: true,
-        },
-        this.o.retry,
+    const group = groupOf(prefix);
+    if (group !== null) {
+      const shards = await Promise.all(
+        Array.from({ length: BLOCK_SHARDS }, (_, shard) =>
+          queryAll(
+            this.ddb,
+            {
+              TableName: this.o.table,
+              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+              ExpressionAttributeValues: { ':pk': { S: shardPk(group, shard) }, ':p': { S: prefix } },
+              ProjectionExpression: 'sk',
+              ConsistentRead: true,
+            },
+            this.o.retry,
+          ),
+        ),
       );
-      for (const i of items) if (i.sk?.S !== undefined) keys.push(i.sk.S);
+      for (const { items } of shards) for (const i of items) if (i.sk?.S !== undefined) keys.push(i.sk.S);
     } else {
       // The prefix does not fix a partition: scan the block items (cleanup checks only).
       let start: Item | undefined;
