@@ -15,9 +15,9 @@
  *
  * - completeTask is ONE TransactWriteItems: put the done-marker on condition it is absent, and add
  *   the task to a counter shard on condition the shard exists (it is removed by deleteJob: a late
- *   duplicate can neither count twice nor bring a deleted job back). The shard is picked at
- *   random per attempt, so that concurrent completions rarely meet on one item (a transaction
- *   conflict is retried on another shard). Cost: 4 WCU whatever the job's size.
+ *   duplicate can neither count twice nor bring a deleted job back). The shard is a hash of the
+ *   task, the next one on each retry, so that concurrent completions rarely meet on one item (a
+ *   transaction conflict is retried on another shard). Cost: 4 WCU whatever the job's size.
  * - markEdge is ONE conditional UpdateItem (add the member and count it, on condition it is not
  *   in the set yet); when it is, DynamoDB returns the item with the failed condition
  *   (ReturnValuesOnConditionCheckFailure), which carries the count.
@@ -33,7 +33,7 @@
  * Reads are strongly consistent except getJobStatus: an executor must see the effects of
  * completed tasks, while a job's end reaching an executor a moment late only costs a duplicate.
  */
-import { createHash, randomInt } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import {
   BatchGetItemCommand,
   GetItemCommand,
@@ -255,6 +255,9 @@ export class DynamoStateStore implements StateStore {
   async completeTask(jobId: string, task: string, terminal: boolean, stats?: TaskStats): Promise<boolean> {
     const flops = stats?.flops ?? 0;
     const ttl = this.ttl();
+    // The task's own shard first, the next one on each retry: spread, and reproducible (no
+    // randomness of its own, so a simulation replays the same calls).
+    let shard = createHash('sha256').update(task).digest().readUInt16BE(0);
     const reasons = await this.transact('completeTask', () => [
       {
         Put: {
@@ -266,7 +269,7 @@ export class DynamoStateStore implements StateStore {
       {
         Update: {
           TableName: this.o.table,
-          Key: this.key(shardPk(jobId, randomInt(COUNTER_SHARDS)), SHARD_SK),
+          Key: this.key(shardPk(jobId, shard++ % COUNTER_SHARDS), SHARD_SK),
           UpdateExpression: 'ADD #tasks :one, #flops :flops, #term :term',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: { '#tasks': 'tasks', '#flops': 'flops', '#term': 'term' },
