@@ -272,8 +272,10 @@ export class Attempt {
         const bk = this.key(r.matrix, r.idx);
         if (seen.has(bk)) return;
         seen.add(bk);
-        const n = await this.host.stores.state.markEdge(record.id, readersNode(bk), this.msg.task);
-        if (n >= bound.readers(r).length) dead.push(bk);
+        const readers = bound.readers(r).length;
+        // A block read by this task alone needs no reader set: its one reader completes now.
+        const n = readers <= 1 ? readers : await this.host.stores.state.markEdge(record.id, readersNode(bk), this.msg.task);
+        if (n >= readers) dead.push(bk);
       }),
     );
     return dead;

@@ -224,21 +224,29 @@ export async function waitForJob(backend: Backend, record: JobRecord, t0: number
     opts.onSample?.({ type: 'sample', time: Date.now(), queueVisible: depth.visible, queueInFlight: depth.inFlight, executors: backend.launcher.running(), tasksDone });
   };
   const speculation = opts.speculate ? startSpeculation(backend, record, opts.speculate) : null;
+  let retryable = 0;
   for (;;) {
-    st = await backend.state.getJobState(record.id);
-    if (!st) throw new Error(`job ${record.id} vanished from the state store`);
-    if (st.status !== 'running') break;
-    if (st.terminalDone >= record.terminalTasks) {
-      await backend.state.finishJob(record.id, 'done');
-      continue;
+    try {
+      st = await backend.state.getJobState(record.id);
+      if (!st) throw new Error(`job ${record.id} vanished from the state store`);
+      if (st.status !== 'running') break;
+      if (st.terminalDone >= record.terminalTasks) {
+        await backend.state.finishJob(record.id, 'done');
+        continue;
+      }
+      if (opts.signal?.aborted) {
+        await backend.state.finishJob(record.id, 'cancelled', 'cancelled by the user');
+        continue;
+      }
+      await report(false);
+      await autoscale();
+      retryable = 0;
+    } catch (e) {
+      // A throttled or unreachable service slows the driver down; it does not end the job.
+      if (!(e instanceof LapwingError && e.retryable)) throw e;
+      retryable = Math.min(retryable + 1, 6);
     }
-    if (opts.signal?.aborted) {
-      await backend.state.finishJob(record.id, 'cancelled', 'cancelled by the user');
-      continue;
-    }
-    await report(false);
-    await autoscale();
-    await sleep(poll);
+    await sleep(poll * 2 ** retryable);
   }
   speculation?.stop();
   await drain(backend);
