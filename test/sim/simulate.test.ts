@@ -73,7 +73,7 @@ test('limits throttle with the errors AWS returns, and the retry code rides them
     ...AWS_PROFILE,
     // The state store spreads its writes over one partition key per task and edge set; its
     // busiest key is the job's status item, which every executor reads.
-    dynamodb: { ...AWS_PROFILE.dynamodb, partitionRcu: 4 },
+    dynamodb: { ...AWS_PROFILE.dynamodb, partitionRcu: 10 },
     s3: { ...AWS_PROFILE.s3, putPerPrefix: 4 },
   };
   const r = await run(tight);
