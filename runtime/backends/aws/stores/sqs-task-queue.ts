@@ -7,9 +7,10 @@
  *            outstanding, and whatever they bring is kept for the next lease (handed out while
  *            enough of its visibility remains, else released). At most one receive per queue
  *            is outstanding, so while one queue carries the traffic a lease is one call, and an
- *            idle executor sends three requests per long poll (not three a second). A lease
- *            that may not wait polls the queues in priority order and stops at the first with
- *            messages. The lease *is* the visibility timeout; receiveCount is the
+ *            idle executor sends three requests per long poll (not three a second). Every lease
+ *            first goes through the queues in priority order (held messages, else a short poll
+ *            of a queue with no long poll outstanding and not found empty in the last second)
+ *            and stops at the first with messages; only then does it long-poll. The lease *is* the visibility timeout; receiveCount is the
  *            ApproximateReceiveCount attribute. Leases handed out are highest queue first.
  *   renew    ChangeMessageVisibility — but only while the lease has not expired by our own
  *            clock (measured from before the receive, so conservatively): an expired lease may
@@ -144,9 +145,11 @@ export class SqsTaskQueue implements TaskQueue {
       this.failure = undefined;
       throw e;
     }
-    const held = await this.takeHeld(n, vis * 1000);
-    if (held.length > 0) return held;
-    if (waitMs <= 0) return this.shortPolls(n, vis);
+    // First, in priority order: what an earlier long poll brought, or a short poll of each queue
+    // that has no long poll outstanding — so a lower queue never goes before a higher one that
+    // has messages, and a lease takes only what it returns.
+    const first = await this.shortPolls(n, vis);
+    if (first.length > 0 || waitMs <= 0) return first;
     for (;;) {
       const wait = Math.min(MAX_WAIT_S, secondsUp(deadline - Date.now()));
       for (let q = 0; q < PRIORITY_QUEUES; q++) if (!this.pending[q]) this.startReceive(q, n, vis, wait);
@@ -178,9 +181,14 @@ export class SqsTaskQueue implements TaskQueue {
     this.wake?.();
   }
 
-  /** Polls the queues in priority order without waiting, skipping ones found empty lately. */
+  /**
+   * Goes through the queues in priority order without waiting: a queue's held messages, else a
+   * short poll unless a long poll of it is outstanding or it was found empty lately.
+   */
   private async shortPolls(n: number, vis: number): Promise<Lease[]> {
     for (let q = 0; q < PRIORITY_QUEUES; q++) {
+      const held = await this.takeHeld(n, vis * 1000, q);
+      if (held.length > 0) return held;
       // A queue with a long poll outstanding is covered by it.
       if (this.pending[q] || Date.now() < this.quietUntil[q]!) continue;
       const got = await this.receive(q, n, vis, 0);
@@ -195,6 +203,8 @@ export class SqsTaskQueue implements TaskQueue {
     const p = this.receive(q, n, vis, wait)
       .then((got) => {
         this.held[q]!.push(...got);
+        // Empty after its wait: the next lease need not short-poll it first.
+        if (got.length === 0) this.quietUntil[q] = Date.now() + 1000;
       })
       .catch((e: unknown) => {
         this.failure ??= e;
@@ -210,12 +220,12 @@ export class SqsTaskQueue implements TaskQueue {
    * a second) left, so that the lease keeper's first renewal comes in time; older ones are
    * released (another executor takes them at once).
    */
-  private async takeHeld(n: number, visMs: number): Promise<Lease[]> {
+  private async takeHeld(n: number, visMs: number, only?: number): Promise<Lease[]> {
     const now = Date.now();
     const need = Math.max(0, Math.min(visMs / 2 + 1000, visMs - 1000));
     const out: Lease[] = [];
     const stale: Lease[] = [];
-    for (const list of this.held) {
+    for (const list of only === undefined ? this.held : [this.held[only]!]) {
       while (list.length > 0) {
         const h = list[0]!;
         if (h.until - now < need) stale.push(list.shift()!.lease);
