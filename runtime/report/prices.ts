@@ -72,17 +72,23 @@ export function mergePrices(overrides: unknown, base: Prices = DEFAULT_PRICES, s
   if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) {
     throw new PricesError(`${source}: expected a JSON object like {"lambdaGbSecond": 0.0000166667}`);
   }
-  const out: Record<string, number | string> = { ...base };
+  let out: Prices = base;
   for (const [key, value] of Object.entries(overrides)) {
-    if (!(key in base)) throw new PricesError(`${source}: unknown key "${key}" (known: ${Object.keys(base).join(', ')})`);
+    if (!isPriceKey(key, base)) throw new PricesError(`${source}: unknown key "${key}" (known: ${Object.keys(base).join(', ')})`);
     if (key === 'date' || key === 'region') {
       if (typeof value !== 'string') throw new PricesError(`${source}: "${key}" must be a string`);
+      out = { ...out, [key]: value };
     } else if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
       throw new PricesError(`${source}: "${key}" must be a non-negative number, found ${JSON.stringify(value)}`);
+    } else {
+      out = { ...out, [key]: value };
     }
-    out[key] = value as number | string;
   }
-  return out as unknown as Prices;
+  return out;
+}
+
+function isPriceKey(key: string, base: Prices): key is keyof Prices {
+  return Object.hasOwn(base, key);
 }
 
 /** Reads a prices JSON file and merges it over the defaults. */

@@ -92,6 +92,9 @@ export interface TraceSummary {
   /** The run succeeded. A reader treats a missing `ok` as `error === undefined`. */
   readonly ok: boolean;
   readonly error?: string;
+  /** Matrix order and block size, when the header was written before the job was planned. */
+  readonly n?: number;
+  readonly block?: number;
 }
 
 /** A trace file read back into memory. */
@@ -339,11 +342,8 @@ export function parseTrace(text: string, name = 'trace'): TraceFile {
  * the summary when it carries them (the header may be written before the job is planned).
  */
 function completeHeader(h: TraceHeader, attempts: readonly TaskAttemptTrace[], summary: TraceSummary | undefined): TraceHeader {
-  const extra = (summary ?? {}) as Record<string, unknown>;
-  const pick = (key: string, have: number | undefined): number | undefined =>
-    have ?? (typeof extra[key] === 'number' && Number.isFinite(extra[key]) ? (extra[key] as number) : undefined);
-  const n = pick('n', h.n);
-  const block = pick('block', h.block);
+  const n = h.n ?? summary?.n;
+  const block = h.block ?? summary?.block;
   return {
     ...h,
     job: h.job !== '' ? h.job : (attempts[0]?.job ?? ''),
@@ -394,51 +394,112 @@ function checkHeader(o: Obj, fail: Fail): TraceHeader {
       for (const k of Object.keys(cp.kernels)) num(cp.kernels, k, (why) => fail(`criticalPath.kernels: ${why}`));
     }
   }
-  const h = o as unknown as TraceHeader;
   if (o.program !== undefined && (typeof o.program !== 'object' || o.program === null)) throw fail('field "program" must be a compiled program (an object)');
   if (o.args !== undefined) {
     if (!isObject(o.args)) throw fail('field "args" must be an object of integers');
     for (const k of Object.keys(o.args)) num(o.args, k, (why) => fail(`args: ${why}`));
   }
+  const optStr = (k: string): string | undefined => (o[k] === undefined ? undefined : str(o, k, fail));
+  const n = optNum(o, 'n', fail);
+  const block = optNum(o, 'block', fail);
+  const totalTasks = optNum(o, 'totalTasks', fail);
+  const memoryMb = optNum(o, 'memoryMb', fail);
   return {
-    ...h,
     type: 'header',
     version,
+    job: str(o, 'job', fail),
+    startedAt: num(o, 'startedAt', fail),
     // Older or hand-made traces may lack these; the report shows placeholders.
-    algorithm: h.algorithm ?? 'program',
-    backend: h.backend ?? '?',
-    kernels: h.kernels ?? '?',
-    workers: h.workers ?? 0,
+    algorithm: optStr('algorithm') ?? 'program',
+    backend: optStr('backend') ?? '?',
+    kernels: optStr('kernels') ?? '?',
+    workers: optNum(o, 'workers', fail) ?? 0,
+    ...(n !== undefined ? { n } : {}),
+    ...(block !== undefined ? { block } : {}),
+    ...(totalTasks !== undefined ? { totalTasks } : {}),
+    ...(memoryMb !== undefined ? { memoryMb } : {}),
+    ...(isObject(cp) ? { criticalPath: checkedCriticalPath(cp) } : {}),
+    ...(o.program !== undefined ? { program: o.program } : {}),
+    ...(isObject(o.args) ? { args: numbersOf(o.args) } : {}),
   };
 }
 
+/** A critical path whose fields {@link checkHeader} has validated. */
+function checkedCriticalPath(cp: Obj): NonNullable<TraceHeader['criticalPath']> {
+  const tasks = cp.tasks as number;
+  return {
+    tasks,
+    ...(typeof cp.seconds === 'number' ? { seconds: cp.seconds } : {}),
+    ...(isObject(cp.kernels) ? { kernels: numbersOf(cp.kernels) } : {}),
+  };
+}
+
+/** An object of numbers, already validated field by field. */
+function numbersOf(o: Obj): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(o)) if (typeof v === 'number') out[k] = v;
+  return out;
+}
+
 function checkAttempt(o: Obj, fail: Fail): TaskAttemptTrace {
-  for (const k of ['job', 'task', 'kernel', 'executor']) str(o, k, fail);
-  for (const k of ['attempt', 'bytesRead', 'bytesWritten', 'flops']) num(o, k, fail);
   const outcome = str(o, 'outcome', fail);
   if (!OUTCOMES.has(outcome)) throw fail(`unknown outcome ${JSON.stringify(outcome)} (expected one of ${[...OUTCOMES].join(', ')})`);
   const t = o.t;
   if (!isObject(t)) throw fail('field "t" must be an object of timestamps');
   const tf: Fail = (why) => fail(`t: ${why}`);
-  num(t, 'lease', tf);
-  for (const k of ['read', 'compute', 'write', 'mark', 'ack']) optNum(t, k, tf);
+  const times: { -readonly [K in keyof TaskAttemptTrace['t']]: TaskAttemptTrace['t'][K] } = { lease: num(t, 'lease', tf) };
+  for (const k of ['read', 'compute', 'write', 'mark', 'ack', 'kernelStart', 'kernelEnd'] as const) {
+    const v = optNum(t, k, tf);
+    if (v !== undefined) times[k] = v;
+  }
   if (o.error !== undefined && typeof o.error !== 'string') throw fail('field "error" must be a string');
-  return o as unknown as TaskAttemptTrace;
+  return {
+    type: 'attempt',
+    job: str(o, 'job', fail),
+    task: str(o, 'task', fail),
+    kernel: str(o, 'kernel', fail),
+    executor: str(o, 'executor', fail),
+    attempt: num(o, 'attempt', fail),
+    t: times,
+    bytesRead: num(o, 'bytesRead', fail),
+    bytesWritten: num(o, 'bytesWritten', fail),
+    flops: num(o, 'flops', fail),
+    outcome: outcome as AttemptOutcome,
+    ...(typeof o.error === 'string' ? { error: o.error } : {}),
+  };
 }
 
 function checkSample(o: Obj, fail: Fail): SampleTrace {
-  for (const k of ['time', 'queueVisible', 'queueInFlight', 'executors', 'tasksDone']) num(o, k, fail);
-  return o as unknown as SampleTrace;
+  return {
+    type: 'sample',
+    time: num(o, 'time', fail),
+    queueVisible: num(o, 'queueVisible', fail),
+    queueInFlight: num(o, 'queueInFlight', fail),
+    executors: num(o, 'executors', fail),
+    tasksDone: num(o, 'tasksDone', fail),
+  };
 }
 
 function checkSummary(o: Obj, fail: Fail): TraceSummary {
   const wall = num(o, 'wall_s', fail);
   const gflops = optNum(o, 'gflops', fail);
   const tasks = optNum(o, 'tasks', fail);
-  optNum(o, 'residual', fail);
   if (o.ok !== undefined && typeof o.ok !== 'boolean') throw fail('field "ok" must be true or false');
   if (o.error !== undefined && typeof o.error !== 'string') throw fail('field "error" must be a string');
-  const s = o as unknown as TraceSummary;
+  const residual = o.residual === null ? null : optNum(o, 'residual', fail);
+  const error = typeof o.error === 'string' ? o.error : undefined;
+  const n = optNum(o, 'n', fail);
+  const block = optNum(o, 'block', fail);
   // Lenient about what a driver left out: a summary without `ok` is ok unless it has an error.
-  return { ...s, type: 'summary', wall_s: wall, gflops, tasks, ok: s.ok ?? s.error === undefined };
+  return {
+    type: 'summary',
+    wall_s: wall,
+    ...(gflops !== undefined ? { gflops } : {}),
+    ...(tasks !== undefined ? { tasks } : {}),
+    ...(residual !== undefined ? { residual } : {}),
+    ok: typeof o.ok === 'boolean' ? o.ok : error === undefined,
+    ...(error !== undefined ? { error } : {}),
+    ...(n !== undefined ? { n } : {}),
+    ...(block !== undefined ? { block } : {}),
+  };
 }

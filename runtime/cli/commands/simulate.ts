@@ -44,7 +44,7 @@ export function overrideProfile(p: SimProfile, sets: readonly string[]): SimProf
     const m = /^(s3|sqs|dynamodb|lambda)\.(\w+)=(\d+(?:\.\d+)?(?:e\d+)?)$/.exec(s);
     const section = m?.[1] as 's3' | 'sqs' | 'dynamodb' | 'lambda' | undefined;
     const field = m?.[2];
-    if (!m || !section || !field || typeof (out[section] as unknown as Record<string, unknown>)[field] !== 'number') {
+    if (!m || !section || !field || typeof Object.getOwnPropertyDescriptor(out[section], field)?.value !== 'number') {
       throw new UserError(`--set must look like dynamodb.partitionWcu=3000 (a numeric field of s3, sqs, dynamodb or lambda), got '${s}'`);
     }
     out = { ...out, [section]: { ...out[section], [field]: Number(m[3]) } };
