@@ -74,7 +74,11 @@ export class KernelThread {
   readonly ready: Promise<void>;
   private dead: Error | null = null;
 
-  constructor(kernels: string) {
+  /**
+   * @param idleUnref the thread does not keep the process alive while it runs no kernel (a
+   *   pool that lives as long as a Lambda container must not hold a process that is done).
+   */
+  constructor(kernels: string, private readonly idleUnref = false) {
     // A small young generation: this thread allocates little, so without it the wrappers of
     // shared blocks it has seen would live (and keep their memory) until a rare GC.
     this.worker = new Worker(new URL('./kernel-thread-entry.mjs', import.meta.url), { workerData: { kernels }, resourceLimits: { maxYoungGenerationSizeMb: 1 } });
@@ -94,6 +98,7 @@ export class KernelThread {
       });
     });
     this.ready.catch(() => undefined);
+    if (idleUnref) this.worker.unref();
   }
 
   /** Hands shared buffers of deleted blocks to the thread for reuse as outputs. */
@@ -106,6 +111,7 @@ export class KernelThread {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.next++;
     return new Promise<Block[]>((resolve, reject) => {
+      if (this.idleUnref && this.pending.size === 0) this.worker.ref();
       this.pending.set(id, { resolve, reject, ...(ran ? { ran } : {}) });
       this.worker.postMessage({ id, name, inputs, attrs } satisfies KernelRequest);
     });
@@ -115,6 +121,7 @@ export class KernelThread {
     const p = this.pending.get(r.id);
     if (!p) return;
     this.pending.delete(r.id);
+    if (this.idleUnref && this.pending.size === 0) this.worker.unref();
     if (p.ran && r.ran) [p.ran.start, p.ran.end] = r.ran;
     if (r.outputs) p.resolve(r.outputs);
     else if (r.error?.code) p.reject(new KernelError(r.error.code as KernelErrorCode, r.error.message, r.error.minor));

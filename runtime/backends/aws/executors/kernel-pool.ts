@@ -36,7 +36,7 @@ export function kernelThreadsFromEnv(env: Readonly<Record<string, string | undef
  * a kernel waits for its thread). Kernels go to the thread with the fewest in progress.
  */
 export function createKernelPool(kernels: string, threads: number, warn: (message: string) => void = (m) => process.emitWarning(m)): KernelPool {
-  const pool = Array.from({ length: threads }, () => ({ thread: new KernelThread(kernels), busy: 0 }));
+  const pool = Array.from({ length: threads }, () => ({ thread: new KernelThread(kernels, true), busy: 0 }));
   // A thread that cannot start (a runtime refusing workers) must not fail tasks: kernels then
   // run on the main thread, as without the pool.
   let inline: Promise<Kernels> | undefined;
