@@ -138,7 +138,7 @@ export function executorPolicy(r: PolicyResources): PolicyDocument {
       {
         Sid: 'State',
         Effect: 'Allow',
-        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
         Resource: [`arn:${p}:dynamodb:${at}:table/${r.table}`],
       },
       { Sid: 'FanOut', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [`arn:${p}:lambda:${at}:function:${r.functionName}`] },
