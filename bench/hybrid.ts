@@ -10,7 +10,7 @@ import { encodedBytes } from '../runtime/backends/aws/stores/block-codec.ts';
 import { createClients } from '../runtime/backends/aws/clients.ts';
 import { loadAwsConfig, MAX_INLINE_BYTES, type AwsConfig } from '../runtime/backends/aws/config.ts';
 import { DynamoBlockStore } from '../runtime/backends/aws/stores/dynamo-block-store.ts';
-import { EMULATOR_CREDENTIALS, startEmulators } from '../runtime/backends/aws/dev/emulators.ts';
+import { emulatorEnv, startEmulators } from '../runtime/backends/aws/dev/emulators.ts';
 import { createDataResources, destroyDataResources } from '../runtime/backends/aws/deploy/provision.ts';
 import { S3BlockStore } from '../runtime/backends/aws/stores/s3-block-store.ts';
 import { median } from '../runtime/core/util.ts';
@@ -101,13 +101,7 @@ export async function benchHybrid(options: HybridBenchOptions = {}): Promise<Hyb
   const config =
     options.config ??
     loadAwsConfig(
-      {
-        AWS_ENDPOINT_URL_S3: emu!.endpoints.s3,
-        AWS_ENDPOINT_URL_SQS: emu!.endpoints.sqs,
-        AWS_ENDPOINT_URL_DYNAMODB: emu!.endpoints.dynamodb,
-        AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-      },
+      emulatorEnv(emu!.endpoints),
       { stack: `bench-${Date.now().toString(36)}` },
     );
   const clients = createClients(config);

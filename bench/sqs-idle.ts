@@ -8,8 +8,7 @@
  * Last line: `{"executors":2,"seconds":60,"sqs_requests":…,"sqs_requests_per_s_per_executor":…}`.
  */
 import { parseArgs } from 'node:util';
-import { startEmulators } from '../runtime/backends/aws/dev/emulators.ts';
-import { EMULATOR_CREDENTIALS } from '../runtime/backends/aws/dev/emulators.ts';
+import { emulatorEnv, startEmulators } from '../runtime/backends/aws/dev/emulators.ts';
 import { loadAwsConfig } from '../runtime/backends/aws/config.ts';
 import { createAwsBackend } from '../runtime/backends/aws/index.ts';
 import type { ProcessLauncher } from '../runtime/backends/aws/executors/process-launcher.ts';
@@ -19,15 +18,7 @@ const { values } = parseArgs({ options: { executors: { type: 'string', default: 
 const executors = Number(values.executors);
 const seconds = Number(values.seconds);
 const emu = await startEmulators();
-const config = loadAwsConfig({
-  AWS_ENDPOINT_URL_S3: emu.endpoints.s3,
-  AWS_ENDPOINT_URL_SQS: emu.endpoints.sqs,
-  AWS_ENDPOINT_URL_DYNAMODB: emu.endpoints.dynamodb,
-  AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-  AWS_REGION: 'us-east-1',
-  LAPWING_AWS_PREFIX: `idle-${process.pid}`,
-});
+const config = loadAwsConfig(emulatorEnv(emu.endpoints, `idle-${process.pid}`));
 // The executors' own defaults (poll wait included); only the idle timeout outlasts the window.
 const backend = await createAwsBackend(config, { executors: 'process', executor: { idleTimeoutMs: (seconds + 60) * 1000 } });
 const launcher = backend.launcher as unknown as ProcessLauncher;

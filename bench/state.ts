@@ -233,14 +233,10 @@ export async function runStateBench(o: StateBenchCliOptions): Promise<StateBench
   const env: Record<string, string | undefined> = { ...process.env };
   let stop = async (): Promise<void> => undefined;
   if (o.emulate) {
-    const { startEmulators, EMULATOR_CREDENTIALS, EMULATOR_REGION } = await import('../runtime/backends/aws/dev/emulators.ts');
+    const { startEmulators, emulatorEnv } = await import('../runtime/backends/aws/dev/emulators.ts');
     const emu = await startEmulators();
     stop = () => emu.stop();
-    Object.assign(env, {
-      AWS_ENDPOINT_URL_S3: emu.endpoints.s3, AWS_ENDPOINT_URL_SQS: emu.endpoints.sqs, AWS_ENDPOINT_URL_DYNAMODB: emu.endpoints.dynamodb,
-      AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-      AWS_REGION: EMULATOR_REGION, LAPWING_AWS_PREFIX: 'bench-state',
-    });
+    Object.assign(env, emulatorEnv(emu.endpoints, 'bench-state'));
   }
   try {
     const config = loadAwsConfig(env);

@@ -4,7 +4,7 @@
  * table with a unique name) per test so tests never see each other's data.
  */
 import { randomBytes } from 'node:crypto';
-import { startEmulators, EMULATOR_CREDENTIALS, type Emulators } from '../../runtime/backends/aws/dev/emulators.ts';
+import { startEmulators, emulatorEnv as envOf, type Emulators } from '../../runtime/backends/aws/dev/emulators.ts';
 import { loadAwsConfig, type AwsConfig, type RetryPolicy } from '../../runtime/backends/aws/config.ts';
 import { createClients, type AwsClients } from '../../runtime/backends/aws/clients.ts';
 import { createDataResources, destroyDataResources } from '../../runtime/backends/aws/deploy/provision.ts';
@@ -37,16 +37,7 @@ export function uniqueStack(tag = 't'): string {
 
 /** Environment variables that point the backend at `emu`. */
 export function emulatorEnv(emu: Emulators, stack: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    AWS_ENDPOINT_URL_S3: emu.endpoints.s3,
-    AWS_ENDPOINT_URL_SQS: emu.endpoints.sqs,
-    AWS_ENDPOINT_URL_DYNAMODB: emu.endpoints.dynamodb,
-    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
-    AWS_REGION: 'us-east-1',
-    LAPWING_AWS_PREFIX: stack,
-    ...extra,
-  };
+  return { ...envOf(emu.endpoints, stack), ...extra };
 }
 
 /** A configuration for a fresh stack on `emu`. */

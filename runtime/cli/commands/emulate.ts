@@ -12,7 +12,7 @@
  */
 import type { Command } from 'commander';
 import { loadAwsConfig } from '../../backends/aws/config.ts';
-import { EMULATOR_CREDENTIALS, EMULATOR_REGION, EmulatorStartError, startEmulators } from '../../backends/aws/dev/emulators.ts';
+import { EmulatorStartError, emulatorEnv, startEmulators } from '../../backends/aws/dev/emulators.ts';
 import { UserError } from '../errors.ts';
 import { errorMessage } from '../../core/util.ts';
 
@@ -33,15 +33,7 @@ function port(v: string, what: string): number {
 
 /** The shell lines that point the backend at the emulators. */
 export function exportLines(endpoints: { s3: string; sqs: string; dynamodb: string }, stack: string): string[] {
-  return [
-    `export AWS_ENDPOINT_URL_S3=${endpoints.s3}`,
-    `export AWS_ENDPOINT_URL_SQS=${endpoints.sqs}`,
-    `export AWS_ENDPOINT_URL_DYNAMODB=${endpoints.dynamodb}`,
-    `export AWS_ACCESS_KEY_ID=${EMULATOR_CREDENTIALS.accessKeyId}`,
-    `export AWS_SECRET_ACCESS_KEY=${EMULATOR_CREDENTIALS.secretAccessKey}`,
-    `export AWS_REGION=${EMULATOR_REGION}`,
-    `export LAPWING_AWS_PREFIX=${stack}`,
-  ];
+  return Object.entries(emulatorEnv(endpoints, stack)).map(([k, v]) => `export ${k}=${v}`);
 }
 
 export function register(cli: Command): void {

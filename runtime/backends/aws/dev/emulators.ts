@@ -24,6 +24,22 @@ export { EmulatorStartError } from './dynamodb-local.ts';
 export const EMULATOR_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 /** Region reported to the SDK for the emulators (cosmetic: they ignore it). */
 export const EMULATOR_REGION = 'us-east-1';
+
+/**
+ * The environment that points the AWS backend at emulators listening on `endpoints` (and, with
+ * `stack`, at that stack's resources): the one place the variables are spelled out.
+ */
+export function emulatorEnv(endpoints: { readonly s3: string; readonly sqs: string; readonly dynamodb: string }, stack?: string): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
+    AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+    AWS_REGION: EMULATOR_REGION,
+    ...(stack !== undefined ? { LAPWING_AWS_PREFIX: stack } : {}),
+  };
+}
 /** The only address the emulators listen on. */
 export const EMULATOR_HOST = '127.0.0.1';
 
