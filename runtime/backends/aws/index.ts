@@ -18,6 +18,7 @@ import { DynamoStateStore } from './stores/dynamo-state-store.ts';
 import type { CrashSpec, ExecutorSettings } from './executors/executor-env.ts';
 import { HybridBlockStore } from './stores/hybrid-block-store.ts';
 import { LambdaLauncher } from './executors/lambda-launcher.ts';
+import { HeartbeatMonitor } from './executors/heartbeats.ts';
 import { ProcessLauncher } from './executors/process-launcher.ts';
 import { S3BlockStore } from './stores/s3-block-store.ts';
 import { SqsTaskQueue } from './stores/sqs-task-queue.ts';
@@ -35,6 +36,8 @@ export interface AwsBackendOptions {
   readonly onTrace?: (trace: TaskAttemptTrace) => void;
   /** Fault injection for process executors (see ProcessLauncherOptions.crashAt). */
   readonly crashAt?: CrashSpec;
+  /** Interval between two reads of the executors' heartbeats (default 5 s). */
+  readonly heartbeatRefreshMs?: number;
 }
 
 /** The AWS backend, plus its request counts. */
@@ -42,6 +45,11 @@ export interface AwsBackend extends Backend {
   readonly config: AwsConfig;
   readonly clients: AwsClients;
   readonly queue: SqsTaskQueue;
+  /**
+   * The executors' heartbeats as this process reads them (started on first use): live
+   * executors and their attempts in flight. The queue's `leases` view comes from it.
+   */
+  readonly heartbeats: HeartbeatMonitor;
   /** Requests sent per service by this process and by the process executors it started. */
   apiCalls(): Record<string, number>;
   /** DynamoDB capacity units consumed by this process and by the process executors it started. */
@@ -68,6 +76,13 @@ export async function createAwsBackend(config: AwsConfig, options: AwsBackendOpt
       retry,
     });
     const state = new DynamoStateStore(clients.dynamodb, { table: names.table, ttlSeconds, retry });
+    const heartbeats = new HeartbeatMonitor(clients.dynamodb, {
+      table: names.table,
+      retry,
+      ...(options.heartbeatRefreshMs !== undefined ? { refreshMs: options.heartbeatRefreshMs } : {}),
+    });
+    // SQS cannot list what is in flight; the executors' heartbeats can (speculation reads it).
+    queue.leases = heartbeats.leases;
     const executors = options.executors ?? (config.emulated ? 'process' : 'lambda');
     let launcher: ExecutorLauncher & { apiCalls?(): CallCounts; dynamodbCapacity?(): { wcu: number; rcu: number } };
     if (executors === 'process') {
@@ -84,6 +99,7 @@ export async function createAwsBackend(config: AwsConfig, options: AwsBackendOpt
         retry,
         lifetimeMs: Math.min(options.executor?.maxRuntimeMs ?? 15 * 60_000, idle + 30_000),
         available: !config.emulated || config.endpoints.lambda !== undefined,
+        heartbeats,
       });
     }
     return {
@@ -92,6 +108,7 @@ export async function createAwsBackend(config: AwsConfig, options: AwsBackendOpt
       clients,
       blocks,
       queue,
+      heartbeats,
       state,
       launcher,
       // Executors cost money here: one unless the caller asks for more.
@@ -110,6 +127,7 @@ export async function createAwsBackend(config: AwsConfig, options: AwsBackendOpt
       },
       async close(): Promise<void> {
         try {
+          heartbeats.stop();
           await launcher.close();
           // Messages an outstanding long poll brings after the last lease go back at once.
           await queue.close().catch(() => undefined);

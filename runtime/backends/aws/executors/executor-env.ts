@@ -11,9 +11,11 @@
  * | LAPWING_VISIBILITY_MS     | lease visibility timeout                             | 60000   |
  * | LAPWING_POLL_MS           | longest wait of one lease call (SQS long poll ≤ 20 s)| 20000   |
  * | LAPWING_EXECUTOR_CONCURRENCY | tasks in progress at once (overlaps store calls)  | 1       |
- * | LAPWING_CRASH_AT          | fault injection: `point[:nth][@task]` → SIGKILL      | off     |
+ * | LAPWING_HEARTBEAT_MS      | interval of the executor's heartbeat (heartbeats.ts) | 15000   |
+ * | LAPWING_CRASH_AT          | fault injection: `point[:nth][~stallMs][@task]`      | off     |
  */
 import { CRASH_POINTS, type CrashPoint, type ExecutorOptions } from '../../../executor/executor.ts';
+import { DEFAULT_HEARTBEAT_MS } from './heartbeats.ts';
 
 /** Options of one executor run that the environment sets (a subset of ExecutorOptions). */
 export type ExecutorEnvOptions = Pick<
@@ -29,6 +31,7 @@ export interface ExecutorSettings {
   readonly visibilityMs?: number;
   readonly pollMs?: number;
   readonly concurrency?: number;
+  readonly heartbeatMs?: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -66,6 +69,13 @@ export function executorOptionsFromEnv(env: Env, fallbackId: string): ExecutorEn
   };
 }
 
+/** The heartbeat interval the environment sets (LAPWING_HEARTBEAT_MS), else the default. */
+export function heartbeatMsFromEnv(env: Env): number {
+  const ms = positive(env, 'LAPWING_HEARTBEAT_MS');
+  if (ms !== undefined && ms < 10) throw new Error(`LAPWING_HEARTBEAT_MS=${env.LAPWING_HEARTBEAT_MS} is invalid: expected at least 10 ms`);
+  return ms ?? DEFAULT_HEARTBEAT_MS;
+}
+
 /** The environment variables carrying `settings` (inverse of {@link executorOptionsFromEnv}). */
 export function executorEnv(settings: ExecutorSettings): Record<string, string> {
   const env: Record<string, string> = {};
@@ -75,6 +85,7 @@ export function executorEnv(settings: ExecutorSettings): Record<string, string> 
   if (settings.visibilityMs !== undefined) env.LAPWING_VISIBILITY_MS = String(settings.visibilityMs);
   if (settings.pollMs !== undefined) env.LAPWING_POLL_MS = String(settings.pollMs);
   if (settings.concurrency !== undefined) env.LAPWING_EXECUTOR_CONCURRENCY = String(settings.concurrency);
+  if (settings.heartbeatMs !== undefined) env.LAPWING_HEARTBEAT_MS = String(settings.heartbeatMs);
   return env;
 }
 
@@ -89,16 +100,25 @@ export interface CrashSpec {
   readonly nth: number;
   readonly task?: string;
   readonly every?: true;
+  /** Stall there this long (ms) instead of dying: a straggler, alive and holding its lease. */
+  readonly stallMs?: number;
 }
 
 /**
- * Parses `point[:nth][@task]` (the LAPWING_CRASH_AT syntax), e.g. `kernel-done`, `acked:3`,
- * `edge-marked@1:0,0`. The task comes last because task keys contain colons.
+ * Parses `point[:nth][~stallMs][@task]` (the LAPWING_CRASH_AT syntax), e.g. `kernel-done`,
+ * `acked:3`, `edge-marked@1:0,0`, `kernel-done:5~20000` (stall 20 s at the 5th kernel end). The
+ * task comes last because task keys contain colons.
  */
 export function parseCrashSpec(spec: string): CrashSpec {
   const at = spec.indexOf('@');
-  const head = at < 0 ? spec : spec.slice(0, at);
+  const front = at < 0 ? spec : spec.slice(0, at);
   const task = at < 0 ? undefined : spec.slice(at + 1);
+  const tilde = front.indexOf('~');
+  const head = tilde < 0 ? front : front.slice(0, tilde);
+  const stallMs = tilde < 0 ? undefined : Number(front.slice(tilde + 1));
+  if (stallMs !== undefined && (!Number.isInteger(stallMs) || stallMs < 0 || front.slice(tilde + 1) === '')) {
+    throw new Error(`LAPWING_CRASH_AT=${spec} is invalid: the stall after '~' must be a whole number of milliseconds`);
+  }
   const [point = '', nthRaw, ...rest] = head.split(':');
   if (!(CRASH_POINTS as readonly string[]).includes(point) || rest.length > 0) {
     throw new Error(`LAPWING_CRASH_AT=${spec} is invalid: expected point[:nth][@task] with point one of ${CRASH_POINTS.join(', ')}`);
@@ -107,12 +127,18 @@ export function parseCrashSpec(spec: string): CrashSpec {
   const nth = nthRaw === undefined || every ? 1 : Number(nthRaw);
   if (!Number.isInteger(nth) || nth < 1) throw new Error(`LAPWING_CRASH_AT=${spec} is invalid: nth must be a positive integer or '*'`);
   if (task === '') throw new Error(`LAPWING_CRASH_AT=${spec} is invalid: empty task after '@'`);
-  return { point: point as CrashPoint, nth, ...(task !== undefined ? { task } : {}), ...(every ? { every: true as const } : {}) };
+  return {
+    point: point as CrashPoint,
+    nth,
+    ...(task !== undefined ? { task } : {}),
+    ...(every ? { every: true as const } : {}),
+    ...(stallMs !== undefined ? { stallMs } : {}),
+  };
 }
 
 /** The LAPWING_CRASH_AT value of `spec` (inverse of {@link parseCrashSpec}). */
 export function formatCrashSpec(spec: CrashSpec): string {
-  return `${spec.point}:${spec.every ? '*' : spec.nth}${spec.task !== undefined ? `@${spec.task}` : ''}`;
+  return `${spec.point}:${spec.every ? '*' : spec.nth}${spec.stallMs !== undefined ? `~${spec.stallMs}` : ''}${spec.task !== undefined ? `@${spec.task}` : ''}`;
 }
 
 /**
@@ -136,14 +162,13 @@ export class CrashTrigger {
     return this.spec;
   }
 
-  /** The executor's crash hook (ExecutorOptions.crash). */
-  readonly hook = (point: CrashPoint, task: string): void => {
+  /** The executor's crash hook (ExecutorOptions.crash): dies, or with `stallMs` resolves after the stall. */
+  readonly hook = (point: CrashPoint, task: string): void | Promise<void> => {
     const s = this.spec;
     if (!s || point !== s.point || (s.task !== undefined && task !== s.task)) return;
-    if (s.every) this.die(point, task);
-    else if (++this.hits === s.nth) {
-      this.spec = null;
-      this.die(point, task);
-    }
+    if (!s.every && ++this.hits !== s.nth) return;
+    if (!s.every) this.spec = null;
+    if (s.stallMs !== undefined) return new Promise((r) => setTimeout(r, s.stallMs));
+    this.die(point, task);
   };
 }

@@ -9,6 +9,7 @@
  * lease between tasks, so an idle exit releases nothing. Over the IPC channel, when there is
  * one, it reports its API call counts every second and at exit, its traces if LAPWING_TRACE=1,
  * and why it stopped; losing the channel (the launcher died) stops it like SIGTERM.
+ * It writes a heartbeat (heartbeats.ts) from start-up to exit, as a Lambda executor does.
  * A configuration error is one line on stderr and exit code 2.
  *
  * Fault injection: LAPWING_CRASH_AT=point[:nth][@task], or a `crash-at` IPC message from the
@@ -24,7 +25,8 @@ import { loadKernels } from '../../../../kernels/index.ts';
 import { loadAwsConfig } from '../config.ts';
 import type { Attrs, Block } from '../../../../kernels/index.ts';
 import { createKernelPool, kernelThreadsFromEnv } from './kernel-pool.ts';
-import { CrashTrigger, executorOptionsFromEnv, parseCrashSpec } from './executor-env.ts';
+import { CrashTrigger, executorOptionsFromEnv, heartbeatMsFromEnv, parseCrashSpec } from './executor-env.ts';
+import { HeartbeatWriter } from './heartbeats.ts';
 import { createAwsBackend } from '../index.ts';
 import type { ExecutorExitReason, ExecutorIpcMessage, LauncherIpcMessage } from './process-launcher.ts';
 
@@ -53,6 +55,7 @@ function die(id: string, point: CrashPoint, task: string): void {
 async function main(): Promise<number> {
   const config = loadAwsConfig(process.env);
   const options = executorOptionsFromEnv(process.env, `proc-${process.pid}`);
+  const heartbeatMs = heartbeatMsFromEnv(process.env);
   const spec = process.env.LAPWING_CRASH_AT ? parseCrashSpec(process.env.LAPWING_CRASH_AT) : null;
   const trigger = new CrashTrigger(spec, (point, task) => die(options.executorId, point, task));
   const backend = await createAwsBackend(config, { executors: 'process', create: false });
@@ -78,6 +81,13 @@ async function main(): Promise<number> {
   // Kernels load before `ready`, so that a launcher waiting for readiness gets an executor that
   // leases at once and its start-up is not part of the first task.
   await loadKernels(options.kernels ?? 'auto').catch(() => undefined);
+  const heartbeat = new HeartbeatWriter(backend.clients.dynamodb, backend.queue, {
+    table: config.names.table,
+    executorId: options.executorId,
+    retry: config.retry,
+    intervalMs: heartbeatMs,
+  });
+  await heartbeat.start();
   await send({ type: 'ready' });
   const start = Date.now();
   let reason: ExecutorExitReason = 'idle';
@@ -90,6 +100,7 @@ async function main(): Promise<number> {
     else if (options.maxRuntimeMs !== undefined && Date.now() - start >= options.maxRuntimeMs) reason = 'max-runtime';
   } finally {
     clearInterval(timer);
+    await heartbeat.stop();
     await pool?.close();
     await report();
     await backend.close();

@@ -2,7 +2,8 @@
  * The Lambda entry point (bundled by bundle.ts into `handler.mjs`, export `handler`). One
  * invocation:
  *
- *   parse the event → invoke its share of the launch fan-out (fanout.ts), if any
+ *   parse the event → start its heartbeat (heartbeats.ts: the launcher's liveness)
+ *     → invoke its share of the launch fan-out (fanout.ts), if any
  *     → run the executor loop until it is idle or the function is about to time out (its
  *       remaining time less a margin for the last task's writes); a retryable error out of the
  *       loop (a lease during an outage that outlasted the store's retries) pauses and runs the
@@ -24,7 +25,8 @@ import { isRetryable } from '../../../core/errors.ts';
 import type { Attrs, Block } from '../../../../kernels/index.ts';
 import { createKernelPool, kernelThreadsFromEnv, type KernelPool } from './kernel-pool.ts';
 import { loadAwsConfig } from '../config.ts';
-import { executorOptionsFromEnv } from './executor-env.ts';
+import { executorOptionsFromEnv, heartbeatMsFromEnv } from './executor-env.ts';
+import { HeartbeatWriter } from './heartbeats.ts';
 import { createAwsBackend, type AwsBackend } from '../index.ts';
 import { invokeAll, lambdaInvoker, parseExecutorEvent, shareOf, type ExecutorEvent, type Invoke } from './lambda-launcher.ts';
 import { errorMessage } from '../../../core/util.ts';
@@ -103,10 +105,12 @@ export function createHandler(deps: HandlerDeps = {}): (raw: unknown, context?: 
     const options = executorOptionsFromEnv(env, event.executorId ?? context?.awsRequestId ?? `lambda-${process.pid}`);
     const before = b.apiCalls();
     const invoke = deps.invoke?.(b) ?? lambdaInvoker(b.clients.lambda, env.AWS_LAMBDA_FUNCTION_NAME ?? b.config.names.functionName, b.config.retry);
-    const launched = await launchShare(event, invoke, warn);
+    const executorId = event.executorId ?? options.executorId;
+    const heartbeat = new HeartbeatWriter(b.clients.dynamodb, b.queue, { table: b.config.names.table, executorId, retry: b.config.retry, intervalMs: heartbeatMsFromEnv(env), warn });
+    // The first beat and the share's invocations go out together: the fan-out is not held up.
+    const [, launched] = await Promise.all([heartbeat.start(), launchShare(event, invoke, warn)]);
     const remaining = context ? context.getRemainingTimeInMillis() - MARGIN_MS : undefined;
     const maxRuntimeMs = [options.maxRuntimeMs, remaining].filter((v): v is number => v !== undefined).reduce((a, v) => Math.min(a, v), Infinity);
-    const executorId = event.executorId ?? options.executorId;
     const started = Date.now();
     let tasks = 0;
     try {
@@ -132,6 +136,7 @@ export function createHandler(deps: HandlerDeps = {}): (raw: unknown, context?: 
         }
       }
     } finally {
+      await heartbeat.stop();
       // Messages an outstanding long poll brings now go back to the queue at once.
       await b.queue.close().catch(() => undefined);
     }

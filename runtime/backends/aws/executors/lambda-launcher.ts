@@ -10,9 +10,13 @@
  * `branching` calls however large n is. Launching `branching` executors or fewer invokes them all
  * directly.
  *
- * Lambda cannot report when an async invocation ends, so running() is an estimate: executors
- * launched less than `lifetimeMs` ago (the executor's idle timeout plus a margin, capped by its
- * maximum runtime) count as running. close() has nothing to stop: executors exit when idle.
+ * Lambda cannot report when an async invocation ends. With a {@link HeartbeatMonitor}
+ * (heartbeats.ts; the backend always gives one) running() counts the executors whose heartbeat
+ * is live, plus those launched less than `startGraceMs` ago that have not beaten yet (a cold
+ * start, a deep fan-out); an executor that crashed, was killed or froze stops beating and stops
+ * counting, one that exited deleted its heartbeat. Without a monitor it is an estimate: executors
+ * launched less than `lifetimeMs` ago count as running. close() has nothing to stop: executors
+ * exit when idle.
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { randomBytes } from 'node:crypto';
@@ -21,6 +25,7 @@ import { StoreError } from '../../../core/interfaces.ts';
 import { withRetry } from '../aws-errors.ts';
 import type { RetryPolicy } from '../config.ts';
 import { fanoutChildren, fanoutRoots, type FanoutRange } from './fanout.ts';
+import type { HeartbeatMonitor } from './heartbeats.ts';
 
 /** The executor's share of a fan-out: it is `${base}-${first}` and launches the rest of its range. */
 export interface FanoutPayload {
@@ -52,7 +57,16 @@ export interface LambdaLauncherOptions {
   readonly available?: boolean;
   /** Invocations per executor (and by the launcher) in the fan-out; default 8. */
   readonly branching?: number;
+  /** Liveness from the executors' heartbeats (else running() is the `lifetimeMs` estimate). */
+  readonly heartbeats?: HeartbeatMonitor;
+  /** How long a launched executor counts as starting before its first heartbeat; default 60 s. */
+  readonly startGraceMs?: number;
+  /** How to invoke the function (default: Lambda's Invoke API through the client). */
+  readonly invoke?: Invoke;
 }
+
+/** Default time a launched executor may take to write its first heartbeat. */
+export const DEFAULT_START_GRACE_MS = 60_000;
 
 /** Invocations in flight at once from one caller. */
 const IN_FLIGHT = 8;
@@ -125,10 +139,12 @@ export function parseExecutorEvent(raw: unknown): Partial<ExecutorEvent> {
 
 export class LambdaLauncher implements ExecutorLauncher {
   private launched: number[] = [];
+  /** Executors launched and not seen beating yet → launch time (with heartbeats). */
+  private readonly starting = new Map<string, number>();
   private readonly invoke: Invoke;
 
   constructor(lambda: LambdaClient, private readonly o: LambdaLauncherOptions) {
-    this.invoke = lambdaInvoker(lambda, o.functionName, o.retry);
+    this.invoke = o.invoke ?? lambdaInvoker(lambda, o.functionName, o.retry);
   }
 
   /** The payload of one invocation (pure; exported for tests). */
@@ -143,18 +159,44 @@ export class LambdaLauncher implements ExecutorLauncher {
     }
     if (count <= 0) return;
     const base = `lambda-${randomBytes(4).toString('hex')}`;
+    this.o.heartbeats?.start();
     await invokeAll(rootEvents(base, count, this.o.branching ?? DEFAULT_BRANCHING, this.o.job), this.invoke);
     const now = Date.now();
-    for (let i = 0; i < count; i++) this.launched.push(now);
+    for (let i = 0; i < count; i++) {
+      this.launched.push(now);
+      if (this.o.heartbeats) this.starting.set(`${base}-${i}`, now);
+    }
   }
 
   running(): number {
-    const since = Date.now() - this.o.lifetimeMs;
-    this.launched = this.launched.filter((t) => t >= since);
-    return this.launched.length;
+    const hb = this.o.heartbeats;
+    if (!hb) {
+      const since = Date.now() - this.o.lifetimeMs;
+      this.launched = this.launched.filter((t) => t >= since);
+      return this.launched.length;
+    }
+    hb.start();
+    this.pruneStarting(hb);
+    // Every live executor of the stack counts: executors serve whichever job is in the queue.
+    return hb.live().length + this.starting.size;
+  }
+
+  /** Executors with a live heartbeat, and those launched that have not beaten yet (`{base}-{index}`). */
+  ids(): string[] {
+    if (!this.o.heartbeats) return [];
+    this.pruneStarting(this.o.heartbeats);
+    return [...this.o.heartbeats.live(), ...this.starting.keys()];
+  }
+
+  /** Forgets launches that beat (they count as live now), died, or never started in time. */
+  private pruneStarting(hb: HeartbeatMonitor): void {
+    const since = Date.now() - (this.o.startGraceMs ?? DEFAULT_START_GRACE_MS);
+    for (const [id, t] of this.starting) if (t < since || hb.isLive(id) || hb.isDead(id)) this.starting.delete(id);
   }
 
   async close(): Promise<void> {
     this.launched = [];
+    this.starting.clear();
+    this.o.heartbeats?.stop();
   }
 }

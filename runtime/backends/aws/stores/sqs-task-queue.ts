@@ -23,6 +23,11 @@
  *            approximate and lag; they drive scaling, never a decision that needs them exact
  *   close    ends the outstanding receives and releases what they and the buffer hold
  *
+ * The queue also remembers the attempts this process holds (what lease() handed out, until it is
+ * acked, released or dead-lettered) and how long acked ones ran: {@link AttemptSource}, which the
+ * executor's heartbeat (executors/heartbeats.ts) publishes — SQS itself cannot list what is in
+ * flight, so that the driver sees stragglers and live executors through the heartbeats.
+ *
  * Visibility and delays have a granularity of one second (SQS); sub-second values round up.
  * Handles are `{queue index}|{receipt handle}`.
  */
@@ -38,11 +43,34 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Lease, QueueDepth, QueueMessage, TaskQueue } from '../../../core/interfaces.ts';
+import type { Lease, LeaseWatch, QueueDepth, QueueMessage, TaskQueue } from '../../../core/interfaces.ts';
 import { StoreError } from '../../../core/interfaces.ts';
 import { errorName, withRetry } from '../aws-errors.ts';
 import type { RetryPolicy } from '../config.ts';
 import { PRIORITY_QUEUES, priorityBucket } from '../priority.ts';
+
+/** An attempt in progress in this process: the message it runs and when it was leased (epoch ms). */
+export interface AttemptInProgress {
+  readonly body: string;
+  readonly startedAt: number;
+}
+
+/** An attempt that ended with its ack, and how long its lease ran. */
+export interface FinishedAttempt {
+  readonly body: string;
+  readonly ms: number;
+}
+
+/** The attempts of one executor process, as its heartbeat reports them. */
+export interface AttemptSource {
+  /** Attempts leased and not yet acked, released or dead-lettered. */
+  inProgress(): AttemptInProgress[];
+  /** Attempts acked since the last call (at most the most recent {@link MAX_FINISHED}). */
+  takeFinished(): FinishedAttempt[];
+}
+
+/** Finished attempts kept between two heartbeats (older ones are dropped: they are samples). */
+export const MAX_FINISHED = 32;
 
 export interface SqsTaskQueueOptions {
   /** Task queue URLs, highest priority first. */
@@ -76,9 +104,18 @@ interface Held {
   readonly until: number;
 }
 
-export class SqsTaskQueue implements TaskQueue {
+export class SqsTaskQueue implements TaskQueue, AttemptSource {
   /** Lease handle → local expiry time (epoch ms). */
   private readonly expiry = new Map<string, number>();
+  /** Lease handle → the attempt it carries (handed out by lease(), not yet ended). */
+  private readonly attempts = new Map<string, AttemptInProgress>();
+  /** Acked attempts not yet taken by takeFinished(). */
+  private finished: FinishedAttempt[] = [];
+  /**
+   * The executors' view of their leases, when the backend attaches one (the heartbeats): with
+   * it the driver can back up stragglers on SQS.
+   */
+  leases?: LeaseWatch;
   /** Per queue: the outstanding receive, if any. */
   private readonly pending: (Promise<void> | undefined)[] = Array.from({ length: PRIORITY_QUEUES }, () => undefined);
   /** Per queue: messages received by a receive that finished after its lease ended. */
@@ -136,6 +173,35 @@ export class SqsTaskQueue implements TaskQueue {
   }
 
   async lease(max: number, visibilityMs: number, waitMs: number): Promise<Lease[]> {
+    const got = await this.leaseMessages(max, visibilityMs, waitMs);
+    const now = Date.now();
+    for (const l of got) this.attempts.set(l.handle, { body: l.body, startedAt: now });
+    return got;
+  }
+
+  inProgress(): AttemptInProgress[] {
+    return [...this.attempts.values()];
+  }
+
+  takeFinished(): FinishedAttempt[] {
+    const out = this.finished;
+    this.finished = [];
+    return out;
+  }
+
+  /** Forgets the attempts of `leases`; with `acked`, records how long they ran. */
+  private endAttempts(leases: readonly Lease[], acked: boolean): void {
+    const now = Date.now();
+    for (const l of leases) {
+      const a = this.attempts.get(l.handle);
+      if (!a) continue;
+      this.attempts.delete(l.handle);
+      if (acked) this.finished.push({ body: a.body, ms: now - a.startedAt });
+    }
+    if (this.finished.length > MAX_FINISHED) this.finished.splice(0, this.finished.length - MAX_FINISHED);
+  }
+
+  private async leaseMessages(max: number, visibilityMs: number, waitMs: number): Promise<Lease[]> {
     const n = Math.max(1, Math.min(10, Math.floor(max)));
     const vis = secondsUp(visibilityMs);
     const deadline = Date.now() + Math.max(0, waitMs);
@@ -290,7 +356,9 @@ export class SqsTaskQueue implements TaskQueue {
     const until = this.expiry.get(lease.handle);
     const now = Date.now();
     if (until === undefined || now >= until) {
+      // Lost: the message may be another executor's attempt by now.
       this.expiry.delete(lease.handle);
+      this.attempts.delete(lease.handle);
       return false;
     }
     const { url, receipt } = this.parse(lease.handle);
@@ -305,6 +373,7 @@ export class SqsTaskQueue implements TaskQueue {
     } catch (e) {
       if (isStale(e)) {
         this.expiry.delete(lease.handle);
+        this.attempts.delete(lease.handle);
         return false;
       }
       throw e;
@@ -315,6 +384,7 @@ export class SqsTaskQueue implements TaskQueue {
 
   async ack(leases: readonly Lease[]): Promise<void> {
     for (const l of leases) this.expiry.delete(l.handle);
+    this.endAttempts(leases, true);
     await this.batchByQueue(leases, 'DeleteMessageBatch', (QueueUrl, Entries) =>
       this.sqs.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: Entries.map(({ Id, ReceiptHandle }) => ({ Id, ReceiptHandle })) })),
     );
@@ -322,6 +392,7 @@ export class SqsTaskQueue implements TaskQueue {
 
   async release(leases: readonly Lease[], delayMs: number): Promise<void> {
     for (const l of leases) this.expiry.delete(l.handle);
+    this.endAttempts(leases, false);
     const VisibilityTimeout = secondsUp(delayMs);
     await this.batchByQueue(leases, 'ChangeMessageVisibilityBatch', (QueueUrl, Entries) =>
       this.sqs.send(
@@ -361,6 +432,7 @@ export class SqsTaskQueue implements TaskQueue {
 
   async deadLetter(lease: Lease, reason: string): Promise<void> {
     this.expiry.delete(lease.handle);
+    this.endAttempts([lease], false);
     const { url, receipt } = this.parse(lease.handle);
     const StringValue = reason.trim().slice(0, 1000) || 'unspecified';
     await withRetry(this.o.retry, `SQS SendMessage ${this.o.deadLetterUrl}`, () =>
