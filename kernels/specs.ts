@@ -16,7 +16,8 @@
  * - `add(X1, …, Xn)` → X1 + … + Xn (n ≥ 1; the reduction trees of `sum`).
  * - `sub(A, B)` → A − B.
  * - `copy(A)` / `identity(A)` → a copy of A.
- * - `zeros()` → a `rows` × `cols` zero block (attributes `rows`, `cols`).
+ * - `zeros()` → a `rows` × `cols` zero block (attributes `rows`, `cols`); `zeros(A)` → a zero
+ *   block shaped like A (block sizes are data, so a program takes a shape from a block).
  * - `qr_factor(A[, B])` → F, R: Householder QR of A, or of A stacked on B. R is the
  *   min(m,n) × n upper-triangular factor. F is the compact factor in LAPACK's geqrf layout
  *   plus one row: rows 0..m-1 hold R on and above the diagonal and the Householder vectors
@@ -46,6 +47,15 @@
  *   - `lu_scatter(W, X, I, T, IT)` → X with its winning rows replaced by the non-winning rows of
  *     the top block row T (ids IT): the winners outside T, in W's order, receive T's non-winning
  *     rows in T's order. With lu_gather this is one row exchange of the whole matrix.
+ * - Explicit Q and Qᵀ·B through a TSQR tree (k = min(m, n) for a factor F of an m × n matrix:
+ *   the rows of op(Q)·C that meet R come first). A leaf of a block column narrower than its
+ *   rows has m > k, and only its top k rows continue up the tree:
+ *   - `qr_apply_split(F, C)` → top, rest: op(Q)·C′ split after its first k rows (rest has m − k
+ *     rows, possibly none). C′ is C when C has m rows, or [C; 0] when C has k rows (the way
+ *     down the tree to an explicit Q, where the lower rows are zero). Attribute `trans` as in
+ *     `qr_apply`.
+ *   - `qr_expand(F, C)` → op(Q)·C′ whole (m rows), C′ as above: a leaf on the way down.
+ *   - `eye(A)` → the identity shaped like A (ones on the main diagonal, zeros elsewhere).
  *
  * Conventions every backend follows (beyond the semantics above):
  * - `gemm` with alpha = 0 does not read A or B, and beta = 0 does not read C (BLAS semantics:
@@ -185,8 +195,12 @@ const sameShapes = (name: string) => (s: readonly Shape[]): Shape[] => {
   return [a];
 };
 
-function zerosShapes(_s: readonly Shape[], attrs: Attrs): Shape[] {
+function zerosShapes(s: readonly Shape[], attrs: Attrs): Shape[] {
   const { rows, cols } = attrs;
+  if (s[0]) {
+    if (rows !== undefined || cols !== undefined) throw new KernelError('BAD_ATTR', 'zeros: give either an input block (its shape) or rows and cols, not both');
+    return [s[0]];
+  }
   if (typeof rows !== 'number' || typeof cols !== 'number') throw new KernelError('BAD_ATTR', 'zeros: attributes rows and cols are required');
   return [[rows, cols]];
 }
@@ -215,6 +229,27 @@ function qrApplyShapes(s: readonly Shape[]): Shape[] {
   const rows = c[0] + (d?.[0] ?? 0);
   if (rows !== m) shapeError('qr_apply', `factor F of a ${m}-row matrix (F is ${fmt(f)}) applied to ${rows} rows`);
   return d ? [c, d] : [c];
+}
+
+/** m, k = min(m, n) of a compact factor F, checked against C (m or k rows). */
+function qrTreeDims(name: string, f: Shape, c: Shape): [m: number, k: number] {
+  if (f[0] < 1) shapeError(name, `factor F must have at least one row (its tau row), got ${fmt(f)}`);
+  const m = f[0] - 1;
+  const k = Math.min(m, f[1]);
+  if (c[0] !== m && c[0] !== k) shapeError(name, `factor F of a ${m}×${f[1]} matrix (F is ${fmt(f)}) applied to ${c[0]} rows (needs ${m}, or ${k} padded with zeros)`);
+  return [m, k];
+}
+
+function qrApplySplitShapes(s: readonly Shape[]): Shape[] {
+  const [f, c] = s as readonly [Shape, Shape];
+  const [m, k] = qrTreeDims('qr_apply_split', f, c);
+  return [[k, c[1]], [m - k, c[1]]];
+}
+
+function qrExpandShapes(s: readonly Shape[]): Shape[] {
+  const [f, c] = s as readonly [Shape, Shape];
+  const [m] = qrTreeDims('qr_expand', f, c);
+  return [[m, c[1]]];
 }
 
 function scalar(name: string, s: Shape, what: string): void {
@@ -254,7 +289,7 @@ export const kernelSpecs: ReadonlyMap<string, KernelSpec> = new Map(
     spec({ name: 'sub', doc: 'A − B', minArity: 2, maxArity: 2, shapes: sameShapes('sub'), flops: (s) => s[0]![0] * s[0]![1] }),
     spec({ name: 'copy', doc: 'a copy of its input', minArity: 1, maxArity: 1, shapes: ([a]) => [a!], flops: () => 0 }),
     spec({ name: 'identity', doc: 'a copy of its input', minArity: 1, maxArity: 1, shapes: ([a]) => [a!], flops: () => 0 }),
-    spec({ name: 'zeros', doc: 'a rows × cols zero block', minArity: 0, maxArity: 0, attrs: ['rows', 'cols'],
+    spec({ name: 'zeros', doc: 'a rows × cols zero block, or one shaped like its input', minArity: 0, maxArity: 1, attrs: ['rows', 'cols'],
       shapes: zerosShapes, flops: () => 0 }),
     spec({ name: 'qr_factor', doc: 'Householder QR of A or of [A; B]: compact factor F and R', minArity: 1, maxArity: 2,
       outputs: () => 2, shapes: (s) => [[qrRows(s) + 1, s[0]![1]], qrR('qr_factor', s)], flops: qrFlops }),
@@ -288,6 +323,12 @@ export const kernelSpecs: ReadonlyMap<string, KernelSpec> = new Map(
         if (t![1] !== x![1]) shapeError('lu_scatter', `the top rows T (${fmt(t!)}) and X (${fmt(x!)}) need equal column counts`);
         return [x!];
       }, flops: () => 0 }),
+    spec({ name: 'qr_apply_split', doc: 'op(Q)·C split after the rows that meet R (C may be those rows alone: zero-padded)',
+      minArity: 2, maxArity: 2, outputs: () => 2, attrs: ['trans'], shapes: qrApplySplitShapes,
+      flops: ([f, c]) => 4 * (f![0] - 1) * f![1] * c![1] }),
+    spec({ name: 'qr_expand', doc: 'op(Q)·C as one block (C may be the rows that meet R alone: zero-padded)',
+      minArity: 2, maxArity: 2, attrs: ['trans'], shapes: qrExpandShapes, flops: ([f, c]) => 4 * (f![0] - 1) * f![1] * c![1] }),
+    spec({ name: 'eye', doc: 'the identity shaped like A', minArity: 1, maxArity: 1, shapes: ([a]) => [a!], flops: () => 0 }),
   ].map((s) => [s.name, s] as const),
 );
 

@@ -447,5 +447,41 @@ export function kernelSuite(backendName: KernelBackendName): void {
       assert.deepEqual(S2, block(3, 2, (r, c) => 10 * [6, 0, 8][r]! + c));
       assert.deepEqual(S1, block(3, 2, (r, c) => 10 * [3, 2, 5][r]! + c));
     });
+
+    it('qr_apply_split, qr_expand, eye, zeros(A): the explicit Q and Qᵀ·B of a tree with tall leaves', () => {
+      const next = rng(23);
+      for (const [m, n, c] of [[9, 4, 3], [40, 17, 23], [4, 4, 2], [3, 5, 4], [1, 1, 1], [130, 64, 70]] as const) {
+        const l = `${m}×${n} on ${c} columns`;
+        const A = rand(next, m, n);
+        const [F, R] = k.run('qr_factor', [A], {});
+        const kk = Math.min(m, n);
+        const C = rand(next, m, c);
+        const [QtC] = ref.run('qr_apply', [F!, C], {});
+        const [top, rest] = check('qr_apply_split', [F!, C], {}, `qr_apply_split ${l}`, { tol: 1e-10 });
+        assert.deepEqual([top!.rows, rest!.rows, rest!.cols], [kk, m - kk, c], `${l}: split after min(m, n) rows`);
+        assertClose(vstack(top!, rest!), QtC!, `${l}: the split parts are Qᵀ·C`, { tol: 1e-10 });
+        // Down the tree: C′ = [top; 0] when only the rows that meet R are given.
+        const Ck = rand(next, kk, c);
+        const padded = vstack(Ck, block(m - kk, c, () => 0));
+        const [QC] = ref.run('qr_apply', [F!, padded], { trans: false });
+        const down = check('qr_apply_split', [F!, Ck], { trans: false }, `qr_apply_split down ${l}`, { tol: 1e-10 });
+        assertClose(vstack(down[0]!, down[1]!), QC!, `${l}: Q·[C; 0] split`, { tol: 1e-10 });
+        const [E] = check('qr_expand', [F!, Ck], { trans: false }, `qr_expand ${l}`, { tol: 1e-10 });
+        assertClose(E!, QC!, `${l}: qr_expand = Q·[C; 0]`, { tol: 1e-10 });
+        const [E2] = check('qr_expand', [F!, C], {}, `qr_expand ${l} m rows`, { tol: 1e-10 });
+        assertClose(E2!, QtC!, `${l}: qr_expand of m rows = qr_apply`, { tol: 1e-10 });
+        // The explicit thin Q: Q·[I; 0], orthonormal columns, Q·R = A.
+        const [I] = check('eye', [R!], {}, `eye ${l}`, { tol: 0 });
+        assert.deepEqual(I, block(kk, n, (r, cc) => (r === cc ? 1 : 0)));
+        const [Q] = k.run('qr_expand', [F!, block(kk, kk, (r, cc) => (r === cc ? 1 : 0))], { trans: false });
+        assertClose(matmul(transpose(Q!), Q!), block(kk, kk, (r, cc) => (r === cc ? 1 : 0)), `${l}: QᵀQ = I`, { tol: 1e-12, scale: 1 });
+        assertClose(matmul(Q!, R!), A, `${l}: Q·R = A`, { tol: 1e-10 });
+        throwsKernelError(() => k.run('qr_apply_split', [F!, rand(next, m + 1, c)], {}), 'SHAPE');
+        throwsKernelError(() => k.run('qr_expand', [F!, rand(next, m + 1, c)], {}), 'SHAPE');
+      }
+      const [Z] = check('zeros', [rand(next, 3, 7)], {}, 'zeros(A)', { tol: 0 });
+      assert.deepEqual(Z, block(3, 7, () => 0));
+      throwsKernelError(() => k.run('zeros', [rand(next, 3, 7)], { rows: 3, cols: 7 }), 'BAD_ATTR');
+    });
   });
 }

@@ -26,9 +26,10 @@ export function copy(inputs: readonly Block[], _attrs: Attrs, alloc: Allocator):
   return [out];
 }
 
-/** A rows × cols zero block (the allocator zero-fills). */
-export function zeros(_inputs: readonly Block[], attrs: Attrs, alloc: Allocator): Block[] {
-  return [alloc(Number(attrs.rows), Number(attrs.cols))];
+/** A rows × cols zero block, or one shaped like the input (the allocator zero-fills). */
+export function zeros(inputs: readonly Block[], attrs: Attrs, alloc: Allocator): Block[] {
+  const like = inputs[0];
+  return [like ? alloc(like.rows, like.cols) : alloc(Number(attrs.rows), Number(attrs.cols))];
 }
 
 /** A 1×1 zero block whatever the inputs. */

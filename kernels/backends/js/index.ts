@@ -8,6 +8,7 @@ import { chol, luNopiv } from './factor.ts';
 import { qrApply, qrFactor, qrR } from './householder.ts';
 import { add, copy, noop, sub, zeros } from './elementwise.ts';
 import { diag, scale, sumsq, transpose } from './reshape.ts';
+import { eye, qrTreeKernels } from './qr-tree.ts';
 import { luCand, luGather, luMerge, luScatter } from './pivot.ts';
 
 /** Creates the reference backend (stateless, so one instance can be shared). */
@@ -20,6 +21,7 @@ export function createJsBackend(): KernelBackend {
       qr_factor: qrFactor, qr_r: qrR, qr_apply: qrApply, lu_nopiv: luNopiv, noop,
       transpose, scale, sumsq, diag,
       lu_cand: luCand, lu_merge: luMerge, lu_gather: luGather, lu_scatter: luScatter,
+      ...qrTreeKernels(qrApply), eye,
     },
   };
 }

@@ -14,6 +14,7 @@ import { lapackKernels } from './lapack.ts';
 import { luKernels } from './lu.ts';
 import { reshapeKernels } from './reshape.ts';
 import { pivotKernels } from './pivot.ts';
+import { eye, qrTreeKernels } from '../js/qr-tree.ts';
 
 export { BlasLoadError, loadBlasLibrary, CBLAS, type BlasLibrary, type Cblas } from './library.ts';
 
@@ -35,6 +36,7 @@ export interface OpenblasOptions {
 export function createOpenblasBackend(lib: BlasLibrary, threads = 1): KernelBackend {
   lib.setThreads?.(threads);
   const scratch = new Scratch();
+  const lapack = lapackKernels(lib.lapack, scratch);
   const build = lib.config ? ` (${lib.config.trim()})` : '';
   const threadNote = lib.setThreads ? `${threads} thread${threads === 1 ? '' : 's'}` : 'thread count not controllable';
   return {
@@ -42,11 +44,12 @@ export function createOpenblasBackend(lib: BlasLibrary, threads = 1): KernelBack
     detail: `${lib.paths.join(' + ')}${build}, ${threadNote}`,
     kernels: {
       ...blasKernels(lib.cblas, lib.lapack),
-      ...lapackKernels(lib.lapack, scratch),
+      ...lapack,
       ...luKernels(lib.cblas),
       copy, identity: copy, zeros, noop,
       ...reshapeKernels(lib.cblas),
       ...pivotKernels(lib.lapack, scratch),
+      ...qrTreeKernels(lapack.qr_apply!), eye,
     },
   };
 }

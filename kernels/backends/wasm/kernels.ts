@@ -8,6 +8,7 @@ import { gemmOptions, qrApplyTrans, sameData, trsmOptions } from '../../specs.ts
 import type { WasmKernelExports } from './exports.ts';
 import { candidates, luGather, luScatter, stackCandidates } from '../js/pivot.ts';
 import { luSingular } from '../js/factor.ts';
+import { eye, qrTreeKernels } from '../js/qr-tree.ts';
 import type { WasmHeap } from './heap.ts';
 
 /** One kernel of this backend. */
@@ -140,7 +141,10 @@ const copy: WasmKernel = (_ex, _heap, inputs, _attrs, alloc) => {
 };
 
 // The Allocator contract gives zero-filled blocks.
-const zeros: WasmKernel = (_ex, _heap, _inputs, attrs, alloc) => [alloc(Number(attrs.rows), Number(attrs.cols))];
+const zeros: WasmKernel = (_ex, _heap, inputs, attrs, alloc) => {
+  const like = inputs[0];
+  return [like ? alloc(like.rows, like.cols) : alloc(Number(attrs.rows), Number(attrs.cols))];
+};
 const noop: WasmKernel = (_ex, _heap, _inputs, _attrs, alloc) => [alloc(1, 1)];
 
 const transposeK: WasmKernel = (ex, heap, inputs, _attrs, alloc) => {
@@ -204,10 +208,15 @@ const luMerge: WasmKernel = (ex, heap, inputs, _attrs, alloc) => {
 const byReference = (f: (inputs: readonly Block[], attrs: Attrs, alloc: Allocator) => Block[]): WasmKernel =>
   (_ex, _heap, inputs, attrs, alloc) => f(inputs, attrs, alloc);
 
+// The tree kernels move rows around wasm's own qr_apply (shared with the other backends).
+const treeKernels = (name: 'qr_apply_split' | 'qr_expand'): WasmKernel =>
+  (ex, heap, inputs, attrs, alloc) => qrTreeKernels((i, a, al) => qrApply(ex, heap, i, a, al))[name](inputs, attrs, alloc);
+
 /** Every kernel of specs.ts, by name. */
 export const WASM_KERNELS: Readonly<Record<string, WasmKernel>> = {
   chol, trsm, syrk, gemm, add, sub, copy, identity: copy, zeros,
   qr_factor: qr(true), qr_r: qr(false), qr_apply: qrApply, lu_nopiv: luNopiv, noop,
   transpose: transposeK, scale, sumsq, diag,
   lu_cand: luCand, lu_merge: luMerge, lu_gather: byReference(luGather), lu_scatter: byReference(luScatter),
+  qr_apply_split: treeKernels('qr_apply_split'), qr_expand: treeKernels('qr_expand'), eye: byReference(eye),
 };
