@@ -80,8 +80,16 @@ export const solve = (a: BlockMatrix, b: BlockMatrix, opts?: SolveOptions): Prom
 export const trsm = (l: BlockMatrix, b: BlockMatrix): Promise<BlockMatrix> => sessionOf(l).trsm(l, b);
 /** Pivoted LU on A's session: A[perm] = L·U. */
 export const lu = (a: BlockMatrix): Promise<{ perm: BlockMatrix; L: BlockMatrix; U: BlockMatrix }> => sessionOf(a).lu(a);
-/** R of A's QR (CAQR) on A's session. */
-export const qr = (a: BlockMatrix): Promise<{ R: BlockMatrix }> => sessionOf(a).qr(a);
+/** A's QR (CAQR) on A's session: R, and Q or Qᵀ·B on request (see {@link Lapwing.qr}). */
+export function qr(a: BlockMatrix, opts: QrOptions & { q: true; apply: BlockMatrix }): Promise<{ Q: BlockMatrix; R: BlockMatrix; QtB: BlockMatrix }>;
+export function qr(a: BlockMatrix, opts: QrOptions & { q: true }): Promise<{ Q: BlockMatrix; R: BlockMatrix }>;
+export function qr(a: BlockMatrix, opts: QrOptions & { apply: BlockMatrix }): Promise<{ R: BlockMatrix; QtB: BlockMatrix }>;
+export function qr(a: BlockMatrix, opts?: QrOptions): Promise<QrResult>;
+export function qr(a: BlockMatrix, opts: QrOptions = {}): Promise<QrResult> {
+  return sessionOf(a).qr(a, opts);
+}
+/** Least squares min ‖A·X − B‖_F for a tall A, on A's session (see {@link Lapwing.lstsq}). */
+export const lstsq = (a: BlockMatrix, b: BlockMatrix): Promise<LstsqResult> => sessionOf(a).lstsq(a, b);
 /** A⁻¹ on A's session (see {@link Lapwing.inv}). */
 export const inv = (a: BlockMatrix, opts?: SolveOptions): Promise<BlockMatrix> => sessionOf(a).inv(a, opts);
 /** Aᵀ on A's session. */
@@ -111,6 +119,29 @@ export interface SolveOptions {
   readonly assume?: SolveAssumption;
 }
 
+/** What `qr` returns besides R. */
+export interface QrOptions {
+  /** Also the explicit thin Q (m × n, orthonormal columns, A = Q·R). */
+  readonly q?: boolean;
+  /** Also Qᵀ·B for the thin Q (n × cols(B)), B with A's row blocks: one job with R, no Q formed. */
+  readonly apply?: BlockMatrix;
+}
+
+/** A's QR: R always, Q and Qᵀ·B when asked for. */
+export interface QrResult {
+  readonly R: BlockMatrix;
+  readonly Q?: BlockMatrix;
+  readonly QtB?: BlockMatrix;
+}
+
+/** A least-squares solution and its residual. */
+export interface LstsqResult {
+  /** n × cols(B): minimizes ‖A·X − B‖_F. */
+  readonly X: BlockMatrix;
+  /** ‖A·X − B‖_F, from the part of Qᵀ·B below R (computed in the job; no product formed). */
+  readonly residual: number;
+}
+
 /** Whether op(X) is X (false) or Xᵀ (true), per operand of `matmul`. */
 export interface MatmulOptions {
   readonly transA?: boolean;
@@ -131,6 +162,8 @@ export class Lapwing {
     solve: verify.solveResidual,
     qr: verify.qrResidual,
     lu: verify.luResidual,
+    qrFactors: verify.qrFactorsResidual,
+    lstsq: verify.lstsqResidual,
   };
 
   constructor(readonly backend: Backend, private readonly options: SessionOptions) {}
@@ -381,15 +414,79 @@ export class Lapwing {
   /**
    * QR of an m × n A (m ≥ n), NumPyWren's CAQR: each block column factored by a TSQR tree, the
    * trailing block columns updated through the same tree. Returns R (n × n, upper triangular,
-   * rows' signs as Householder QR leaves them); A needs square blocks.
+   * rows' signs as Householder QR leaves them); A needs square blocks. With `q`, also the
+   * thin Q (m × n): the trees applied in reverse to [I; 0], in the same job. With `apply: B`,
+   * also Qᵀ·B (n × cols(B)): B's columns go through the trees with A's (one more job when
+   * both are asked for).
+   *
+   * @example const { Q, R } = await lw.qr(A, { q: true });
    */
-  async qr(a: BlockMatrix): Promise<{ R: BlockMatrix }> {
-    if (a.rows < a.cols) throw new ShapeError(`qr needs m ≥ n, got ${a.rows}x${a.cols}`);
-    if (a.blockRows !== a.blockCols) throw new ShapeError(`qr needs square blocks, got ${a.blockRows}x${a.blockCols}${REBLOCK}`);
-    notSymmetric('qr', a);
+  async qr(a: BlockMatrix, opts: QrOptions & { q: true; apply: BlockMatrix }): Promise<{ Q: BlockMatrix; R: BlockMatrix; QtB: BlockMatrix }>;
+  async qr(a: BlockMatrix, opts: QrOptions & { q: true }): Promise<{ Q: BlockMatrix; R: BlockMatrix }>;
+  async qr(a: BlockMatrix, opts: QrOptions & { apply: BlockMatrix }): Promise<{ R: BlockMatrix; QtB: BlockMatrix }>;
+  async qr(a: BlockMatrix, opts?: QrOptions): Promise<QrResult>;
+  async qr(a: BlockMatrix, opts: QrOptions = {}): Promise<QrResult> {
+    this.checkTall('qr', a);
     const [m, n] = a.grid;
+    const result = (q: BlockMatrix | undefined, r: BlockMatrix, qtb: BlockMatrix | undefined): QrResult => ({
+      R: r, ...(q ? { Q: q } : {}), ...(qtb ? { QtB: qtb } : {}),
+    });
+    let Q: BlockMatrix | undefined;
+    let R: BlockMatrix | undefined;
+    if (opts.q) {
+      const res = await this.run(this.program('qr_q'), { ints: { M: m, N: n }, inputs: { A: a }, algorithm: 'qr' });
+      Q = this.output(res, 'Q', a.rows, a.cols, a.blockRows, a.blockCols);
+      R = this.output(res, 'R', a.cols, a.cols, a.blockRows, a.blockCols);
+    }
+    if (opts.apply) {
+      const f = await this.lstsqJob(a, opts.apply, 'qr');
+      await f.X.delete();
+      if (R) await f.R.delete();
+      return result(Q, R ?? f.R, f.Y);
+    }
+    if (R) return result(Q, R, undefined);
     const res = await this.run(this.program('qr'), { ints: { M: m, N: n }, inputs: { A: a }, algorithm: 'qr' });
-    return { R: this.output(res, 'R', a.cols, a.cols, a.blockRows, a.blockCols) };
+    return result(undefined, this.output(res, 'R', a.cols, a.cols, a.blockRows, a.blockCols), undefined);
+  }
+
+  /**
+   * Least squares for a tall A (m ≥ n, full column rank): X minimizing ‖A·X − B‖_F, in one job
+   * (CAQR of A with B's columns through the same trees, then back substitution with R), and
+   * the residual ‖A·X − B‖_F. B needs A's row blocks.
+   *
+   * @example const { X, residual } = await lw.lstsq(A, B);
+   */
+  async lstsq(a: BlockMatrix, b: BlockMatrix): Promise<LstsqResult> {
+    const f = await this.lstsqJob(a, b, 'lstsq');
+    await Promise.all([f.R.delete(), f.Y.delete()]);
+    return { X: f.X, residual: f.residual };
+  }
+
+  /** The lstsq program's outputs: X, R, Y = Qᵀ·B (thin) and ‖A·X − B‖_F. */
+  private async lstsqJob(a: BlockMatrix, b: BlockMatrix, op: string): Promise<{ X: BlockMatrix; R: BlockMatrix; Y: BlockMatrix; residual: number }> {
+    this.checkTall(op, a);
+    if (b.rows !== a.rows) throw new ShapeError(`${op}: A is ${a.rows}x${a.cols} but B has ${b.rows} rows`);
+    if (b.blockRows !== a.blockRows) throw new ShapeError(`${op}: A and B need the same row blocks (${a.blockRows} vs ${b.blockRows})${REBLOCK}`);
+    notSymmetric(op, b);
+    const [m, n] = a.grid;
+    const [, nb] = b.grid;
+    const res = await this.run(this.program('lstsq'), { ints: { M: m, N: n, NB: nb }, inputs: { A: a, B: b }, algorithm: op });
+    const e = this.output(res, 'E', 1, 1, 1, 1);
+    const [ss] = await e.toArray();
+    await e.delete();
+    return {
+      X: this.output(res, 'X', a.cols, b.cols, a.blockCols, b.blockCols),
+      R: this.output(res, 'R', a.cols, a.cols, a.blockRows, a.blockCols),
+      Y: this.output(res, 'Y', a.cols, b.cols, a.blockCols, b.blockCols),
+      residual: Math.sqrt(ss!),
+    };
+  }
+
+  /** The checks every QR-based operation makes of A. */
+  private checkTall(op: string, a: BlockMatrix): void {
+    if (a.rows < a.cols) throw new ShapeError(`${op} needs m ≥ n, got ${a.rows}x${a.cols}`);
+    if (a.blockRows !== a.blockCols) throw new ShapeError(`${op} needs square blocks, got ${a.blockRows}x${a.blockCols}${REBLOCK}`);
+    notSymmetric(op, a);
   }
 
   /** X with A·X = B for a symmetric positive-definite A: Cholesky and both triangular solves in one job. */

@@ -190,3 +190,26 @@ export async function luResidual(a: BlockMatrix, perm: BlockMatrix, l: BlockMatr
   });
   return e / (await frobenius(a));
 }
+
+/**
+ * max(‖A − Q·R‖_F / ‖A‖_F, ‖QᵀQ − I‖_F / √n) (estimated): Q and R are a QR factorization of A
+ * with orthonormal columns.
+ */
+export async function qrFactorsResidual(a: BlockMatrix, q: BlockMatrix, r: BlockMatrix): Promise<number> {
+  const fit = await probe(a.cols, async (x) => sub(await matvec(a, x), await matvec(q, await matvec(r, x))));
+  const orth = await probe(q.cols, async (x) => sub(await matvec(q, await matvec(q, x), true), x));
+  return Math.max(fit / (await frobenius(a)), orth / Math.sqrt(q.cols));
+}
+
+/**
+ * ‖Aᵀ(A·X − B)‖_F / (‖A‖_F (‖A‖_F ‖X‖_F + ‖A·X − B‖_F)) (estimated): the normal equations'
+ * residual, scaled so that a backward-stable least-squares solution scores about ε whatever
+ * A's condition and however large the residual A·X − B itself is.
+ */
+export async function lstsqResidual(a: BlockMatrix, x: BlockMatrix, b: BlockMatrix): Promise<number> {
+  const resid = async (v: Float64Array[]): Promise<Float64Array[]> => sub(await matvec(a, await matvec(x, v)), await matvec(b, v));
+  const e = await probe(b.cols, async (v) => matvec(a, await resid(v), true));
+  const r = await probe(b.cols, resid);
+  const na = await frobenius(a);
+  return e / (na * (na * (await frobenius(x)) + r));
+}

@@ -9,8 +9,8 @@ import { fmtS, openSession, positiveInt, printSummary, type JobOptions } from '.
 import { UserError } from '../errors.ts';
 import { errorMessage } from '../../core/util.ts';
 
-export type Algorithm = 'cholesky' | 'gemm' | 'trsm' | 'tsqr' | 'spd_solve' | 'lu' | 'lu_solve' | 'qr';
-export const ALGORITHMS: readonly Algorithm[] = ['cholesky', 'gemm', 'trsm', 'tsqr', 'lu', 'qr'];
+export type Algorithm = 'cholesky' | 'gemm' | 'trsm' | 'tsqr' | 'spd_solve' | 'lu' | 'lu_solve' | 'qr' | 'lstsq';
+export const ALGORITHMS: readonly Algorithm[] = ['cholesky', 'gemm', 'trsm', 'tsqr', 'lu', 'qr', 'lstsq'];
 
 export interface AlgorithmOptions extends JobOptions {
   n?: string;
@@ -24,6 +24,10 @@ export interface AlgorithmOptions extends JobOptions {
   seed?: string;
   assume?: string;
   outDir?: string;
+  /** qr: also the explicit Q. */
+  q?: boolean;
+  /** lstsq: columns of a random B. */
+  rhs?: string;
 }
 
 /** Relative residual a correct result stays under. */
@@ -52,6 +56,8 @@ interface Prepared {
   residual(out: BlockMatrix): Promise<number>;
   /** For results of several matrices: writes them into `dir`, returns the files written. */
   save?(dir: string): Promise<string[]>;
+  /** Figures of the result beyond the check (summary fields, and lines for the text form). */
+  extra?(): { readonly fields: Record<string, number>; readonly lines: readonly string[] };
 }
 
 async function prepare(alg: Algorithm, lw: Lapwing, o: AlgorithmOptions, block: number): Promise<Prepared> {
@@ -101,18 +107,39 @@ async function prepare(alg: Algorithm, lw: Lapwing, o: AlgorithmOptions, block: 
       const a = o.input ? await lw.fromNpy(o.input, { block }) : await lw.random(positiveInt(o.rows ?? o.n ?? '2048', '--rows'), positiveInt(o.cols ?? o.n ?? '2048', '--cols'), { block, seed });
       if (a.rows < a.cols) throw new UserError(`qr needs at least as many rows as columns: A is ${a.rows}x${a.cols}`);
       const m = a.rows, c = a.cols;
-      let R: BlockMatrix | undefined;
+      let f: { R: BlockMatrix; Q?: BlockMatrix } | undefined;
+      const householder = 2 * m * c * c - (2 / 3) * c ** 3; // Householder QR's count (R only)
       return {
         n: m,
-        flops: 2 * m * c * c - (2 / 3) * c ** 3, // Householder QR's count (R only)
-        run: async () => (R = (await lw.qr(a)).R),
-        residual: (r) => lw.residual.qr(a, r),
+        flops: o.q ? 2 * householder : householder, // forming Q costs about as much again
+        run: async () => (f = await lw.qr(a, { q: o.q === true })).R,
+        residual: (r) => (f!.Q ? lw.residual.qrFactors(a, f!.Q, r) : lw.residual.qr(a, r)),
         save: async (dir) => {
           const { join } = await import('node:path');
-          const file = join(dir, 'R.npy');
-          await R!.toNpy(file);
-          return [file];
+          const files = [['R', f!.R] as const, ...(f!.Q ? [['Q', f!.Q] as const] : [])].map(([k, x]) => [join(dir, `${k}.npy`), x] as const);
+          for (const [file, x] of files) await x.toNpy(file);
+          return files.map(([file]) => file);
         },
+      };
+    }
+    case 'lstsq': {
+      const a = o.a ? await lw.fromNpy(o.a, { block }) : await lw.random(positiveInt(o.rows ?? o.n ?? '2048', '--rows'), positiveInt(o.cols ?? o.n ?? '2048', '--cols'), { block, seed });
+      if (a.rows < a.cols) throw new UserError(`lstsq needs at least as many rows as columns: A is ${a.rows}x${a.cols}`);
+      const b = o.b ? await lw.fromNpy(o.b, { block }) : await lw.random(a.rows, positiveInt(o.rhs ?? '1', '--rhs'), { block, seed: seed + 1 });
+      if (b.rows !== a.rows) throw new UserError(`lstsq: A is ${a.rows}x${a.cols} but B has ${b.rows} rows`);
+      const m = a.rows, c = a.cols;
+      let fit: number | undefined;
+      return {
+        n: m,
+        // Householder QR, Qᵀ·B through the trees, back substitution.
+        flops: 2 * m * c * c - (2 / 3) * c ** 3 + 4 * m * c * b.cols + c * c * b.cols,
+        run: async () => {
+          const r = await lw.lstsq(a, b);
+          fit = r.residual;
+          return r.X;
+        },
+        residual: (x) => lw.residual.lstsq(a, x, b),
+        extra: () => ({ fields: { lstsq_residual: fit! }, lines: [`  ‖A·X − B‖   ${fit!.toExponential(4)}  (the least-squares residual)`] }),
       };
     }
     case 'lu_solve': {
@@ -205,6 +232,7 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: 
       await mkdir(o.outDir, { recursive: true });
       await p.save(o.outDir);
     }
+    const extra = p.extra?.();
     const summary: Summary = {
       algorithm: alg,
       n: p.n,
@@ -217,6 +245,7 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: 
       gflops: round(p.flops / last.wallS / 1e9, 2),
       residual,
       ok,
+      ...extra?.fields,
       ...(floor ? { floor_s: Number(floor.floor_s.toPrecision(4)), floor_ratio: Number((last.wallS / floor.floor_s).toPrecision(4)), floor_reference: floor.reference, gemm512_gflops: Number(floor.gemm512_gflops.toPrecision(4)) } : {}),
       ...(callsJob ? { api_calls: callsJob, api_calls_per_task: Object.fromEntries(Object.entries(callsJob).map(([k, v]) => [k, Math.round((100 * v) / Math.max(1, last.tasks)) / 100])) } : {}),
       ...(capacityJob ? {
@@ -234,6 +263,7 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: 
       `  GFLOP/s     ${summary.gflops}`,
       `  kernels     ${s.kernels}  (${s.workers} executor${s.workers === 1 ? '' : 's'} on ${availableParallelism()} cores, backend ${o.backend})`,
       `  residual    ${residual.toExponential(2)}  (tolerance ${TOLERANCE})`,
+      ...(extra?.lines ?? []),
       ...(floor ? [`  floor       ${fmtS(floor.floor_s)} s = flops / (${s.workers} × ${floor.reference} gemm 512 at ${floor.gemm512_gflops.toFixed(1)} GFLOP/s): wall is ${(last.wallS / floor.floor_s).toFixed(2)}× the floor`] : []),
       ...(o.output ? [ok ? `  output      ${o.output}` : `  output      not written (the residual is above the tolerance)`] : []),
       ...(o.outDir && p.save ? [ok ? `  output      ${o.outDir}/` : `  output      not written (the residual is above the tolerance)`] : []),
