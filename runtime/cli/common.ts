@@ -34,7 +34,7 @@ export function jobOptions(cmd: Command, defaults: { block?: string } = {}): Com
     .option('--kernels <name>', 'kernel backend: auto | openblas | wasm | js (default: $LAPWING_KERNELS or auto)')
     .option('--block <b>', 'block size', defaults.block ?? '512')
     .option('--trace <file>', 'record every task attempt to a JSON Lines trace (see `lapwing report`)')
-    .option('--speculate [factor]', 'local: back up tasks running ≥ factor × their kernel median (default 3)')
+    .option('--speculate [factor]', 'back up tasks running ≥ factor × their kernel median (default 3; on AWS seen through the executor heartbeats)')
     .option('--estimate', 'aws: print the predicted time and cost (a simulation, see `lapwing simulate`) and exit')
     .option('--json', 'print the summary as one JSON object on the last line')
     .option('-q, --quiet', 'no progress output');

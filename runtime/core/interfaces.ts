@@ -62,8 +62,9 @@ export interface InFlightMessage {
 }
 
 /**
- * What a queue that can see its own leases offers (SQS cannot list in-flight messages; the
- * in-process queue can). The driver backs up stragglers only on a queue that has it.
+ * What a queue that can see its own leases offers (SQS cannot list in-flight messages, the AWS
+ * backend's executor heartbeats stand in; the in-process queue can). The driver backs up
+ * stragglers only on a queue that has it.
  */
 export interface LeaseWatch {
   /** Messages leased right now. */

@@ -59,8 +59,8 @@ export interface RunOptions {
   /** Autoscaling policy (default: keep exactly `workers` executors, replacing any that die). */
   readonly scale?: ScalePolicy;
   /**
-   * Speculative backups of stragglers (needs a queue that can list its in-flight messages:
-   * the local one). Off by default.
+   * Speculative backups of stragglers (needs a queue that can see its in-flight messages: the
+   * local one, or SQS through the AWS executors' heartbeats). Off by default.
    */
   readonly speculate?: SpeculationPolicy;
 }

@@ -4,7 +4,8 @@
  * first to finish wins and the other is dropped as a duplicate (the protocol is idempotent).
  * The policy ({@link stragglers}) is a pure function of samples and the in-flight list;
  * {@link speculate} feeds it through injected I/O. It needs a queue that can see its leases
- * (`TaskQueue.leases`): SQS cannot, the in-process queue can.
+ * (`TaskQueue.leases`): the in-process queue sees its own; on AWS, where SQS cannot list what
+ * is in flight, the executors' heartbeats give that view (aws/executors/heartbeats.ts).
  */
 import type { LeaseWatch } from '../core/interfaces.ts';
 import { median } from '../core/util.ts';

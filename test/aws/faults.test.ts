@@ -120,7 +120,7 @@ async function runWithCrash(alg: Algorithm, point: CrashPoint): Promise<void> {
   await launcher.disarm();
 }
 
-test('LAPWING_CRASH_AT syntax: point[:nth][@task], and the trigger fires on the nth hit only', () => {
+test('LAPWING_CRASH_AT syntax: point[:nth][~stallMs][@task], and the trigger fires on the nth hit only', () => {
   assert.deepEqual(parseCrashSpec('acked'), { point: 'acked', nth: 1 });
   assert.deepEqual(parseCrashSpec('edge-marked:3@1:0,2'), { point: 'edge-marked', nth: 3, task: '1:0,2' });
   for (const p of CRASH_POINTS) assert.deepEqual(parseCrashSpec(formatCrashSpec({ point: p, nth: 2, task: '0:' })), { point: p, nth: 2, task: '0:' });
@@ -128,6 +128,9 @@ test('LAPWING_CRASH_AT syntax: point[:nth][@task], and the trigger fires on the 
   assert.throws(() => parseCrashSpec('acked:0'), /nth/);
   assert.throws(() => parseCrashSpec('acked:x'), /nth/);
   assert.throws(() => parseCrashSpec('acked@'), /empty task/);
+  assert.deepEqual(parseCrashSpec('kernel-done:5~20000@2:1,1'), { point: 'kernel-done', nth: 5, task: '2:1,1', stallMs: 20000 });
+  assert.equal(formatCrashSpec({ point: 'acked', nth: 1, stallMs: 5 }), 'acked:1~5');
+  assert.throws(() => parseCrashSpec('acked~x'), /stall/);
   const died: string[] = [];
   const t = new CrashTrigger({ point: 'kernel-done', nth: 2, task: '1:1' }, (p, task) => died.push(`${p} ${task}`));
   for (const [p, task] of [['kernel-done', '1:2'], ['kernel-done', '1:1'], ['acked', '1:1'], ['kernel-done', '1:1'], ['kernel-done', '1:1']] as const) t.hook(p, task);

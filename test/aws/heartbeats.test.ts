@@ -3,7 +3,8 @@
  * (not by time since launch), so a killed or frozen executor stops counting once its heartbeat
  * goes stale, a frozen one that wakes up counts again, and one that exits removes its heartbeat.
  * "Lambda" executors here are executor processes started by the launcher's invoke function with
- * the id of the event — what a Lambda invocation runs, minus the Lambda service.
+ * the id of the event — what a Lambda invocation runs, minus the Lambda service. The same
+ * heartbeats carry the attempts in flight: a stalled task gets a speculative backup on AWS.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +18,11 @@ import { configToEnv } from '../../runtime/backends/aws/config.ts';
 import { LambdaLauncher, type ExecutorEvent } from '../../runtime/backends/aws/executors/lambda-launcher.ts';
 import { HeartbeatMonitor, heartbeatPk } from '../../runtime/backends/aws/executors/heartbeats.ts';
 import { SqsTaskQueue } from '../../runtime/backends/aws/stores/sqs-task-queue.ts';
-import { emulators, freshStack, releaseEmulators, TEST_RETRY } from './emulated.ts';
+import { createAwsBackend } from '../../runtime/backends/aws/index.ts';
+import { destroyDataResources } from '../../runtime/backends/aws/deploy/provision.ts';
+import { lapwing } from '../../runtime/library/session.ts';
+import { bind, compile, parseTaskKey, programSource } from '../../lang/index.ts';
+import { emulatorConfig, emulators, freshStack, releaseEmulators, TEST_RETRY } from './emulated.ts';
 
 const ENTRY = fileURLToPath(new URL('../../runtime/backends/aws/executors/executor-entry.mjs', import.meta.url));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -124,6 +129,34 @@ describe('executor heartbeats', () => {
       await q.close();
     } finally {
       await stack.destroy();
+    }
+  });
+
+  it('a stalled task gets a speculative backup from the heartbeats, and the job finishes right', { timeout: 600_000 }, async () => {
+    const config = emulatorConfig(emu, { inlineThresholdBytes: 2000 });
+    // One executor with two task slots: every task passes through it, the stall hits the first
+    // attempt of STALLED, and the other slot is free for the backup.
+    const STALLED = '2:5,5';
+    const backend = await createAwsBackend(config, {
+      executors: 'process',
+      executor: { idleTimeoutMs: 300_000, kernels: 'js', visibilityMs: 60_000, pollMs: 200, concurrency: 2, heartbeatMs: 200 },
+      // Longer than the test's timeout: the job can only finish through the backup.
+      crashAt: { point: 'kernel-done', nth: 1, task: STALLED, stallMs: 900_000 },
+      heartbeatRefreshMs: 200,
+    });
+    try {
+      const lw = await lapwing({ backend, workers: 1, kernels: 'js', block: 16, speculate: { factor: 3, minSamples: 3, minMs: 20 } });
+      const a = await lw.randomSpd(6 * 16, { block: 16, seed: 5 }); // 6×6 blocks: 56 tasks
+      assert.equal(bind(compile(programSource('cholesky')), { N: 6 }).kernel(parseTaskKey(STALLED)).name, 'syrk', 'the stalled task is an update (its kernel has samples)');
+      const l = await lw.cholesky(a);
+      assert.equal(lw.last?.status, 'done', lw.last?.error);
+      assert.equal(lw.last?.tasks, 56, 'the late copy is not counted twice');
+      assert.ok((lw.last?.speculated ?? 0) >= 1, 'a backup was enqueued');
+      const residual = await lw.residual.cholesky(a, l);
+      assert.ok(residual < 1e-12, `residual ${residual}`);
+    } finally {
+      await backend.close();
+      await destroyDataResources(backend.clients, config).catch(() => undefined);
     }
   });
 });
