@@ -229,4 +229,32 @@ describe('the handler', () => {
       await stack.destroy();
     }
   });
+
+  it('a repeated event (Lambda delivers at least once) does not relaunch its sub-tree', async () => {
+    const stack = await freshStack(emu);
+    try {
+      const env = { ...configToEnv(stack.config, true), LAPWING_IDLE_TIMEOUT_MS: '300', LAPWING_POLL_MS: '100' };
+      const invoked: ExecutorEvent[] = [];
+      const warnings: string[] = [];
+      const handler = createHandler({ env, invoke: () => async (e) => void invoked.push(e), warn: (m) => warnings.push(m) });
+      const [root] = rootEvents('lambda-r', 40, 4);
+      const ctx = { getRemainingTimeInMillis: () => 120_000 };
+      const first = await handler(JSON.parse(JSON.stringify(root)), ctx);
+      const again = await handler(JSON.parse(JSON.stringify(root)), ctx);
+      assert.deepEqual(invoked, shareOf(root!), 'the share was invoked once');
+      assert.equal(first.launched, shareOf(root!).length);
+      assert.equal(first.repeated, false);
+      assert.deepEqual([again.launched, again.repeated], [0, true], 'the repeat launched nothing');
+      assert.equal(again.executorId, first.executorId);
+      // A child's event delivered twice: its own sub-tree, once.
+      invoked.length = 0;
+      const child = shareOf(root!).find((e) => e.fanout)!;
+      await handler(JSON.parse(JSON.stringify(child)), ctx);
+      await handler(JSON.parse(JSON.stringify(child)), ctx);
+      assert.deepEqual(invoked, shareOf(child));
+      assert.deepEqual(warnings, []);
+    } finally {
+      await stack.destroy();
+    }
+  });
 });

@@ -3,7 +3,8 @@
  * invocation:
  *
  *   parse the event → start its heartbeat (heartbeats.ts: the launcher's liveness)
- *     → invoke its share of the launch fan-out (fanout.ts), if any
+ *     → invoke its share of the launch fan-out (fanout.ts), if any, unless its launch token
+ *       was claimed already (launch-token.ts: a repeated event does not relaunch a sub-tree)
  *     → run the executor loop until it is idle or the function is about to time out (its
  *       remaining time less a margin for the last task's writes); a retryable error out of the
  *       loop (a lease during an outage that outlasted the store's retries) pauses and runs the
@@ -30,6 +31,7 @@ import { HeartbeatWriter } from './heartbeats.ts';
 import { createAwsBackend, type AwsBackend } from '../index.ts';
 import { invokeAll, lambdaInvoker, parseExecutorEvent, shareOf, type ExecutorEvent, type Invoke } from './lambda-launcher.ts';
 import { errorMessage } from '../../../core/util.ts';
+import { dynamoClaim, launchToken, type ClaimLaunch } from './launch-token.ts';
 
 /** The part of Lambda's context object used here. */
 export interface LambdaContext {
@@ -42,6 +44,8 @@ export interface HandlerResult {
   readonly tasks: number;
   /** Executors this invocation launched (its share of the fan-out). */
   readonly launched: number;
+  /** True when the event was a repeat: its share had been launched already, nothing was. */
+  readonly repeated: boolean;
   readonly apiCalls: Record<string, number>;
 }
 
@@ -62,11 +66,35 @@ const MAX_OUTAGES = 5;
 const OUTAGE_PAUSE_MS = 5000;
 
 /**
- * The fan-out step: invokes the executors `event` makes this one responsible for. Never throws;
- * resolves to how many invocations succeeded.
+ * The fan-out step: invokes the executors `event` makes this one responsible for — once: with
+ * `claim`, only if this event's launch token is new (launch-token.ts; a repeated event launches
+ * nothing, `repeated` is true). Never throws; resolves to how many invocations succeeded.
  */
-export async function launchShare(event: Partial<ExecutorEvent>, invoke: Invoke, warn: (message: string) => void = (m) => process.emitWarning(m)): Promise<number> {
-  if (!event.fanout || event.executorId === undefined) return 0;
+export async function launchShare(
+  event: Partial<ExecutorEvent>,
+  invoke: Invoke,
+  warn: (message: string) => void = (m) => process.emitWarning(m),
+  claim?: ClaimLaunch,
+): Promise<number> {
+  return (await launchShareOnce(event, invoke, warn, claim)).launched;
+}
+
+/** {@link launchShare}, also saying whether the event was a repeat (its token already claimed). */
+export async function launchShareOnce(
+  event: Partial<ExecutorEvent>,
+  invoke: Invoke,
+  warn: (message: string) => void = (m) => process.emitWarning(m),
+  claim?: ClaimLaunch,
+): Promise<{ launched: number; repeated: boolean }> {
+  if (!event.fanout || event.executorId === undefined) return { launched: 0, repeated: false };
+  const token = launchToken(event);
+  if (claim && token !== null) {
+    const fresh = await claim(token).catch((e: unknown) => {
+      warn(`lapwing executor ${event.executorId}: claiming launch ${token} failed (launching anyway): ${errorMessage(e)}`);
+      return true;
+    });
+    if (!fresh) return { launched: 0, repeated: true };
+  }
   let ok = 0;
   await invokeAll(shareOf(event as ExecutorEvent), async (e) => {
     try {
@@ -77,7 +105,7 @@ export async function launchShare(event: Partial<ExecutorEvent>, invoke: Invoke,
       warn(`lapwing executor ${event.executorId}: launching ${e.executorId} (${n} executor${n === 1 ? '' : 's'}) failed: ${errorMessage(err)}`);
     }
   });
-  return ok;
+  return { launched: ok, repeated: false };
 }
 
 /** Builds a handler (tests inject the environment and the invoke function). */
@@ -108,7 +136,8 @@ export function createHandler(deps: HandlerDeps = {}): (raw: unknown, context?: 
     const executorId = event.executorId ?? options.executorId;
     const heartbeat = new HeartbeatWriter(b.clients.dynamodb, b.queue, { table: b.config.names.table, executorId, retry: b.config.retry, intervalMs: heartbeatMsFromEnv(env), warn });
     // The first beat and the share's invocations go out together: the fan-out is not held up.
-    const [, launched] = await Promise.all([heartbeat.start(), launchShare(event, invoke, warn)]);
+    const claim = dynamoClaim(b.clients.dynamodb, b.config.names.table, b.config.retry);
+    const [, { launched, repeated }] = await Promise.all([heartbeat.start(), launchShareOnce(event, invoke, warn, claim)]);
     const remaining = context ? context.getRemainingTimeInMillis() - MARGIN_MS : undefined;
     const maxRuntimeMs = [options.maxRuntimeMs, remaining].filter((v): v is number => v !== undefined).reduce((a, v) => Math.min(a, v), Infinity);
     const started = Date.now();
@@ -142,7 +171,7 @@ export function createHandler(deps: HandlerDeps = {}): (raw: unknown, context?: 
     }
     const after = b.apiCalls();
     const apiCalls = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
-    return { executorId, tasks, launched, apiCalls };
+    return { executorId, tasks, launched, repeated, apiCalls };
   };
 }
 
