@@ -76,13 +76,15 @@ export interface AwsConfig {
 }
 
 /**
- * Default inline threshold, from `benchHybrid()` against the emulators (README, "Hybrid block
- * sharing"): put+get inline in DynamoDB was 1.7–2.7× faster than S3 for blocks of 1–64 KB, about
- * even at 128 KB (1.1×) and slower at 256 KB (0.4–0.8×). So a 128×128 float64 block (131 104
- * encoded bytes) and anything smaller goes inline. On real AWS weigh the cost as well: an item
- * write costs one write unit per KB, an S3 PUT is one request whatever the size.
+ * Default inline threshold: 4 KB of encoded block (a 22×22 float64 block and smaller), set by
+ * cost on real AWS (aws-figures.md prices). A block of s KB written once, read r times and deleted
+ * (a temporary) costs in DynamoDB 2⌈s⌉ WRU ($0.625/M: the delete is billed on the item's size
+ * too) + r⌈s/4⌉ RRU ($0.125/M), in S3 one PUT ($5/M) + r GETs ($0.4/M), deletes free. For r = 2:
+ * 4 KB → $5.25 vs $5.80 per million blocks (inline is cheaper, and 2–2.7× faster on the
+ * emulators: README, "Hybrid sharing"); 8 KB → $10.50 vs $5.80; 128 KB → $168 vs $5.80 (29×).
+ * Latency alone (`benchHybrid()`) would put the cut at 128 KB; cost puts it where the two meet.
  */
-export const DEFAULT_INLINE_BYTES = 131_105;
+export const DEFAULT_INLINE_BYTES = 4096;
 /** DynamoDB's item limit; inline blocks must stay below it with their key. */
 export const DYNAMO_ITEM_LIMIT = 400 * 1024;
 /** Largest allowed inline threshold (item limit less key and attribute overhead). */
