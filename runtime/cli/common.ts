@@ -80,7 +80,8 @@ export async function openSession(o: JobOptions, label: string): Promise<OpenedS
     ...(aws ? { backend: aws.backend } : {}),
     ...(workers !== undefined ? { workers } : {}),
     kernels,
-    onProgress: progress.update,
+    // Quiet runs take no progress: on AWS each report costs queue-depth requests.
+    ...(o.quiet === true || o.json === true ? {} : { onProgress: progress.update }),
     ...(o.speculate !== undefined && o.speculate !== false
       ? { speculate: { ...DEFAULT_SPECULATION, ...(typeof o.speculate === 'string' ? { factor: Number(o.speculate) } : {}) } }
       : {}),
