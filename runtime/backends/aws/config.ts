@@ -14,6 +14,7 @@
  * | LAPWING_AWS_TTL_SECONDS                        | lifetime of state items (DynamoDB TTL)             |
  * | LAPWING_AWS_MAX_RECEIVE                        | deliveries of a task before its job fails          |
  * | LAPWING_AWS_PRIORITY_CUTS                      | `hi,lo`: priority ≥ hi → high queue, ≥ lo → normal |
+ * | LAPWING_AWS_QUEUE_URLS                         | URLs of the high, normal, low and dead-letter queues (set by the launcher: saves the look-ups) |
  *
  * Problems are reported as one line: StoreError('CONFIG').
  */
@@ -73,6 +74,8 @@ export interface AwsConfig {
   /** Priority ≥ cuts[0] → high queue; ≥ cuts[1] → normal; else low. */
   readonly priorityCuts: readonly [number, number];
   readonly retry: RetryPolicy;
+  /** URLs of the high, normal, low and dead-letter queues, when known (else looked up by name). */
+  readonly queueUrls?: readonly [string, string, string, string];
 }
 
 /**
@@ -205,9 +208,17 @@ export function loadAwsConfig(env: Env = process.env, overrides: Partial<Pick<Aw
   if (bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
     throw configError(`LAPWING_AWS_BUCKET=${bucket} is not a valid bucket name`);
   }
+  let queueUrls: [string, string, string, string] | undefined;
+  const urlsRaw = env.LAPWING_AWS_QUEUE_URLS;
+  if (urlsRaw) {
+    const urls = urlsRaw.split(',');
+    if (urls.length !== 4 || urls.some((u) => !/^https?:\/\/\S+$/.test(u))) throw configError(`LAPWING_AWS_QUEUE_URLS=${urlsRaw} is invalid: expected four comma-separated queue URLs`);
+    queueUrls = urls as [string, string, string, string];
+  }
   return {
     region,
     ...(credentials ? { credentials } : {}),
+    ...(queueUrls ? { queueUrls } : {}),
     ...(profile ? { profile } : {}),
     endpoints,
     emulated,
@@ -235,6 +246,7 @@ export function configToEnv(config: AwsConfig, withCredentials: boolean): Record
     LAPWING_AWS_TTL_SECONDS: String(config.ttlSeconds),
     LAPWING_AWS_MAX_RECEIVE: String(config.maxReceiveCount),
     LAPWING_AWS_PRIORITY_CUTS: config.priorityCuts.join(','),
+    ...(config.queueUrls ? { LAPWING_AWS_QUEUE_URLS: config.queueUrls.join(',') } : {}),
   };
   const { s3, sqs, dynamodb, lambda } = config.endpoints;
   if (s3) env.AWS_ENDPOINT_URL_S3 = s3;

@@ -131,12 +131,20 @@ export class SqsTaskQueue implements TaskQueue, AttemptSource {
 
   constructor(private readonly sqs: SQSClient, private readonly o: SqsTaskQueueOptions) {}
 
-  /** Resolves the queue URLs of `names` (GetQueueUrl ×4) and opens the queue. */
+  /** The URLs of the high, normal, low and dead-letter queues (for other processes: no look-ups). */
+  urls(): [string, string, string, string] {
+    const [h, n, l] = this.o.queueUrls;
+    return [h, n, l, this.o.deadLetterUrl];
+  }
+
+  /** Resolves the queue URLs of `names` (GetQueueUrl ×4, unless `known` gives them) and opens the queue. */
   static async open(
     sqs: SQSClient,
     names: { readonly queues: readonly [string, string, string]; readonly deadLetterQueue: string },
     options: Omit<SqsTaskQueueOptions, 'queueUrls' | 'deadLetterUrl'>,
+    known?: readonly [string, string, string, string],
   ): Promise<SqsTaskQueue> {
+    if (known) return new SqsTaskQueue(sqs, { ...options, queueUrls: [known[0], known[1], known[2]], deadLetterUrl: known[3] });
     const url = async (QueueName: string): Promise<string> => {
       const res = await withRetry(options.retry, `SQS GetQueueUrl ${QueueName}`, () => sqs.send(new GetQueueUrlCommand({ QueueName })));
       if (!res.QueueUrl) throw new StoreError('CONFIG', `SQS queue ${QueueName} has no URL`);
