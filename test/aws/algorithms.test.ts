@@ -67,4 +67,26 @@ describe('algorithms on emulated AWS', () => {
     assert.deepEqual(R.shape, [30, 30]);
     assert.ok((await lw.residual.qr(A, R)) < 1e-14);
   });
+
+  it('qr with the explicit Q, and lstsq, with a last block column narrower than its blocks', async () => {
+    const A = await lw.random(45, 23, { block: 16, seed: 12 });
+    const { Q, R } = await lw.qr(A, { q: true });
+    assert.deepEqual(Q.shape, [45, 23]);
+    assert.ok((await lw.residual.qrFactors(A, Q, R)) < 1e-14);
+    const B = await lw.random(45, 3, { block: 16, seed: 13 });
+    const { X, residual } = await lw.lstsq(A, B);
+    assert.equal(lw.last?.status, 'done');
+    assert.deepEqual(X.shape, [23, 3]);
+    assert.ok((await lw.residual.lstsq(A, X, B)) < 1e-15);
+    const [a, x, b] = [await A.toArray(), await X.toArray(), await B.toArray()];
+    let ss = 0;
+    for (let i = 0; i < 45; i++) {
+      for (let c = 0; c < 3; c++) {
+        let v = -b[i * 3 + c]!;
+        for (let p = 0; p < 23; p++) v += a[i * 23 + p]! * x[p * 3 + c]!;
+        ss += v * v;
+      }
+    }
+    assert.ok(Math.abs(residual - Math.sqrt(ss)) < 1e-12 * Math.sqrt(ss), `residual ${residual} vs ${Math.sqrt(ss)}`);
+  });
 });
