@@ -167,6 +167,12 @@ export interface StateStore {
    * to expire on their own (DynamoDB's TTL) rather than enumerate them.
    */
   deleteJob(jobId: string): Promise<void>;
+  /**
+   * Optional, for stores in the driver's process: resolves when the job may have ended (its
+   * status changed or its last terminal task completed) or after `timeoutMs`, so that the
+   * driver waits for the end instead of polling. Absent, the driver polls.
+   */
+  jobChanged?(jobId: string, timeoutMs: number): Promise<void>;
 }
 
 /** Starts executors (worker threads, processes, Lambda invocations). */
@@ -193,6 +199,14 @@ export interface ExecutorLauncher {
    * launchers whose `launch` resolves before that (child processes still loading).
    */
   ready?(): Promise<void>;
+  /**
+   * Optional: start executors as work arrives instead of all at once. From now on the launcher
+   * keeps up to `count` executors (within `maxExecutors`), launching one whenever the queue
+   * holds more tasks (ready or running) than executors were launched, and replacing executors
+   * that die while work remains. A launch that fails is passed to `onError`. A later `launch`
+   * still starts executors at once (to have them warm before a timed job).
+   */
+  launchOnDemand?(count: number, onError: (e: Error) => void): void;
 }
 
 /**

@@ -298,7 +298,9 @@ export class Lapwing {
     const ints = validateJob(prog, args.ints ?? {}, args.inputs);
     const inputs: Record<string, string> = {};
     for (const [k, m] of Object.entries(args.inputs)) inputs[k] = m.prefix;
-    await this.start();
+    // A launcher that cannot start executors as work arrives starts them all before the job,
+    // which then times only its work.
+    if (!this.backend.launcher.launchOnDemand) await this.start();
     const jobId = newJobId();
     this.options.onJobStart?.({ jobId, program: prog, args: ints });
     const res = await runJob(this.backend, { program: prog, args: ints, inputs, kernels: this.kernels }, {
@@ -603,7 +605,10 @@ export class Lapwing {
     return this.output(res, 'R', a.cols, a.cols, a.cols, a.cols);
   }
 
-  /** Starts the executors now (otherwise the first job does), so jobs time only their work. */
+  /**
+   * Starts all the executors now, so that jobs time only their work. Otherwise a job starts
+   * them as it needs them (on the local backend: one per ready task, up to `workers`).
+   */
   async start(): Promise<void> {
     await launchMissing(this.backend.launcher, this.options.workers ?? this.backend.defaultWorkers);
   }

@@ -106,12 +106,10 @@ export async function runJob(backend: Backend, spec: JobSpec, opts: RunOptions =
     kernels: spec.kernels ?? 'auto',
   };
   await backend.state.putJob(record);
-  const wanted = opts.workers ?? backend.defaultWorkers;
-  await launchMissing(backend.launcher, wanted);
+  const scale = await provideExecutors(backend, jobId, opts);
   await enqueueStarters(backend, jobId, bound);
   const totalTasks = countTasks(bound);
-  const scale = opts.scale ?? { min: wanted, max: wanted, pipelineWidth: 1, cooldownMs: 0 };
-  return await waitForJob(backend, record, t0, { ...opts, scale }, totalTasks);
+  return await waitForJob(backend, record, t0, { ...opts, ...(scale ? { scale } : {}) }, totalTasks);
 }
 
 /**
@@ -125,11 +123,9 @@ export async function resumeJob(backend: Backend, jobId: string, opts: RunOption
   const record = await backend.state.getJob(jobId);
   if (!record) throw new JobFailedError(jobId, `job ${jobId} not found in the state store (finished jobs are cleaned up)`);
   const bound = bind(record.program as Program, record.args);
-  const wanted = opts.workers ?? backend.defaultWorkers;
-  await launchMissing(backend.launcher, wanted);
+  const scale = await provideExecutors(backend, jobId, opts);
   if (record.status === undefined || record.status === 'running') await enqueueStarters(backend, jobId, bound, true);
-  const scale = opts.scale ?? { min: wanted, max: wanted, pipelineWidth: 1, cooldownMs: 0 };
-  return await waitForJob(backend, record, t0, { ...opts, scale }, countTasks(bound));
+  return await waitForJob(backend, record, t0, { ...opts, ...(scale ? { scale } : {}) }, countTasks(bound));
 }
 
 /** Stops a job: later deliveries of its tasks are dropped, its temporaries and state removed. */
@@ -147,6 +143,24 @@ export function countTasks(bound: BoundProgram): number {
   let n = 0;
   for (let s = 0; s < bound.program.statements.length; s++) n += statementCount(bound, s);
   return n;
+}
+
+/**
+ * Makes sure executors will run the job. A launcher that can start executors as work arrives
+ * does so (a small job on many workers starts only what it uses; it also replaces executors
+ * that die); otherwise the pool is launched now and the returned policy keeps it full.
+ */
+async function provideExecutors(backend: Backend, jobId: string, opts: RunOptions): Promise<ScalePolicy | undefined> {
+  const wanted = opts.workers ?? backend.defaultWorkers;
+  const launcher = backend.launcher;
+  if (!opts.scale && launcher.launchOnDemand) {
+    launcher.launchOnDemand(wanted, (e) => {
+      void backend.state.finishJob(jobId, 'failed', `an executor could not start: ${e.message}`).catch(() => undefined);
+    });
+    return undefined;
+  }
+  await launchMissing(launcher, wanted);
+  return opts.scale ?? { min: wanted, max: wanted, pipelineWidth: 1, cooldownMs: 0 };
 }
 
 /** Launches executors until `wanted` run (executors that died are replaced this way). */
@@ -223,6 +237,17 @@ export async function waitForJob(backend: Backend, record: JobRecord, t0: number
     });
     opts.onSample?.({ type: 'sample', time: Date.now(), queueVisible: depth.visible, queueInFlight: depth.inFlight, executors: backend.launcher.running(), tasksDone });
   };
+  // Until the next progress report or autoscaling decision is due (a store that signals the
+  // job's end lets the driver sleep that long; an abort wakes it).
+  const nextDue = (): number => {
+    const now = performance.now();
+    let due = 1000;
+    if (opts.onProgress || opts.onSample) due = Math.min(due, lastReport + sampleIntervalMs(now - t0, timings.reportEveryMs) - now);
+    if (opts.scale) due = Math.min(due, lastScale + timings.scaleEveryMs - now);
+    return due;
+  };
+  const signal = opts.signal;
+  const aborted = signal ? new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })) : null;
   const speculation = opts.speculate ? startSpeculation(backend, record, opts.speculate) : null;
   let retryable = 0;
   for (;;) {
@@ -246,7 +271,10 @@ export async function waitForJob(backend: Backend, record: JobRecord, t0: number
       if (!(e instanceof LapwingError && e.retryable)) throw e;
       retryable = Math.min(retryable + 1, 6);
     }
-    await sleep(poll * 2 ** retryable);
+    if (retryable === 0 && backend.state.jobChanged) {
+      const changed = backend.state.jobChanged(record.id, Math.max(poll, nextDue()));
+      await (aborted ? Promise.race([changed, aborted]) : changed);
+    } else await sleep(poll * 2 ** retryable);
   }
   speculation?.stop();
   await drain(backend);

@@ -1,6 +1,7 @@
 /**
  * More executors than the machine can use: the local launcher starts no more than its limit
  * (each executor is a kernel thread with its own kernels), and the CLI says so in one line.
+ * Executors start as work arrives: a small job on many workers starts only what it can use.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,10 +21,36 @@ test('the local launcher starts at most maxExecutors, whatever is asked', async 
   try {
     const { launcher } = lw.backend as LocalBackend;
     assert.equal(launcher.maxExecutors, LIMIT);
+    await lw.start();
+    assert.equal(launcher.running(), LIMIT);
     const A = await lw.randomSpd(128, { block: 32 });
     const L = await lw.cholesky(A);
     assert.ok((await lw.residual.cholesky(A, L)) < 1e-12);
     assert.equal(launcher.running(), LIMIT);
+  } finally {
+    await lw.close();
+  }
+});
+
+test('a job starts no more executors than it has tasks ready or running at the moment of each launch', async () => {
+  const lw = await lapwing({ workers: 1000, kernels: KERNELS });
+  try {
+    const { launcher, queue } = lw.backend as LocalBackend;
+    const launches: { running: number; tasks: number }[] = [];
+    launcher.onLaunch = () => {
+      const d = queue.depthSync();
+      launches.push({ running: launcher.running(), tasks: d.visible + d.inFlight });
+    };
+    // 2×2 blocks: chol → trsm → syrk → chol, one task ready at a time.
+    const A = await lw.randomSpd(64, { block: 32 });
+    const L = await lw.cholesky(A);
+    assert.ok((await lw.residual.cholesky(A, L)) < 1e-12);
+    assert.deepEqual(launches, [{ running: 1, tasks: 1 }]);
+    // 4×4 blocks: up to 6 tasks ready at once; every launch had a task for it, within the limit.
+    const B = await lw.randomSpd(128, { block: 32 });
+    await lw.cholesky(B);
+    assert.ok(launches.length > 1 && launches.length <= LIMIT, JSON.stringify(launches));
+    for (const l of launches) assert.ok(l.running <= l.tasks, JSON.stringify(launches));
   } finally {
     await lw.close();
   }

@@ -162,6 +162,10 @@ export class LocalLauncher implements ExecutorLauncher {
   private freed: SharedArrayBuffer[] = [];
   private turn = 0;
   readonly maxExecutors: number;
+  /** Executors to keep as work arrives (launchOnDemand); 0 until asked. */
+  private onDemand = 0;
+  private onDemandError: (e: Error) => void = () => undefined;
+  private checkPending = false;
 
   constructor(
     private readonly stores: LocalStores,
@@ -173,6 +177,32 @@ export class LocalLauncher implements ExecutorLauncher {
       this.freed.push(buf);
       if (this.freed.length === 1) queueMicrotask(() => this.handOut());
     };
+    stores.queue.onWork = () => this.demand();
+  }
+
+  /** Keeps up to `count` executors as the queue has work (see ExecutorLauncher.launchOnDemand). */
+  launchOnDemand(count: number, onError: (e: Error) => void): void {
+    this.onDemand = count;
+    this.onDemandError = onError;
+    this.demand();
+  }
+
+  /**
+   * One executor per task that is ready or running, up to the on-demand count: an executor
+   * runs one kernel at a time on its thread, so fewer executors than tasks leave a core idle,
+   * and more only cost their start-up (tens of ms and a few MB each). Looked at once the
+   * current turn of the event loop is over: a finishing task enqueues its children before it
+   * acks itself, and its executor is about to be free for them.
+   */
+  private demand(): void {
+    if (this.checkPending || this.live.size >= Math.min(this.onDemand, this.maxExecutors)) return;
+    this.checkPending = true;
+    setImmediate(() => {
+      this.checkPending = false;
+      const d = this.stores.queue.depthSync();
+      const n = Math.min(this.onDemand, this.maxExecutors, d.visible + d.inFlight) - this.live.size;
+      if (n > 0) void this.launch(n).catch((e: unknown) => this.onDemandError(e instanceof Error ? e : new Error(String(e))));
+    });
   }
 
   private handOut(): void {
@@ -217,6 +247,7 @@ export class LocalLauncher implements ExecutorLauncher {
   }
 
   async close(): Promise<void> {
+    this.onDemand = 0;
     const all = [...this.live.values()];
     for (const ex of all) ex.abort.abort();
     await Promise.all(all.map((ex) => ex.thread.terminate()));
@@ -254,6 +285,8 @@ export class LocalLauncher implements ExecutorLauncher {
       const e = { executorId, code };
       this.exits.push(e);
       this.onExit?.(e);
+      // A replacement, if work remains.
+      this.demand();
     };
     try {
       await thread.ready;

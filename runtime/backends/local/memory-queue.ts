@@ -36,6 +36,8 @@ export class MemoryQueue implements TaskQueue {
   private readonly waiters: (() => void)[] = [];
   private timer: NodeJS.Timeout | null = null;
   readonly deadLetters: { body: string; reason: string }[] = [];
+  /** Called whenever messages become visible (sent, released, or their lease ran out). */
+  onWork?: () => void;
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -210,5 +212,6 @@ export class MemoryQueue implements TaskQueue {
 
   private wake(): void {
     for (const w of this.waiters.splice(0)) w();
+    this.onWork?.();
   }
 }

@@ -17,6 +17,38 @@ interface JobEntry {
 
 export class MemoryStateStore implements StateStore {
   private readonly jobs = new Map<string, JobEntry>();
+  /** Drivers waiting for a job to end (see jobChanged). */
+  private readonly watchers = new Map<string, Set<() => void>>();
+
+  /**
+   * Resolves when the job may have ended — its status changed, its last terminal task
+   * completed, or it was deleted — or after `timeoutMs`. The driver sleeps on this instead of
+   * polling: a wake-up of the main thread preempts a kernel thread on a machine with few cores.
+   */
+  jobChanged(jobId: string, timeoutMs: number): Promise<void> {
+    const j = this.jobs.get(jobId);
+    // Already ended (the driver looked before the end and waits after it): no wait.
+    if (!j || j.status !== 'running' || j.terminalDone >= j.record.terminalTasks) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      let set = this.watchers.get(jobId);
+      if (!set) this.watchers.set(jobId, (set = new Set()));
+      const watchers = set;
+      const done = (): void => {
+        clearTimeout(timer);
+        watchers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      watchers.add(done);
+    });
+  }
+
+  private notify(jobId: string): void {
+    const set = this.watchers.get(jobId);
+    if (!set) return;
+    this.watchers.delete(jobId);
+    for (const w of set) w();
+  }
 
   async putJob(job: JobRecord): Promise<void> {
     if (this.jobs.has(job.id)) return; // idempotent: the first record stays
@@ -42,6 +74,7 @@ export class MemoryStateStore implements StateStore {
     if (!j || j.status !== 'running') return false;
     j.status = status;
     if (error !== undefined) j.error = error;
+    this.notify(jobId);
     return true;
   }
 
@@ -53,7 +86,7 @@ export class MemoryStateStore implements StateStore {
     const j = this.jobs.get(jobId);
     if (!j || j.done.has(task)) return false;
     j.done.add(task);
-    if (terminal) j.terminalDone += 1;
+    if (terminal && ++j.terminalDone >= j.record.terminalTasks) this.notify(jobId);
     j.counters.tasks = (j.counters.tasks ?? 0) + 1;
     j.counters.flops = (j.counters.flops ?? 0) + (stats?.flops ?? 0);
     return true;
@@ -75,6 +108,7 @@ export class MemoryStateStore implements StateStore {
 
   async deleteJob(jobId: string): Promise<void> {
     this.jobs.delete(jobId);
+    this.notify(jobId);
   }
 
   /** Items held for a job (for garbage-collection checks). */

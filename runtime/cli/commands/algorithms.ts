@@ -195,6 +195,8 @@ async function lowerFromNpy(lw: Lapwing, file: string, block: number): Promise<B
 export interface RunExtras {
   /** Measure the kernel floor first (bench/floor.ts) and report `floor_s` and `floor_ratio` (local backend). */
   readonly floor?: boolean;
+  /** Start every executor before the job (else the local backend starts them as work arrives), so that its wall time is the job's alone. */
+  readonly warm?: boolean;
 }
 
 /** Runs one algorithm from CLI options; prints the summary; returns it (ok ⇔ residual within tolerance). */
@@ -210,6 +212,8 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: 
     const capacityBefore = s.dynamodbCapacity?.();
     let callsJob: Record<string, number> | undefined;
     let capacityJob: { wcu: number; rcu: number } | undefined;
+    // A benchmark times the job alone: executors are started (and warm) before it.
+    if (extras.warm) await s.lw.start();
     try {
       out = await p.run();
       // Process executors report their request counts when they exit.

@@ -31,7 +31,7 @@ export function register(cli: Command): void {
         .option('--cols <c>', 'tsqr: columns; trsm: right-hand-side columns')
         .option('--seed <s>', 'seed', '1'),
     ).action(async (o: AlgorithmOptions) => {
-      const s = await runAlgorithm(alg as Algorithm, { ...o, quiet: o.quiet ?? o.json }, { floor: true });
+      const s = await runAlgorithm(alg as Algorithm, { ...o, quiet: o.quiet ?? o.json }, { floor: true, warm: true });
       if (!s.ok) process.exitCode = 1;
     });
   }
@@ -81,6 +81,7 @@ export function register(cli: Command): void {
     try {
       const a = await lw.fromArray([0], 1, 1, { block: 1 });
       // Warm the executors up (thread start, kernel load) before timing.
+      await lw.start();
       await lw.run(compile(OVERHEAD_PROGRAM), { ints: { T: 2 }, inputs: { A: a } });
       attempts.length = 0;
       const res = await lw.run(compile(OVERHEAD_PROGRAM), { ints: { T: pairs }, inputs: { A: a } });
