@@ -60,6 +60,9 @@ export function defaultMaxExecutors(): number {
   return Math.max(4, 2 * availableParallelism());
 }
 
+/** Longest wait for a starting kernel thread to finish loading before it is ended anyway. */
+const LOAD_WAIT_MS = 10_000;
+
 export interface ExecutorExit {
   readonly executorId: string;
   /** 0: stopped normally; 86: crashed or killed. */
@@ -136,6 +139,11 @@ export class KernelThread {
 
   async terminate(): Promise<void> {
     this.fail(new ExecutorCrash('kernel thread terminated'));
+    // Ending a thread while it loads native kernels aborts the whole process (the FFI throws
+    // into an isolate that is being terminated): a starting thread finishes loading first.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.ready.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, LOAD_WAIT_MS)))]);
+    clearTimeout(timer);
     await this.worker.terminate();
   }
 }
@@ -296,6 +304,7 @@ export class LocalLauncher implements ExecutorLauncher {
       this.live.delete(executorId);
       throw new Error(`executor ${executorId}: its kernel thread did not start`);
     }
+    if (ex.killed || ex.abort.signal.aborted) return done(86);
     ex.started = true;
     runExecutor(stores, {
       ...this.options.executor,

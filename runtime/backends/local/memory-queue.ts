@@ -58,6 +58,9 @@ export class MemoryQueue implements TaskQueue {
       if (got.length > 0 || this.now() >= deadline) return got;
       await new Promise<void>((resolve) => {
         const t = setTimeout(done, Math.max(1, deadline - this.now()));
+        // An idle executor waiting for work does not keep a finished process alive (its
+        // driver, while a job runs, does).
+        t.unref();
         const waiters = this.waiters;
         function done(): void {
           clearTimeout(t);
