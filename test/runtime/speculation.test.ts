@@ -40,6 +40,9 @@ test('a stalled executor: the job finishes without waiting for it, same result, 
     speculate: { factor: 3, minSamples: 3, minMs: 20 },
   });
   try {
+    // Both executors from the start (not as work arrives): the stall then lands on a kernel
+    // that enough other tasks have run for the policy to judge it a straggler.
+    await lw.start();
     const A = await lw.randomSpd(6 * 32, { block: 32, seed: 3 });
     const t0 = performance.now();
     const L = await lw.cholesky(A);

@@ -9,7 +9,14 @@ import { sharedAlloc } from './memory-block-store.ts';
 import { Reclaimer } from './reclaim.ts';
 import { errorMessage } from '../../core/util.ts';
 
-export interface KernelRequest { readonly id: number; readonly name: string; readonly inputs: readonly Block[]; readonly attrs: Attrs }
+export interface KernelRequest {
+  readonly id: number;
+  readonly name: string;
+  readonly inputs: readonly Block[];
+  readonly attrs: Attrs;
+  /** Shared buffers of deleted blocks, given back for reuse as outputs. */
+  readonly recycle?: readonly SharedArrayBuffer[];
+}
 export interface KernelReply {
   readonly id: number;
   /** Epoch milliseconds when this thread started and ended the kernel. */
@@ -17,8 +24,6 @@ export interface KernelReply {
   readonly outputs?: Block[];
   readonly error?: { readonly message: string; readonly code?: string; readonly minor?: number };
 }
-/** Shared buffers of deleted blocks, given back for reuse as outputs. */
-export interface RecycleMessage { readonly kind: 'recycle'; readonly buffers: readonly SharedArrayBuffer[] }
 export type KernelThreadMessage = { readonly kind: 'ready'; readonly backend: string } | { readonly kind: 'reply'; readonly reply: KernelReply };
 
 const port = parentPort;
@@ -52,16 +57,13 @@ alloc.copyOf = (src) => {
   out.data.set(src.data);
   return out;
 };
-port.on('message', (req: KernelRequest | RecycleMessage) => {
-  if ('kind' in req) {
-    for (const b of req.buffers) {
-      if (pooled >= POOL_LIMIT) break;
-      let list = pool.get(b.byteLength);
-      if (!list) pool.set(b.byteLength, (list = []));
-      list.push(b);
-      pooled++;
-    }
-    return;
+port.on('message', (req: KernelRequest) => {
+  for (const b of req.recycle ?? []) {
+    if (pooled >= POOL_LIMIT) break;
+    let list = pool.get(b.byteLength);
+    if (!list) pool.set(b.byteLength, (list = []));
+    list.push(b);
+    pooled++;
   }
   let reply: KernelReply;
   const start = performance.timeOrigin + performance.now();

@@ -19,7 +19,7 @@ import type { ExecutorLauncher, TraceRecord } from '../../core/interfaces.ts';
 import { ExecutorCrash, runExecutor, type CrashPoint, type ExecutorOptions, type KernelTimes } from '../../executor/executor.ts';
 import type { Faults } from '../../executor/faults.ts';
 import { faultyStores } from './faulty-stores.ts';
-import type { KernelReply, KernelRequest, KernelThreadMessage, RecycleMessage } from './kernel-thread.ts';
+import type { KernelReply, KernelRequest, KernelThreadMessage } from './kernel-thread.ts';
 import type { MemoryBlockStore } from './memory-block-store.ts';
 import type { MemoryQueue } from './memory-queue.ts';
 import type { MemoryStateStore } from './memory-state-store.ts';
@@ -63,6 +63,9 @@ export function defaultMaxExecutors(): number {
 /** Longest wait for a starting kernel thread to finish loading before it is ended anyway. */
 const LOAD_WAIT_MS = 10_000;
 
+/** Most freed buffers kept for reuse; beyond, they are left to the collector. */
+const FREED_LIMIT = 64;
+
 export interface ExecutorExit {
   readonly executorId: string;
   /** 0: stopped normally; 86: crashed or killed. */
@@ -104,19 +107,18 @@ export class KernelThread {
     if (idleUnref) this.worker.unref();
   }
 
-  /** Hands shared buffers of deleted blocks to the thread for reuse as outputs. */
-  recycle(buffers: SharedArrayBuffer[]): void {
-    if (!this.dead) this.worker.postMessage({ kind: 'recycle', buffers } satisfies RecycleMessage);
-  }
-
-  /** Runs a kernel on the thread; `ran` receives when the thread started and ended it. */
-  run(name: string, inputs: readonly Block[], attrs: Attrs, ran?: KernelTimes): Promise<Block[]> {
+  /**
+   * Runs a kernel on the thread; `ran` receives when the thread started and ended it.
+   * `recycle`: shared buffers of deleted blocks, handed over with the request for reuse as
+   * outputs (memory already touched: fresh shared memory costs page faults on first write).
+   */
+  run(name: string, inputs: readonly Block[], attrs: Attrs, ran?: KernelTimes, recycle?: readonly SharedArrayBuffer[]): Promise<Block[]> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.next++;
     return new Promise<Block[]>((resolve, reject) => {
       if (this.idleUnref && this.pending.size === 0) this.worker.ref();
       this.pending.set(id, { resolve, reject, ...(ran ? { ran } : {}) });
-      this.worker.postMessage({ id, name, inputs, attrs } satisfies KernelRequest);
+      this.worker.postMessage({ id, name, inputs, attrs, ...(recycle && recycle.length > 0 ? { recycle } : {}) } satisfies KernelRequest);
     });
   }
 
@@ -167,8 +169,9 @@ export class LocalLauncher implements ExecutorLauncher {
   /** Called the moment an executor is launched, before its kernel thread is ready. */
   onLaunch?: (executorId: string) => void;
 
-  private freed: SharedArrayBuffer[] = [];
-  private turn = 0;
+  /** Buffers of deleted blocks by byte length, until a kernel request takes them along. */
+  private readonly freed = new Map<number, SharedArrayBuffer[]>();
+  private freedCount = 0;
   readonly maxExecutors: number;
   /** Executors to keep as work arrives (launchOnDemand); 0 until asked. */
   private onDemand = 0;
@@ -180,10 +183,14 @@ export class LocalLauncher implements ExecutorLauncher {
     readonly options: LocalLauncherOptions,
   ) {
     this.maxExecutors = options.maxExecutors ?? defaultMaxExecutors();
-    // Deleted blocks' buffers go back to the kernel threads, a few at a time, in turn.
+    // Deleted blocks' buffers wait here for the next kernel request of a size they fit.
     stores.blocks.onFree = (buf) => {
-      this.freed.push(buf);
-      if (this.freed.length === 1) queueMicrotask(() => this.handOut());
+      if (this.freedCount >= FREED_LIMIT) return false;
+      let list = this.freed.get(buf.byteLength);
+      if (!list) this.freed.set(buf.byteLength, (list = []));
+      list.push(buf);
+      this.freedCount++;
+      return true;
     };
     stores.queue.onWork = () => this.demand();
   }
@@ -213,12 +220,19 @@ export class LocalLauncher implements ExecutorLauncher {
     });
   }
 
-  private handOut(): void {
-    const bufs = this.freed;
-    this.freed = [];
-    const live = [...this.live.values()];
-    if (live.length === 0) return;
-    live[this.turn++ % live.length]!.thread.recycle(bufs);
+  /**
+   * Recycled buffers to send with a kernel request: one of the largest input's size (the
+   * output of every block kernel of square blocks has it), for the thread that is about to
+   * allocate one — a thread never holds buffers another one lacks.
+   */
+  private recycleFor(inputs: readonly Block[]): SharedArrayBuffer[] | undefined {
+    if (this.freedCount === 0) return undefined;
+    let bytes = 0;
+    for (const b of inputs) bytes = Math.max(bytes, b.data.byteLength);
+    const buf = this.freed.get(bytes)?.pop();
+    if (!buf) return undefined;
+    this.freedCount--;
+    return [buf];
   }
 
   /** Starts `count` executors (up to `maxExecutors` in all); resolves when their kernel threads are ready. */
@@ -311,7 +325,7 @@ export class LocalLauncher implements ExecutorLauncher {
       executorId,
       signal: ex.abort.signal,
       crash,
-      runKernel: (name, inputs, attrs, ran) => thread.run(name, inputs, attrs, ran),
+      runKernel: (name, inputs, attrs, ran) => thread.run(name, inputs, attrs, ran, this.recycleFor(inputs)),
       ...(this.options.onTrace ? { onTrace: this.options.onTrace } : {}),
     }).then(
       () => done(ex.killed ? 86 : 0),
