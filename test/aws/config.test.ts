@@ -35,6 +35,14 @@ describe('loadAwsConfig', () => {
     assert.equal(c.names.table, 'demo-state');
     assert.equal(c.names.bucket, 'demo-blocks');
     assert.equal(c.inlineThresholdBytes, DEFAULT_INLINE_BYTES);
+    assert.equal(c.queueUrls, undefined, 'looked up by name unless given');
+  });
+
+  it('queue URLs handed to an executor come back from its environment', () => {
+    const urls = ['http://q/h', 'http://q/n', 'http://q/l', 'http://q/d'] as const;
+    const c = loadAwsConfig({ ...EMU, LAPWING_AWS_PREFIX: 'demo', LAPWING_AWS_QUEUE_URLS: urls.join(',') });
+    assert.deepEqual(c.queueUrls, urls);
+    assert.deepEqual(loadAwsConfig({ ...EMU, ...configToEnv(c, true) }).queueUrls, urls);
   });
 
   it('real AWS: region and credentials, no endpoints, bucket override', () => {
@@ -58,6 +66,7 @@ describe('loadAwsConfig', () => {
     configError({ ...EMU, LAPWING_AWS_PREFIX: 'Bad_Name' }, /stack name 'Bad_Name'/);
     configError({ ...EMU, LAPWING_AWS_INLINE_BYTES: '500000' }, /LAPWING_AWS_INLINE_BYTES=500000 is invalid/);
     configError({ ...EMU, LAPWING_AWS_PRIORITY_CUTS: '0,5' }, /PRIORITY_CUTS/);
+    configError({ ...EMU, LAPWING_AWS_QUEUE_URLS: 'http://a/1,http://a/2' }, /LAPWING_AWS_QUEUE_URLS=.* four comma-separated queue URLs/);
     configError({ ...EMU, LAPWING_AWS_BUCKET: 'UPPER' }, /not a valid bucket name/);
   });
 
