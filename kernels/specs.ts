@@ -56,6 +56,22 @@
  *     `qr_apply`.
  *   - `qr_expand(F, C)` → op(Q)·C′ whole (m rows), C′ as above: a leaf on the way down.
  *   - `eye(A)` → the identity shaped like A (ones on the main diagonal, zeros elsewhere).
+ * - SVD (blocked reduction to band form, then the band on one executor):
+ *   - `lq_factor(A[, B])` → F, L: LQ of A or of [A B] (side by side, equal row counts):
+ *     [A B] = [L 0]·Q with L lower triangular, rows × min(rows, cols). F is qr_factor's
+ *     compact factor of the transpose [Aᵀ; Bᵀ] (so Q = Q̃ᵀ for that QR's Q̃).
+ *   - `lq_apply(F, C[, D])` → C·Qᵀ, or [C D]·Qᵀ split back into its left (columns of C) and
+ *     right (columns of D) parts. Attribute `trans` (default true; false multiplies by Q).
+ *   - `band_pack(D)` → P, `band_pack(P, E, D)` → P': LAPACK band storage of an upper band
+ *     matrix, P(ku + i − j, j) = A(i, j) with ku = D.cols of the first call (P has ku + 1
+ *     rows). The first call holds the upper triangle of the square block D; each further call
+ *     appends one block column: the lower triangle of E (ku × D.cols, the block above the
+ *     diagonal) and the upper triangle of the square diagonal block D.
+ *   - `band_svals(P)` → s: the singular values of the n × n upper band matrix in P (n =
+ *     P.cols), descending, as an n × 1 column.
+ *   - `svd(A)` → U, s, V: economy SVD of an m × n block, A = U·diag(s)·Vᵀ, k = min(m, n):
+ *     U m × k and V n × k with orthonormal columns, s k × 1 descending. The signs of a pair
+ *     of singular vectors are the backend's choice.
  *
  * Conventions every backend follows (beyond the semantics above):
  * - `gemm` with alpha = 0 does not read A or B, and beta = 0 does not read C (BLAS semantics:
@@ -111,7 +127,7 @@ export function gemmOptions(attrs: Attrs): GemmOptions {
   };
 }
 
-/** `qr_apply`'s `trans` attribute: true applies Qᵀ (the default), false applies Q. */
+/** `qr_apply`'s and `lq_apply`'s `trans` attribute: true applies Qᵀ (the default), false applies Q. */
 export function qrApplyTrans(attrs: Attrs): boolean {
   return bool(attrs.trans, true);
 }
@@ -252,6 +268,42 @@ function qrExpandShapes(s: readonly Shape[]): Shape[] {
   return [[m, c[1]]];
 }
 
+function lqFactorShapes(s: readonly Shape[]): Shape[] {
+  const [a, b] = s as readonly [Shape, Shape?];
+  if (b && b[0] !== a[0]) shapeError('lq_factor', `side-by-side blocks need equal row counts: ${fmt(a)} beside ${fmt(b)}`);
+  const cols = a[1] + (b?.[1] ?? 0);
+  return [[cols + 1, a[0]], [a[0], Math.min(a[0], cols)]];
+}
+
+/** The transposed problem's QR flops. */
+const lqFlops = (s: readonly Shape[]): number => qrFlops([[s[0]![1] + (s[1]?.[1] ?? 0), s[0]![0]]]);
+
+function lqApplyShapes(s: readonly Shape[]): Shape[] {
+  const [f, c, d] = s as readonly [Shape, Shape, Shape?];
+  if (f[0] < 1) shapeError('lq_apply', `factor F must have at least one row (its tau row), got ${fmt(f)}`);
+  if (d && d[0] !== c[0]) shapeError('lq_apply', `side-by-side blocks need equal row counts: ${fmt(c)} beside ${fmt(d)}`);
+  const cols = c[1] + (d?.[1] ?? 0);
+  if (cols !== f[0] - 1) shapeError('lq_apply', `factor F of a ${f[0] - 1}-column matrix (F is ${fmt(f)}) applied to ${cols} columns`);
+  return d ? [c, d] : [c];
+}
+
+function bandPackShapes(s: readonly Shape[]): Shape[] {
+  if (s.length === 2) shapeError('band_pack', 'takes D, or P, E and D');
+  const d = s[s.length - 1]!;
+  square('band_pack', d, 'the diagonal block D must be square');
+  if (s.length === 1) return [[d[1] + 1, d[1]]];
+  const [p, e] = s as readonly [Shape, Shape];
+  const ku = p[0] - 1;
+  if (e[0] !== ku || e[1] !== d[1]) shapeError('band_pack', `E must be ${ku}×${d[1]} (ku rows above a ${fmt(d)} D), got ${fmt(e)}`);
+  return [[p[0], p[1] + d[1]]];
+}
+
+function svdFlops([a]: readonly Shape[]): number {
+  const m = Math.max(a![0], a![1]);
+  const k = Math.min(a![0], a![1]);
+  return 4 * m * k * k + 22 * k * k * k; // dgesdd with vectors, LAPACK's rough count
+}
+
 function scalar(name: string, s: Shape, what: string): void {
   if (s[0] !== 1 || s[1] !== 1) shapeError(name, `${what} must be a 1×1 block, got ${fmt(s)}`);
 }
@@ -329,6 +381,20 @@ export const kernelSpecs: ReadonlyMap<string, KernelSpec> = new Map(
     spec({ name: 'qr_expand', doc: 'op(Q)·C as one block (C may be the rows that meet R alone: zero-padded)',
       minArity: 2, maxArity: 2, attrs: ['trans'], shapes: qrExpandShapes, flops: ([f, c]) => 4 * (f![0] - 1) * f![1] * c![1] }),
     spec({ name: 'eye', doc: 'the identity shaped like A', minArity: 1, maxArity: 1, shapes: ([a]) => [a!], flops: () => 0 }),
+    spec({ name: 'lq_factor', doc: 'LQ of A or of [A B]: compact factor F (of the transpose) and L', minArity: 1, maxArity: 2,
+      outputs: () => 2, shapes: lqFactorShapes, flops: lqFlops }),
+    spec({ name: 'lq_apply', doc: 'C·Qᵀ or [C D]·Qᵀ from an LQ factor F', minArity: 2, maxArity: 3,
+      outputs: (arity) => arity - 1, attrs: ['trans'], shapes: lqApplyShapes,
+      flops: (s) => 4 * (s[0]![0] - 1) * s[0]![1] * s[1]![0] }),
+    spec({ name: 'band_pack', doc: 'upper band storage: start with D, or append E and D', minArity: 1, maxArity: 3,
+      shapes: bandPackShapes, flops: () => 0 }),
+    spec({ name: 'band_svals', doc: 'singular values of an upper band matrix in band storage', minArity: 1, maxArity: 1,
+      shapes: ([p]) => [[p![1], 1]], flops: ([p]) => 8 * p![1] * p![1] * Math.max(0, p![0] - 2) + 30 * p![1] }),
+    spec({ name: 'svd', doc: 'economy SVD: U, s (descending), V', minArity: 1, maxArity: 1, outputs: () => 3,
+      shapes: ([a]) => {
+        const k = Math.min(a![0], a![1]);
+        return [[a![0], k], [k, 1], [a![1], k]];
+      }, flops: svdFlops }),
   ].map((s) => [s.name, s] as const),
 );
 

@@ -88,7 +88,7 @@ export interface KernelBackend {
 }
 
 /** Codes of deterministic kernel failures: retrying the task cannot help. */
-export type KernelErrorCode = 'NOT_POSITIVE_DEFINITE' | 'SINGULAR' | 'SHAPE' | 'UNKNOWN_KERNEL' | 'BAD_ATTR';
+export type KernelErrorCode = 'NOT_POSITIVE_DEFINITE' | 'SINGULAR' | 'NO_CONVERGENCE' | 'SHAPE' | 'UNKNOWN_KERNEL' | 'BAD_ATTR';
 
 /** A deterministic kernel failure (the job should fail at once, not retry). */
 export class KernelError extends LapwingError {

@@ -12,6 +12,7 @@ import { register as tsqrCommand } from './commands/tsqr.ts';
 import { register as luCommand } from './commands/lu.ts';
 import { register as qrCommand } from './commands/qr.ts';
 import { register as lstsqCommand } from './commands/lstsq.ts';
+import { register as svdCommand } from './commands/svd.ts';
 import { register as runCommand } from './commands/run.ts';
 import { register as dagCommand } from './commands/dag.ts';
 import { register as benchCommand } from './commands/bench.ts';
@@ -24,7 +25,7 @@ import { register as simulateCommand } from './commands/simulate.ts';
 
 /** Commands, in the order `lapwing --help` lists them (status also registers resume and cancel). */
 const COMMANDS: ReadonlyArray<(cli: Command) => void> = [
-  choleskyCommand, matmulCommand, solveCommand, tsqrCommand, luCommand, qrCommand, lstsqCommand, runCommand, dagCommand, benchCommand, emulateCommand, deployCommand, reportCommand, statusCommand, chaosCommand, simulateCommand,
+  choleskyCommand, matmulCommand, solveCommand, tsqrCommand, luCommand, qrCommand, lstsqCommand, svdCommand, runCommand, dagCommand, benchCommand, emulateCommand, deployCommand, reportCommand, statusCommand, chaosCommand, simulateCommand,
 ];
 
 export async function main(argv: string[]): Promise<number> {

@@ -90,6 +90,8 @@ export function qr(a: BlockMatrix, opts: QrOptions = {}): Promise<QrResult> {
 }
 /** Least squares min ‖A·X − B‖_F for a tall A, on A's session (see {@link Lapwing.lstsq}). */
 export const lstsq = (a: BlockMatrix, b: BlockMatrix): Promise<LstsqResult> => sessionOf(a).lstsq(a, b);
+/** Singular values (and, for a tall-skinny A, singular vectors) on A's session (see {@link Lapwing.svd}). */
+export const svd = (a: BlockMatrix, opts?: SvdOptions): Promise<SvdResult> => sessionOf(a).svd(a, opts);
 /** A⁻¹ on A's session (see {@link Lapwing.inv}). */
 export const inv = (a: BlockMatrix, opts?: SolveOptions): Promise<BlockMatrix> => sessionOf(a).inv(a, opts);
 /** Aᵀ on A's session. */
@@ -142,6 +144,21 @@ export interface LstsqResult {
   readonly residual: number;
 }
 
+export interface SvdOptions {
+  /** Also the singular vectors (A must be tall-skinny or short-wide: its short side within one block). */
+  readonly vectors?: boolean;
+}
+
+/**
+ * A = U·diag(s)·Vᵀ. `s` is a min(m, n) × 1 column, descending (one block). With `vectors`:
+ * V (n × k) for a tall-skinny A, U (m × k) for a short-wide one (their short side's vectors).
+ */
+export interface SvdResult {
+  readonly s: BlockMatrix;
+  readonly U?: BlockMatrix;
+  readonly V?: BlockMatrix;
+}
+
 /** Whether op(X) is X (false) or Xᵀ (true), per operand of `matmul`. */
 export interface MatmulOptions {
   readonly transA?: boolean;
@@ -164,6 +181,7 @@ export class Lapwing {
     lu: verify.luResidual,
     qrFactors: verify.qrFactorsResidual,
     lstsq: verify.lstsqResidual,
+    svd: verify.svdResidual,
   };
 
   constructor(readonly backend: Backend, private readonly options: SessionOptions) {}
@@ -489,6 +507,40 @@ export class Lapwing {
     if (a.rows < a.cols) throw new ShapeError(`${op} needs m ≥ n, got ${a.rows}x${a.cols}`);
     if (a.blockRows !== a.blockCols) throw new ShapeError(`${op} needs square blocks, got ${a.blockRows}x${a.blockCols}${REBLOCK}`);
     notSymmetric(op, a);
+  }
+
+  /**
+   * Singular values of an m × n A, NumPyWren's way: a blocked reduction to upper band form
+   * (band width one block) by alternating QR sweeps on block columns and LQ sweeps on block
+   * rows, in the DAG; then the band, packed, on one task (band to bidiagonal, bidiagonal
+   * singular values). A short-wide A is transposed first (one more job).
+   *
+   * With `vectors`, A's short side must fit in one block: a tall-skinny A is reduced by a
+   * TSQR tree and R's SVD taken on one task, which gives s and V (U = Q·U_R would need
+   * TSQR's Q, which is not formed); a short-wide A gives s and U the same way through Aᵀ.
+   */
+  async svd(a: BlockMatrix, opts: SvdOptions = {}): Promise<SvdResult> {
+    if (a.blockRows !== a.blockCols) throw new ShapeError(`svd needs square blocks, got ${a.blockRows}x${a.blockCols}${REBLOCK}`);
+    notSymmetric('svd', a);
+    if (a.rows < a.cols) {
+      const t = await this.transpose(a);
+      try {
+        const r = await this.svd(t, opts);
+        return { s: r.s, ...(r.V ? { U: r.V } : {}) };
+      } finally {
+        await t.delete();
+      }
+    }
+    const [m, n] = a.grid;
+    const k = a.cols;
+    if (opts.vectors) {
+      if (n !== 1) throw new ShapeError(`svd: singular vectors need the short side within one block: A is ${a.rows}x${a.cols} with ${a.blockCols}-wide blocks${REBLOCK}`);
+      const res = await this.run(this.program('tsvd'), { ints: { N: m }, inputs: { A: a }, algorithm: 'svd' });
+      await this.output(res, 'Ur', k, k, k, k).delete();
+      return { s: this.output(res, 'Sv', k, 1, k, 1), V: this.output(res, 'V', k, k, k, k) };
+    }
+    const res = await this.run(this.program('svd'), { ints: { M: m, N: n }, inputs: { A: a }, algorithm: 'svd' });
+    return { s: this.output(res, 'Sv', k, 1, k, 1) };
   }
 
   /** X with A·X = B for a symmetric positive-definite A: Cholesky and both triangular solves in one job. */

@@ -213,3 +213,38 @@ export async function lstsqResidual(a: BlockMatrix, x: BlockMatrix, b: BlockMatr
   const na = await frobenius(a);
   return e / (na * (na * (await frobenius(x)) + r));
 }
+
+/** Columns of an n × k matrix handle, as k vectors. */
+async function columns(m: BlockMatrix): Promise<Float64Array[]> {
+  const rowMajor = await m.toArray();
+  return Array.from({ length: m.cols }, (_, j) => Float64Array.from({ length: m.rows }, (_, i) => rowMajor[i * m.cols + j]!));
+}
+
+/**
+ * Checks an SVD (s descending; vectors optional), relative to ‖A‖_F²: |Σσ² − ‖A‖_F²|
+ * (orthogonal transformations keep the Frobenius norm, so a wrong reduction shows here); with
+ * V ‖AᵀA·V − V·diag(σ²)‖_F, with U ‖A·Aᵀ·U − U·diag(σ²)‖_F, with both also ‖A·V − U·diag(σ)‖_F
+ * / ‖A‖_F. Returns the largest. Exact sums over the vectors' columns (at most a block's worth).
+ */
+export async function svdResidual(a: BlockMatrix, s: BlockMatrix, vectors: { readonly U?: BlockMatrix; readonly V?: BlockMatrix } = {}): Promise<number> {
+  const sv = await s.toArray();
+  const fro2 = (await frobenius(a)) ** 2;
+  if (fro2 === 0) return sv.every((x) => x === 0) ? 0 : Infinity;
+  for (let i = 1; i < sv.length; i++) if (!(sv[i]! <= sv[i - 1]!)) return Infinity; // not descending (or NaN)
+  let sum = 0;
+  for (const x of sv) sum += x * x;
+  let worst = Math.abs(sum - fro2) / fro2;
+  const fro = (ys: readonly Float64Array[]): number => Math.sqrt(ys.reduce((acc, y) => acc + norm2sq(y), 0));
+  /** ‖M·x_j − σ_j²·x_j‖ over the columns x_j of `x`, M = AᵀA (right) or A·Aᵀ (left). */
+  const eigen = async (x: BlockMatrix, right: boolean): Promise<{ xs: Float64Array[]; ax: Float64Array[] }> => {
+    const xs = await columns(x);
+    const ax = await matvec(a, xs, !right);
+    const m = await matvec(a, ax, right);
+    worst = Math.max(worst, fro(m.map((y, j) => y.map((yi, i) => yi - sv[j]! ** 2 * xs[j]![i]!))) / fro2);
+    return { xs, ax };
+  };
+  const v = vectors.V ? await eigen(vectors.V, true) : undefined;
+  const u = vectors.U ? await eigen(vectors.U, false) : undefined;
+  if (v && u) worst = Math.max(worst, fro(v.ax.map((y, j) => y.map((yi, i) => yi - sv[j]! * u.xs[j]![i]!))) / Math.sqrt(fro2));
+  return worst;
+}

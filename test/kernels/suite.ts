@@ -18,6 +18,7 @@ import {
   assertClose, assertSameNonFinite, at, block, diagDominant, matmul, maxAbs, rand, recordingAlloc, rng, rows, snapshot,
   spd, transpose, triangular, vstack,
 } from './helpers.ts';
+import { svdKernelSuite } from './svd-suite.ts';
 
 type Attr = Record<string, number | boolean | string>;
 
@@ -484,4 +485,5 @@ export function kernelSuite(backendName: KernelBackendName): void {
       throwsKernelError(() => k.run('zeros', [rand(next, 3, 7)], { rows: 3, cols: 7 }), 'BAD_ATTR');
     });
   });
+  svdKernelSuite(backendName);
 }

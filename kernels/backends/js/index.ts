@@ -10,6 +10,9 @@ import { add, copy, noop, sub, zeros } from './elementwise.ts';
 import { diag, scale, sumsq, transpose } from './reshape.ts';
 import { eye, qrTreeKernels } from './qr-tree.ts';
 import { luCand, luGather, luMerge, luScatter } from './pivot.ts';
+import { lqKernels } from './lq.ts';
+import { bandPack, bandSvals } from './band.ts';
+import { svd } from './jacobi.ts';
 
 /** Creates the reference backend (stateless, so one instance can be shared). */
 export function createJsBackend(): KernelBackend {
@@ -22,6 +25,7 @@ export function createJsBackend(): KernelBackend {
       transpose, scale, sumsq, diag,
       lu_cand: luCand, lu_merge: luMerge, lu_gather: luGather, lu_scatter: luScatter,
       ...qrTreeKernels(qrApply), eye,
+      ...lqKernels(qrFactor, qrApply), band_pack: bandPack, band_svals: bandSvals, svd,
     },
   };
 }

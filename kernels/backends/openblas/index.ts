@@ -15,6 +15,7 @@ import { luKernels } from './lu.ts';
 import { reshapeKernels } from './reshape.ts';
 import { pivotKernels } from './pivot.ts';
 import { eye, qrTreeKernels } from '../js/qr-tree.ts';
+import { svdKernels } from './svd.ts';
 
 export { BlasLoadError, loadBlasLibrary, CBLAS, type BlasLibrary, type Cblas } from './library.ts';
 
@@ -50,6 +51,7 @@ export function createOpenblasBackend(lib: BlasLibrary, threads = 1): KernelBack
       ...reshapeKernels(lib.cblas),
       ...pivotKernels(lib.lapack, scratch),
       ...qrTreeKernels(lapack.qr_apply!), eye,
+      ...svdKernels(lib.svd, lapack, scratch),
     },
   };
 }

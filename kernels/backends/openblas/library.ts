@@ -56,6 +56,30 @@ const DECLS = {
   },
 } as const;
 
+/**
+ * The SVD routines: optional, so that a BLAS without them still loads (the backend then runs
+ * the portable reference for the kernels that need them).
+ */
+export interface SvdLapack {
+  dgbbrd(vect: Chr, m: I32, n: I32, ncc: I32, kl: I32, ku: I32, ab: F64, ldab: I32, d: F64, e: F64, q: F64, ldq: I32, pt: F64, ldpt: I32, c: F64, ldc: I32, work: F64, info: I32, vectLen: number): void;
+  dbdsqr(uplo: Chr, n: I32, ncvt: I32, nru: I32, ncc: I32, d: F64, e: F64, vt: F64, ldvt: I32, u: F64, ldu: I32, c: F64, ldc: I32, work: F64, info: I32, uploLen: number): void;
+  dgesdd(jobz: Chr, m: I32, n: I32, a: F64, lda: I32, s: F64, u: F64, ldu: I32, vt: F64, ldvt: I32, work: F64, lwork: I32, iwork: I32, info: I32, jobzLen: number): void;
+}
+
+const SVD_DECLS = {
+  dgbbrd: 'void dgbbrd_(uint8_t *vect, int *m, int *n, int *ncc, int *kl, int *ku, double *ab, int *ldab, double *d, double *e, double *q, int *ldq, double *pt, int *ldpt, double *c, int *ldc, double *work, int *info, size_t vect_len)',
+  dbdsqr: 'void dbdsqr_(uint8_t *uplo, int *n, int *ncvt, int *nru, int *ncc, double *d, double *e, double *vt, int *ldvt, double *u, int *ldu, double *c, int *ldc, double *work, int *info, size_t uplo_len)',
+  dgesdd: 'void dgesdd_(uint8_t *jobz, int *m, int *n, double *a, int *lda, double *s, double *u, int *ldu, double *vt, int *ldvt, double *work, int *lwork, int *iwork, int *info, size_t jobz_len)',
+} as const;
+
+function bindSvd(libs: readonly Lib[]): SvdLapack | undefined {
+  try {
+    return bindAll(libs, SVD_DECLS) as unknown as SvdLapack;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Why a set of libraries could not serve as the BLAS. */
 export class BlasLoadError extends LapwingError {
   /** One entry per library set tried: its paths and why it failed. */
@@ -149,6 +173,8 @@ export interface BlasLibrary {
   readonly lapack: Lapack;
   /** OpenBLAS's build description (openblas_get_config), if the library has one. */
   readonly config?: string;
+  /** dgbbrd, dbdsqr and dgesdd, where the library has them. */
+  readonly svd?: SvdLapack;
   /** Sets the library's thread count; undefined when the library has no such control. */
   readonly setThreads?: (n: number) => void;
 }
@@ -196,7 +222,8 @@ function loadSet(paths: readonly string[]): BlasLibrary {
   const cblas = bindAll(libs, DECLS.cblas) as unknown as Cblas;
   const lapack = new Lapack(bindAll(libs, DECLS.lapack) as unknown as LapackSymbols);
   const setThreads = tryBind(libs, 'void openblas_set_num_threads(int n)') as ((n: number) => void) | undefined;
-  return { paths, cblas, lapack, config, setThreads };
+  const svd = bindSvd(libs);
+  return { paths, cblas, lapack, config, setThreads, ...(svd ? { svd } : {}) };
 }
 
 /**

@@ -10,6 +10,9 @@ import { candidates, luGather, luScatter, stackCandidates } from '../js/pivot.ts
 import { luSingular } from '../js/factor.ts';
 import { eye, qrTreeKernels } from '../js/qr-tree.ts';
 import type { WasmHeap } from './heap.ts';
+import { lqKernels } from '../js/lq.ts';
+import { bandPack, bandSvals } from '../js/band.ts';
+import { svd } from '../js/jacobi.ts';
 
 /** One kernel of this backend. */
 export type WasmKernel = (ex: WasmKernelExports, heap: WasmHeap, inputs: readonly Block[], attrs: Attrs, alloc: Allocator) => Block[];
@@ -212,6 +215,15 @@ const byReference = (f: (inputs: readonly Block[], attrs: Attrs, alloc: Allocato
 const treeKernels = (name: 'qr_apply_split' | 'qr_expand'): WasmKernel =>
   (ex, heap, inputs, attrs, alloc) => qrTreeKernels((i, a, al) => qrApply(ex, heap, i, a, al))[name](inputs, attrs, alloc);
 
+// LQ is this backend's SIMD QR on transposed blocks; the band and Jacobi SVD stages are the
+// reference's scalar loops (rotations on pairs of rows and columns, little for SIMD to win).
+const lq = (ex: WasmKernelExports, heap: WasmHeap) => lqKernels(
+  (inputs, attrs, alloc) => qr(true)(ex, heap, inputs, attrs, alloc),
+  (inputs, attrs, alloc) => qrApply(ex, heap, inputs, attrs, alloc),
+);
+const lqFactor: WasmKernel = (ex, heap, inputs, attrs, alloc) => lq(ex, heap).lq_factor(inputs, attrs, alloc);
+const lqApply: WasmKernel = (ex, heap, inputs, attrs, alloc) => lq(ex, heap).lq_apply(inputs, attrs, alloc);
+
 /** Every kernel of specs.ts, by name. */
 export const WASM_KERNELS: Readonly<Record<string, WasmKernel>> = {
   chol, trsm, syrk, gemm, add, sub, copy, identity: copy, zeros,
@@ -219,4 +231,5 @@ export const WASM_KERNELS: Readonly<Record<string, WasmKernel>> = {
   transpose: transposeK, scale, sumsq, diag,
   lu_cand: luCand, lu_merge: luMerge, lu_gather: byReference(luGather), lu_scatter: byReference(luScatter),
   qr_apply_split: treeKernels('qr_apply_split'), qr_expand: treeKernels('qr_expand'), eye: byReference(eye),
+  lq_factor: lqFactor, lq_apply: lqApply, band_pack: byReference(bandPack), band_svals: byReference(bandSvals), svd: byReference(svd),
 };

@@ -9,8 +9,8 @@ import { fmtS, openSession, positiveInt, printSummary, type JobOptions } from '.
 import { UserError } from '../errors.ts';
 import { errorMessage } from '../../core/util.ts';
 
-export type Algorithm = 'cholesky' | 'gemm' | 'trsm' | 'tsqr' | 'spd_solve' | 'lu' | 'lu_solve' | 'qr' | 'lstsq';
-export const ALGORITHMS: readonly Algorithm[] = ['cholesky', 'gemm', 'trsm', 'tsqr', 'lu', 'qr', 'lstsq'];
+export type Algorithm = 'cholesky' | 'gemm' | 'trsm' | 'tsqr' | 'spd_solve' | 'lu' | 'lu_solve' | 'qr' | 'lstsq' | 'svd';
+export const ALGORITHMS: readonly Algorithm[] = ['cholesky', 'gemm', 'trsm', 'tsqr', 'lu', 'qr', 'lstsq', 'svd'];
 
 export interface AlgorithmOptions extends JobOptions {
   n?: string;
@@ -28,6 +28,7 @@ export interface AlgorithmOptions extends JobOptions {
   q?: boolean;
   /** lstsq: columns of a random B. */
   rhs?: string;
+  vectors?: boolean;
 }
 
 /** Relative residual a correct result stays under. */
@@ -140,6 +141,29 @@ async function prepare(alg: Algorithm, lw: Lapwing, o: AlgorithmOptions, block: 
         },
         residual: (x) => lw.residual.lstsq(a, x, b),
         extra: () => ({ fields: { lstsq_residual: fit! }, lines: [`  ‖A·X − B‖   ${fit!.toExponential(4)}  (the least-squares residual)`] }),
+      };
+    }
+    case 'svd': {
+      const a = o.input ? await lw.fromNpy(o.input, { block }) : await lw.random(positiveInt(o.rows ?? o.n ?? '2048', '--rows'), positiveInt(o.cols ?? o.n ?? '2048', '--cols'), { block, seed });
+      const m = Math.max(a.rows, a.cols), c = Math.min(a.rows, a.cols);
+      if (o.vectors && c > block) throw new UserError(`svd --vectors: the short side of A (${a.rows}x${a.cols}) must fit in one block (--block ${block})`);
+      let r: Awaited<ReturnType<Lapwing['svd']>> | undefined;
+      return {
+        n: m,
+        flops: 4 * m * c * c - (4 / 3) * c ** 3, // reduction to bidiagonal form (dgebrd's count), values only
+        run: async () => (r = await lw.svd(a, { vectors: o.vectors === true })).s,
+        residual: (s) => lw.residual.svd(a, s, r!),
+        save: async (dir) => {
+          const { join } = await import('node:path');
+          const files: string[] = [join(dir, 's.npy')];
+          await r!.s.toNpy(files[0]!, { vector: true });
+          for (const [k, mat] of [['U', r!.U], ['V', r!.V]] as const) {
+            if (!mat) continue;
+            files.push(join(dir, `${k}.npy`));
+            await mat.toNpy(files.at(-1)!);
+          }
+          return files;
+        },
       };
     }
     case 'lu_solve': {
