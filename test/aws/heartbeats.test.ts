@@ -16,7 +16,7 @@ import type { Emulators } from '../../runtime/backends/aws/dev/emulators.ts';
 import { EMULATOR_CREDENTIALS } from '../../runtime/backends/aws/dev/emulators.ts';
 import { configToEnv } from '../../runtime/backends/aws/config.ts';
 import { LambdaLauncher, type ExecutorEvent } from '../../runtime/backends/aws/executors/lambda-launcher.ts';
-import { HeartbeatMonitor, heartbeatPk } from '../../runtime/backends/aws/executors/heartbeats.ts';
+import { HeartbeatMonitor, HeartbeatWriter, heartbeatPk } from '../../runtime/backends/aws/executors/heartbeats.ts';
 import { SqsTaskQueue } from '../../runtime/backends/aws/stores/sqs-task-queue.ts';
 import { createAwsBackend } from '../../runtime/backends/aws/index.ts';
 import { destroyDataResources } from '../../runtime/backends/aws/deploy/provision.ts';
@@ -127,6 +127,35 @@ describe('executor heartbeats', () => {
       assert.deepEqual(fin.map((f) => f.body), [first.body], 'acked attempts are samples; released ones are not');
       assert.ok(fin[0]!.ms >= 0);
       assert.deepEqual(q.takeFinished(), [], 'taken once');
+      await q.close();
+    } finally {
+      await stack.destroy();
+    }
+  });
+
+  it('the monitor reports attempts as of their beat (a finished one does not grow into a straggler); a stopped writer leaves nothing', async () => {
+    const stack = await freshStack(emu);
+    try {
+      const q = await SqsTaskQueue.open(stack.clients.sqs, stack.config.names, { priorityCuts: stack.config.priorityCuts, retry: TEST_RETRY });
+      await q.send([{ body: 'x', priority: 0 }]);
+      const got = [];
+      while (got.length < 1) got.push(...(await q.lease(1, 30_000, 1000)));
+      // One beat only (the next would be an hour later).
+      const writer = new HeartbeatWriter(stack.clients.dynamodb, q, { table: stack.config.names.table, executorId: 'w-1', retry: TEST_RETRY, intervalMs: 3_600_000 });
+      await writer.start();
+      await q.ack(got);
+      const monitor = new HeartbeatMonitor(stack.clients.dynamodb, { table: stack.config.names.table, retry: TEST_RETRY });
+      await monitor.refresh();
+      assert.deepEqual(monitor.live(), ['w-1']);
+      const seen = monitor.inFlight();
+      assert.deepEqual(seen.map((f) => f.body), ['x']);
+      await sleep(300);
+      assert.deepEqual(monitor.inFlight(), seen, 'run time as of the beat, not extrapolated');
+      await writer.stop();
+      await monitor.refresh();
+      assert.deepEqual(monitor.live(), []);
+      assert.deepEqual(monitor.inFlight(), []);
+      assert.equal(monitor.isDead('w-1'), false, 'it left; it did not die');
       await q.close();
     } finally {
       await stack.destroy();

@@ -10,7 +10,8 @@
  * seconds: an executor whose beat has not changed for {@link staleAfterMs} (by the reader's
  * own clock, so clock skew between machines does not matter) is dead — a crash, a kill, a frozen
  * process — and its item is removed. The same items give the driver its view of in-flight
- * attempts ({@link HeartbeatMonitor.leases}), which speculation uses to back up stragglers.
+ * attempts ({@link HeartbeatMonitor.leases}), which speculation uses to back up stragglers (a
+ * straggler is seen at the first beat after it has run long enough: at most one interval late).
  *
  *   pk             sk            attributes
  *   X#{0…7}        {executorId}  seq, at (writer's epoch ms), iv (interval ms), att, fin, expiresAt
@@ -285,14 +286,16 @@ export class HeartbeatMonitor {
     return this.seen.has(executorId);
   }
 
-  /** The attempts in progress on live executors, with how long each has run. */
+  /**
+   * The attempts in progress on live executors at their last beat, with how long each had run
+   * then (by the writer's clock alone: no skew). Not extrapolated past the beat: an attempt may
+   * have ended since, and a run time that kept growing until the next beat would make every
+   * task shorter than the beat interval look like a straggler. A real straggler shows at the
+   * first beat after it crosses the line.
+   */
   inFlight(): InFlightMessage[] {
-    const now = Date.now();
     const out: InFlightMessage[] = [];
-    for (const { beat, seenAt } of this.seen.values()) {
-      // Run time at the beat by the writer's clock, plus the time since it was read by ours.
-      for (const a of beat.attempts) out.push({ body: a.body, leasedMs: Math.max(0, beat.at - a.startedAt) + (now - seenAt) });
-    }
+    for (const { beat } of this.seen.values()) for (const a of beat.attempts) out.push({ body: a.body, leasedMs: Math.max(0, beat.at - a.startedAt) });
     return out;
   }
 
