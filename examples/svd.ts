@@ -1,7 +1,7 @@
 /**
  * Singular values of a random matrix by band reduction (alternating QR and LQ sweeps in the
- * DAG, then the band on one task), checked by Σσ² = ‖A‖_F²; then the singular vectors of a
- * tall-skinny matrix (TSQR, then the SVD of R), checked by AᵀA·V = V·diag(σ²).
+ * DAG, then the band on one task), checked by Σσ² = ‖A‖_F²; then U, s and V of a tall-skinny
+ * matrix (TSQR, the SVD of R, U = Q·U_R back down the tree), checked by A·V = U·diag(σ).
  *   npx lapwing run examples/svd.ts [rows] [cols] [block]
  */
 import { lapwing } from '../runtime/index.ts';
@@ -21,7 +21,7 @@ try {
   const T = await lw.random(20 * block, Math.min(block, 64), { block });
   const t = await lw.svd(T, { vectors: true });
   const rt = await lw.residual.svd(T, t.s, t);
-  console.log(`svd ${T.rows}×${T.cols} with V: ${lw.last!.tasks} tasks, ‖AᵀA·V − V·diag(σ²)‖/‖A‖² ≈ ${rt.toExponential(2)}`);
+  console.log(`svd ${T.rows}×${T.cols} with U and V: ${lw.last!.tasks} tasks, ‖A·V − U·diag(σ)‖/‖A‖ ≈ ${rt.toExponential(2)}`);
   if (!(r < 1e-10 && rt < 1e-10)) process.exitCode = 1;
 } finally {
   await lw.close();

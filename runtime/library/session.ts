@@ -90,7 +90,7 @@ export function qr(a: BlockMatrix, opts: QrOptions = {}): Promise<QrResult> {
 }
 /** Least squares min ‖A·X − B‖_F for a tall A, on A's session (see {@link Lapwing.lstsq}). */
 export const lstsq = (a: BlockMatrix, b: BlockMatrix): Promise<LstsqResult> => sessionOf(a).lstsq(a, b);
-/** Singular values (and, for a tall-skinny A, singular vectors) on A's session (see {@link Lapwing.svd}). */
+/** Singular values (and, for a tall-skinny or short-wide A, U and V) on A's session (see {@link Lapwing.svd}). */
 export const svd = (a: BlockMatrix, opts?: SvdOptions): Promise<SvdResult> => sessionOf(a).svd(a, opts);
 /** A⁻¹ on A's session (see {@link Lapwing.inv}). */
 export const inv = (a: BlockMatrix, opts?: SolveOptions): Promise<BlockMatrix> => sessionOf(a).inv(a, opts);
@@ -145,13 +145,13 @@ export interface LstsqResult {
 }
 
 export interface SvdOptions {
-  /** Also the singular vectors (A must be tall-skinny or short-wide: its short side within one block). */
+  /** Also U and V (A must be tall-skinny or short-wide: its short side within one block). */
   readonly vectors?: boolean;
 }
 
 /**
- * A = U·diag(s)·Vᵀ. `s` is a min(m, n) × 1 column, descending (one block). With `vectors`:
- * V (n × k) for a tall-skinny A, U (m × k) for a short-wide one (their short side's vectors).
+ * A = U·diag(s)·Vᵀ, k = min(m, n). `s` is a k × 1 column, descending (one block). With
+ * `vectors`: U (m × k) and V (n × k), orthonormal columns.
  */
 export interface SvdResult {
   readonly s: BlockMatrix;
@@ -516,8 +516,11 @@ export class Lapwing {
    * singular values). A short-wide A is transposed first (one more job).
    *
    * With `vectors`, A's short side must fit in one block: a tall-skinny A is reduced by a
-   * TSQR tree and R's SVD taken on one task, which gives s and V (U = Q·U_R would need
-   * TSQR's Q, which is not formed); a short-wide A gives s and U the same way through Aᵀ.
+   * TSQR tree that keeps its factors, R's SVD is taken on one task (R = U_R·diag(s)·Vᵀ) and
+   * U = Q·U_R by walking the tree back down, all in one job; a short-wide A goes the same way
+   * through Aᵀ.
+   *
+   * @example const { s, U, V } = await lw.svd(await lw.random(100_000, 200), { vectors: true });
    */
   async svd(a: BlockMatrix, opts: SvdOptions = {}): Promise<SvdResult> {
     if (a.blockRows !== a.blockCols) throw new ShapeError(`svd needs square blocks, got ${a.blockRows}x${a.blockCols}${REBLOCK}`);
@@ -526,7 +529,7 @@ export class Lapwing {
       const t = await this.transpose(a);
       try {
         const r = await this.svd(t, opts);
-        return { s: r.s, ...(r.V ? { U: r.V } : {}) };
+        return { s: r.s, ...(r.V ? { U: r.V } : {}), ...(r.U ? { V: r.U } : {}) };
       } finally {
         await t.delete();
       }
@@ -536,8 +539,11 @@ export class Lapwing {
     if (opts.vectors) {
       if (n !== 1) throw new ShapeError(`svd: singular vectors need the short side within one block: A is ${a.rows}x${a.cols} with ${a.blockCols}-wide blocks${REBLOCK}`);
       const res = await this.run(this.program('tsvd'), { ints: { N: m }, inputs: { A: a }, algorithm: 'svd' });
-      await this.output(res, 'Ur', k, k, k, k).delete();
-      return { s: this.output(res, 'Sv', k, 1, k, 1), V: this.output(res, 'V', k, k, k, k) };
+      return {
+        s: this.output(res, 'Sv', k, 1, k, 1),
+        U: this.output(res, 'U', a.rows, k, a.blockRows, a.blockCols),
+        V: this.output(res, 'V', k, k, k, k),
+      };
     }
     const res = await this.run(this.program('svd'), { ints: { M: m, N: n }, inputs: { A: a }, algorithm: 'svd' });
     return { s: this.output(res, 'Sv', k, 1, k, 1) };

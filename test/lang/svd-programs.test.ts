@@ -35,10 +35,13 @@ test('svd (band reduction): brute-force check for M ≥ N up to 8×6; QR and LQ 
   }
 });
 
-test('tsvd (TSQR + SVD of R): brute-force check, N = 1 … 9', () => {
+test('tsvd (TSQR, SVD of R, U = Q·U_R down the tree): brute-force check, N = 1 … 9', () => {
   for (let N = 1; N <= 9; N++) {
     const s = checked('tsvd', { N });
-    assert.equal(s.perKernel.qr_r, 2 * N - 1);
+    assert.equal(s.perKernel.qr_factor, 2 * N - 1);
     assert.equal(s.perKernel.svd, 1);
+    assert.equal(s.perKernel.qr_apply_split ?? 0, N - 1);
+    assert.equal(s.perKernel.qr_expand, N);
+    assert.equal(s.terminal, N + 1); // U's row blocks, and the task writing s and V
   }
 });

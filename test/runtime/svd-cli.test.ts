@@ -1,6 +1,6 @@
 /**
  * `lapwing svd` as a user runs it: .npy in, s.npy (1-D, descending) out, equal to an
- * independent SVD (ml-matrix); --vectors writes V.npy; random inputs with --rows/--cols; the
+ * independent SVD (ml-matrix); --vectors writes U.npy and V.npy; random inputs with --rows/--cols; the
  * benchmark's last line is its JSON summary.
  */
 import { test } from 'node:test';
@@ -25,7 +25,7 @@ function lapwing(...args: string[]): { code: number; out: string; err: string } 
 
 const lastJson = (out: string): Record<string, unknown> => JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
 
-test('svd --input --out-dir writes s.npy (1-D, descending, equal to an independent SVD); --vectors adds V.npy', async () => {
+test('svd --input --out-dir writes s.npy (1-D, descending, equal to an independent SVD); --vectors adds U.npy and V.npy', async () => {
   const m = 90, n = 50;
   const next = seededRandom(41);
   const a = Float64Array.from({ length: m * n }, () => 2 * next() - 1);
@@ -42,7 +42,8 @@ test('svd --input --out-dir writes s.npy (1-D, descending, equal to an independe
   assert.equal(v.code, 0, v.err);
   const V = await readNpy(join(dir, 'vec', 'V.npy'));
   assert.deepEqual([V.rows, V.cols], [n, n]);
-  assert.equal(existsSync(join(dir, 'vec', 'U.npy')), false);
+  const U = await readNpy(join(dir, 'vec', 'U.npy'));
+  assert.deepEqual([U.rows, U.cols], [m, n]);
   const refused = lapwing('svd', '--input', 'A.npy', '--out-dir', 'no', '--block', '32', '--vectors');
   assert.equal(refused.code, 2);
   assert.match(refused.err, /must fit in one block/);

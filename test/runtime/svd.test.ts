@@ -1,6 +1,6 @@
 /**
  * lw.svd: singular values by band reduction (QR/LQ sweeps in the DAG, the band on one task)
- * and singular vectors of tall-skinny and short-wide matrices (TSQR + SVD of R), on inputs
+ * and singular vectors of tall-skinny and short-wide matrices (TSQR, SVD of R, U = Q·U_R), on inputs
  * with partial edge blocks. References: ml-matrix's SVD (an independent Golub–Kahan
  * implementation) always, NumPy where installed (skipped visibly otherwise).
  */
@@ -73,22 +73,36 @@ test('a rank-deficient matrix: the zero singular values come out as (near) zero,
   for (let i = 3; i < n; i++) assert.ok(Math.abs(sv[i]!) < 1e-13 * ref[0]!, `σ${i} = ${sv[i]} should vanish`);
 });
 
-test('vectors: a tall-skinny A gives s and V (AᵀA·V = V·diag(s²)); a short-wide one s and U; others are refused', async () => {
+test('vectors: U, s and V of a tall-skinny A (one job: TSQR, SVD of R, U = Q·U_R) and of a short-wide one; others are refused', async () => {
   const s = await session();
-  const T = await s.random(333, 40, { block: 64, seed: 21 });
-  const r = await s.svd(T, { vectors: true });
-  assert.equal(s.last!.algorithm, 'svd');
-  assert.ok(r.V && !r.U);
-  assert.deepEqual(r.V.shape, [40, 40]);
-  assert.ok(worstRelative(await r.s.toArray(), await reference(T)) < 1e-10);
-  assert.ok((await s.residual.svd(T, r.s, r)) < 1e-13);
+  for (const [m, n, b] of [[333, 40, 64], [64, 64, 64], [200, 30, 30], [45, 7, 8]] as const) {
+    const T = await s.random(m, n, { block: b, seed: 21 + m });
+    const r = await s.svd(T, { vectors: true });
+    assert.equal(s.last!.algorithm, 'svd');
+    assert.ok(r.U && r.V);
+    assert.deepEqual([r.U.shape, r.V.shape], [[m, n], [n, n]]);
+    assert.ok(worstRelative(await r.s.toArray(), await reference(T)) < 1e-10, `${m}×${n}/${b}: s`);
+    // AᵀA·V = V·diag(s²), A·Aᵀ·U = U·diag(s²), A·V = U·diag(s).
+    assert.ok((await s.residual.svd(T, r.s, r)) < 1e-13, `${m}×${n}/${b}: residual`);
+    // U has orthonormal columns.
+    const u = await r.U.toArray();
+    for (let p = 0; p < n; p++) {
+      for (let q = 0; q <= p; q++) {
+        let d = 0;
+        for (let i = 0; i < m; i++) d += u[i * n + p]! * u[i * n + q]!;
+        assert.ok(Math.abs(d - (p === q ? 1 : 0)) < 1e-13, `${m}×${n}/${b}: (UᵀU)[${p}, ${q}] = ${d}`);
+      }
+    }
+  }
   const W = await s.random(25, 150, { block: 32, seed: 22 });
   const w = await s.svd(W, { vectors: true });
-  assert.ok(w.U && !w.V);
-  assert.deepEqual(w.U.shape, [25, 25]);
+  assert.ok(w.U && w.V);
+  assert.deepEqual([w.U.shape, w.V.shape], [[25, 25], [150, 25]]);
   assert.ok(worstRelative(await w.s.toArray(), await reference(W)) < 1e-10);
   assert.ok((await s.residual.svd(W, w.s, w)) < 1e-13);
   // The check is not vacuous: a wrong V fails it.
-  assert.ok((await s.residual.svd(T, r.s, { V: await s.transpose(r.V) })) > 1e-3);
+  const T = await s.random(100, 20, { block: 32, seed: 5 });
+  const t = await s.svd(T, { vectors: true });
+  assert.ok((await s.residual.svd(T, t.s, { V: await s.transpose(t.V!) })) > 1e-3);
   await assert.rejects(s.svd(await s.random(100, 70, { block: 32 }), { vectors: true }), (e: unknown) => e instanceof ShapeError && /within one block/.test(e.message));
 });
