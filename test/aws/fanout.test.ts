@@ -230,7 +230,7 @@ describe('the handler', () => {
     }
   });
 
-  it('a repeated event (Lambda delivers at least once) does not relaunch its sub-tree', async () => {
+  it('a repeated event (Lambda delivers at least once) relaunches neither its sub-tree nor its executor', async () => {
     const stack = await freshStack(emu);
     try {
       const env = { ...configToEnv(stack.config, true), LAPWING_IDLE_TIMEOUT_MS: '300', LAPWING_POLL_MS: '100' };
@@ -244,14 +244,18 @@ describe('the handler', () => {
       assert.deepEqual(invoked, shareOf(root!), 'the share was invoked once');
       assert.equal(first.launched, shareOf(root!).length);
       assert.equal(first.repeated, false);
-      assert.deepEqual([again.launched, again.repeated], [0, true], 'the repeat launched nothing');
+      assert.ok(first.apiCalls.sqs! > 0, 'the first delivery ran its executor');
+      assert.deepEqual([again.launched, again.repeated, again.tasks, again.apiCalls.sqs ?? 0], [0, true, 0, 0], 'the repeat launched and ran nothing');
       assert.equal(again.executorId, first.executorId);
-      // A child's event delivered twice: its own sub-tree, once.
-      invoked.length = 0;
+      // A child node's event and a leaf's, each delivered twice: each once.
       const child = shareOf(root!).find((e) => e.fanout)!;
-      await handler(JSON.parse(JSON.stringify(child)), ctx);
-      await handler(JSON.parse(JSON.stringify(child)), ctx);
-      assert.deepEqual(invoked, shareOf(child));
+      const leaf = shareOf(child).find((e) => !e.fanout)!;
+      for (const e of [child, leaf]) {
+        invoked.length = 0;
+        const runs = [await handler(JSON.parse(JSON.stringify(e)), ctx), await handler(JSON.parse(JSON.stringify(e)), ctx)];
+        assert.deepEqual(invoked, shareOf(e));
+        assert.deepEqual(runs.map((r) => r.repeated), [false, true], e.executorId);
+      }
       assert.deepEqual(warnings, []);
     } finally {
       await stack.destroy();

@@ -2,9 +2,10 @@
  * The Lambda entry point (bundled by bundle.ts into `handler.mjs`, export `handler`). One
  * invocation:
  *
- *   parse the event → start its heartbeat (heartbeats.ts: the launcher's liveness)
- *     → invoke its share of the launch fan-out (fanout.ts), if any, unless its launch token
- *       was claimed already (launch-token.ts: a repeated event does not relaunch a sub-tree)
+ *   parse the event → claim its executor id (launch-token.ts): a repeated event ends here, so
+ *     that it relaunches neither its executor nor its sub-tree
+ *     → start its heartbeat (heartbeats.ts: the launcher's liveness)
+ *     → invoke its share of the launch fan-out (fanout.ts), if any
  *     → run the executor loop until it is idle or the function is about to time out (its
  *       remaining time less a margin for the last task's writes); a retryable error out of the
  *       loop (a lease during an outage that outlasted the store's retries) pauses and runs the
@@ -31,7 +32,7 @@ import { HeartbeatWriter } from './heartbeats.ts';
 import { createAwsBackend, type AwsBackend } from '../index.ts';
 import { invokeAll, lambdaInvoker, parseExecutorEvent, shareOf, type ExecutorEvent, type Invoke } from './lambda-launcher.ts';
 import { errorMessage } from '../../../core/util.ts';
-import { dynamoClaim, launchToken, type ClaimLaunch } from './launch-token.ts';
+import { claimOnce, dynamoClaim } from './launch-token.ts';
 
 /** The part of Lambda's context object used here. */
 export interface LambdaContext {
@@ -44,7 +45,7 @@ export interface HandlerResult {
   readonly tasks: number;
   /** Executors this invocation launched (its share of the fan-out). */
   readonly launched: number;
-  /** True when the event was a repeat: its share had been launched already, nothing was. */
+  /** True when the event was a repeat: its executor (and share) had been launched already; nothing ran. */
   readonly repeated: boolean;
   readonly apiCalls: Record<string, number>;
 }
@@ -66,35 +67,11 @@ const MAX_OUTAGES = 5;
 const OUTAGE_PAUSE_MS = 5000;
 
 /**
- * The fan-out step: invokes the executors `event` makes this one responsible for — once: with
- * `claim`, only if this event's launch token is new (launch-token.ts; a repeated event launches
- * nothing, `repeated` is true). Never throws; resolves to how many invocations succeeded.
+ * The fan-out step: invokes the executors `event` makes this one responsible for. Never throws;
+ * resolves to how many invocations succeeded.
  */
-export async function launchShare(
-  event: Partial<ExecutorEvent>,
-  invoke: Invoke,
-  warn: (message: string) => void = (m) => process.emitWarning(m),
-  claim?: ClaimLaunch,
-): Promise<number> {
-  return (await launchShareOnce(event, invoke, warn, claim)).launched;
-}
-
-/** {@link launchShare}, also saying whether the event was a repeat (its token already claimed). */
-export async function launchShareOnce(
-  event: Partial<ExecutorEvent>,
-  invoke: Invoke,
-  warn: (message: string) => void = (m) => process.emitWarning(m),
-  claim?: ClaimLaunch,
-): Promise<{ launched: number; repeated: boolean }> {
-  if (!event.fanout || event.executorId === undefined) return { launched: 0, repeated: false };
-  const token = launchToken(event);
-  if (claim && token !== null) {
-    const fresh = await claim(token).catch((e: unknown) => {
-      warn(`lapwing executor ${event.executorId}: claiming launch ${token} failed (launching anyway): ${errorMessage(e)}`);
-      return true;
-    });
-    if (!fresh) return { launched: 0, repeated: true };
-  }
+export async function launchShare(event: Partial<ExecutorEvent>, invoke: Invoke, warn: (message: string) => void = (m) => process.emitWarning(m)): Promise<number> {
+  if (!event.fanout || event.executorId === undefined) return 0;
   let ok = 0;
   await invokeAll(shareOf(event as ExecutorEvent), async (e) => {
     try {
@@ -105,7 +82,7 @@ export async function launchShareOnce(
       warn(`lapwing executor ${event.executorId}: launching ${e.executorId} (${n} executor${n === 1 ? '' : 's'}) failed: ${errorMessage(err)}`);
     }
   });
-  return { launched: ok, repeated: false };
+  return ok;
 }
 
 /** Builds a handler (tests inject the environment and the invoke function). */
@@ -134,10 +111,14 @@ export function createHandler(deps: HandlerDeps = {}): (raw: unknown, context?: 
     const before = b.apiCalls();
     const invoke = deps.invoke?.(b) ?? lambdaInvoker(b.clients.lambda, env.AWS_LAMBDA_FUNCTION_NAME ?? b.config.names.functionName, b.config.retry);
     const executorId = event.executorId ?? options.executorId;
+    // A repeated event (Lambda's async delivery is at least once) is an executor that runs
+    // already, with its sub-tree: nothing to launch, nothing to run.
+    if (event.executorId !== undefined && !(await claimOnce(dynamoClaim(b.clients.dynamodb, b.config.names.table, b.config.retry), event.executorId, warn))) {
+      return { executorId, tasks: 0, launched: 0, repeated: true, apiCalls: {} };
+    }
     const heartbeat = new HeartbeatWriter(b.clients.dynamodb, b.queue, { table: b.config.names.table, executorId, retry: b.config.retry, intervalMs: heartbeatMsFromEnv(env), warn });
     // The first beat and the share's invocations go out together: the fan-out is not held up.
-    const claim = dynamoClaim(b.clients.dynamodb, b.config.names.table, b.config.retry);
-    const [, { launched, repeated }] = await Promise.all([heartbeat.start(), launchShareOnce(event, invoke, warn, claim)]);
+    const [, launched] = await Promise.all([heartbeat.start(), launchShare(event, invoke, warn)]);
     const remaining = context ? context.getRemainingTimeInMillis() - MARGIN_MS : undefined;
     const maxRuntimeMs = [options.maxRuntimeMs, remaining].filter((v): v is number => v !== undefined).reduce((a, v) => Math.min(a, v), Infinity);
     const started = Date.now();
@@ -171,7 +152,7 @@ export function createHandler(deps: HandlerDeps = {}): (raw: unknown, context?: 
     }
     const after = b.apiCalls();
     const apiCalls = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
-    return { executorId, tasks, launched, repeated, apiCalls };
+    return { executorId, tasks, launched, repeated: false, apiCalls };
   };
 }
 
