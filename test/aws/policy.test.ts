@@ -104,6 +104,9 @@ describe('executor policy', () => {
     assert.equal(env.LAPWING_AWS_BUCKET, 'prod-blocks-123');
     assert.equal(env.LAPWING_IDLE_TIMEOUT_MS, '20000');
     assert.ok(Object.keys(env).every((k) => !k.startsWith('AWS_')), Object.keys(env).join());
+    // Queue URLs known at deploy time travel with it: a cold container looks nothing up.
+    const urls = ['https://sqs/h', 'https://sqs/n', 'https://sqs/l', 'https://sqs/d'] as const;
+    assert.equal(lambdaEnvironment({ ...config, queueUrls: urls }).LAPWING_AWS_QUEUE_URLS, urls.join(','));
   });
 
   it('invokes executors with { job?, executorId }', () => {

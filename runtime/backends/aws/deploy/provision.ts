@@ -67,6 +67,7 @@ import { errorName, toStoreError, withRetry } from '../aws-errors.ts';
 import type { AwsClients } from '../clients.ts';
 import { configToEnv, type AwsConfig } from '../config.ts';
 import { TTL_ATTRIBUTE } from '../stores/dynamo-state-store.ts';
+import { SqsTaskQueue } from '../stores/sqs-task-queue.ts';
 import { TEMP_OBJECT_PREFIX } from '../stores/object-keys.ts';
 import { accountOfArn, executorPolicy, lambdaTrustPolicy } from './policy.ts';
 import { sleep } from '../../../core/util.ts';
@@ -415,7 +416,10 @@ export async function deployFunction(clients: AwsClients, iam: IAMClient, config
   log(`role   ${RoleName} (policy limited to this stack)`);
 
   const FunctionName = names.functionName;
-  const settings = functionConfiguration(config, roleArn, fn);
+  // The queue URLs go into the function's environment: a cold container is spared four
+  // GetQueueUrl calls. Without them (queues not there yet) executors look them up.
+  const queueUrls = config.queueUrls ?? (await SqsTaskQueue.open(clients.sqs, names, { priorityCuts: config.priorityCuts, retry }).then((q) => q.urls(), () => undefined));
+  const settings = functionConfiguration(queueUrls ? { ...config, queueUrls } : config, roleArn, fn);
   const invokeConfig = eventInvokeConfig(config, fn);
   const concurrency = concurrencyRequest(config, fn);
   let arn: string | undefined;
