@@ -111,6 +111,35 @@ describe('executor heartbeats', () => {
     }
   });
 
+  it('a launched executor that never beats stops counting after the start grace (the driver may launch another)', async () => {
+    const stack = await freshStack(emu);
+    const lambda = new LambdaClient({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: EMULATOR_CREDENTIALS });
+    const monitor = new HeartbeatMonitor(stack.clients.dynamodb, { table: stack.config.names.table, retry: TEST_RETRY, refreshMs: 100 });
+    try {
+      const invoked: string[] = [];
+      // Invocations accepted and lost: nothing ever runs them.
+      const launcher = new LambdaLauncher(lambda, {
+        functionName: stack.config.names.functionName,
+        retry: TEST_RETRY,
+        lifetimeMs: 3_600_000,
+        heartbeats: monitor,
+        startGraceMs: 300,
+        invoke: async (e) => void invoked.push(e.executorId),
+      });
+      await launcher.launch(2);
+      assert.equal(invoked.length, 2);
+      assert.equal(launcher.running(), 2);
+      await until(() => launcher.running() === 0);
+      assert.deepEqual(launcher.ids(), []);
+      assert.ok(monitor.generation > 0, 'the heartbeats were read');
+      await launcher.close();
+    } finally {
+      monitor.stop();
+      lambda.destroy();
+      await stack.destroy();
+    }
+  });
+
   it('the queue reports the attempts it handed out until they end, and how long acked ones ran', async () => {
     const stack = await freshStack(emu);
     try {
