@@ -132,9 +132,15 @@ export class DynamoModel {
   }
 
   /** A client whose requests this model answers. */
+  private shared: DynamoDBClient | undefined;
+
   client(): DynamoDBClient {
+    // One client serves every caller: building an SDK client resolves its whole configuration
+    // (tens of µs), and the model keeps no per-caller state in it.
+    if (this.shared) return this.shared;
     const c = new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'sim', secretAccessKey: 'sim' } });
     Object.defineProperty(c, 'send', { value: (cmd: unknown) => this.send(cmd) });
+    this.shared = c;
     return c;
   }
 

@@ -18,8 +18,8 @@ export interface ThrottleStat {
 
 export class Meter {
   readonly calls: Record<SimService, number> = { s3: 0, sqs: 0, dynamodb: 0, lambda: 0 };
-  /** Requests per `service:operation`. */
-  readonly ops = new Map<string, number>();
+  /** Requests per operation, per service (nested: no key string is built per request). */
+  private readonly byOp: Record<SimService, Map<string, number>> = { s3: new Map(), sqs: new Map(), dynamodb: new Map(), lambda: new Map() };
   /** SQS billed requests (64 KiB chunks; empty receives included). */
   sqsBilled = 0;
   sqsEmptyReceives = 0;
@@ -44,8 +44,15 @@ export class Meter {
 
   call(service: SimService, op: string): void {
     this.calls[service]++;
-    const k = `${service}:${op}`;
-    this.ops.set(k, (this.ops.get(k) ?? 0) + 1);
+    const m = this.byOp[service];
+    m.set(op, (m.get(op) ?? 0) + 1);
+  }
+
+  /** Requests per `service:operation`, sorted by name. */
+  operations(): Record<string, number> {
+    const out: [string, number][] = [];
+    for (const [service, m] of Object.entries(this.byOp)) for (const [op, n] of m) out.push([`${service}:${op}`, n]);
+    return Object.fromEntries(out.sort((a, b) => (a[0] < b[0] ? -1 : 1)));
   }
 
   throttled(resource: string): void {

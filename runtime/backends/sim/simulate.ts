@@ -442,7 +442,7 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
     utilisation: executorS > 0 ? Math.min(1, kernelS / executorS) : 0,
     costUsd,
     apiCalls: { ...meter.calls },
-    operations: Object.fromEntries([...meter.ops.entries()].sort()),
+    operations: meter.operations(),
     billed: {
       sqsRequests: meter.sqsBilled,
       sqsEmptyReceives: meter.sqsEmptyReceives,

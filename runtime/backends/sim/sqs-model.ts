@@ -49,7 +49,9 @@ interface Message {
 interface Waiter {
   readonly max: number;
   readonly vis: number;
-  readonly resolve: (msgs: Message[]) => void;
+  /** Virtual ms when the long poll ends empty (its answer arrives a latency later). */
+  readonly deadline: number;
+  readonly resolve: (msgs: Message[] | null) => void;
 }
 
 const CHUNK = 64 * 1024;
@@ -163,9 +165,15 @@ export class SqsModel {
   }
 
   /** A client whose requests this model answers. */
+  private shared: SQSClient | undefined;
+
   client(): SQSClient {
+    // One client serves every caller: building an SDK client resolves its whole configuration
+    // (tens of µs), and the model keeps no per-caller state in it.
+    if (this.shared) return this.shared;
     const c = new SQSClient({ region: 'us-east-1', credentials: { accessKeyId: 'sim', secretAccessKey: 'sim' } });
     Object.defineProperty(c, 'send', { value: (cmd: unknown) => this.send(cmd) });
+    this.shared = c;
     return c;
   }
 
@@ -299,7 +307,10 @@ export class SqsModel {
   /** Gives waiting long polls what became visible. */
   private wake(q: Queue): void {
     if (q.waiters.size === 0) return;
+    const now = this.clock.now();
     for (const w of [...q.waiters]) {
+      // Its poll already ended empty; the answer is on its way.
+      if (w.deadline <= now) continue;
       const got = q.take(w.max, w.vis, this.clock.now(), () => this.receipt());
       if (got.length === 0) break;
       q.waiters.delete(w);
@@ -326,14 +337,21 @@ export class SqsModel {
     let got = q.take(max, vis, this.clock.now(), () => this.receipt());
     const wait = Math.max(0, Math.min(20, input.WaitTimeSeconds ?? 0));
     if (got.length === 0 && wait > 0) {
-      got = await new Promise<Message[]>((resolve) => {
-        const w: Waiter = { max, vis, resolve };
+      // One timer for an empty long poll: it ends at the deadline and its answer arrives a
+      // latency later (most receives of idle executors end so: one event each, not two).
+      const woken = await new Promise<Message[] | null>((resolve) => {
+        const w: Waiter = { max, vis, deadline: this.clock.now() + wait * 1000, resolve };
         q.waiters.add(w);
         q.armExpiryTimer(() => this.wake(q));
-        this.clock.schedule(wait * 1000, () => {
-          if (q.waiters.delete(w)) resolve([]);
+        this.clock.schedule(wait * 1000 + lat, () => {
+          if (q.waiters.delete(w)) resolve(null);
         });
       });
+      if (woken === null) {
+        this.meter.sqsEmptyReceives++;
+        return { $metadata: meta, Messages: [] };
+      }
+      got = woken;
     }
     if (got.length === 0) this.meter.sqsEmptyReceives++;
     await this.clock.sleep(lat);
