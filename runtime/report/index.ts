@@ -12,7 +12,7 @@ export type { Prices } from './prices.ts';
 export { estimateCost, usageOf, priceUsage, blockRequests } from './cost.ts';
 export type { Usage, CostLine, CostEstimate } from './cost.ts';
 export { renderReport } from './render.ts';
-export type { ReportOptions } from './render.ts';
+export type { ReportOptions, ReportPrediction } from './render.ts';
 export { MAX_MARKS, MAX_RETRY_MARKS } from './timeline.ts';
 export { writeReport } from './write-report.ts';
 export type { WriteReportOptions, WriteReportResult } from './write-report.ts';

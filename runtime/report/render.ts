@@ -33,6 +33,27 @@ export interface ReportOptions {
   readonly maxMarks?: number;
   /** Time shown as "generated at" (default: now). */
   readonly generatedAt?: Date;
+  /** The simulator's prediction of this run, shown beside what was measured. */
+  readonly prediction?: ReportPrediction;
+}
+
+/** What `lapwing simulate` predicted for the run's setting (`lapwing report --predict`). */
+export interface ReportPrediction {
+  /** Calibration profile of the simulation ('local', 'emulated', 'aws'). */
+  readonly profile: string;
+  /** The command that reproduces the prediction. */
+  readonly command: string;
+  readonly wallS: number;
+  readonly criticalPathS: number | null;
+  readonly tasks: number;
+  readonly attempts: number;
+  /** Summed over attempts: reading inputs, kernels, writing outputs (seconds). */
+  readonly readS: number;
+  readonly computeS: number;
+  readonly writeS: number;
+  /** Null when the simulation ran no AWS services (the local profile). */
+  readonly costUsd: number | null;
+  readonly bottleneck: string;
 }
 
 /**
@@ -55,6 +76,7 @@ export function renderReport(trace: TraceFile, options: ReportOptions = {}): str
   const body = [
     header(run, title),
     cards(run),
+    options.prediction ? predictionSection(run, cost, options.prediction) : '',
     run.warnings.length > 0 ? `<section class="warnings"><h2>Warnings</h2><ul>${run.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></section>` : '',
     `<section id="timeline"><h2>Task stream</h2>
       <p class="hint">One row per executor, one mark per task attempt, coloured by kernel; <span class="retry-key">red outline</span>: re-executed (a retry, or an attempt that did not end ok). Hover a mark for the task.</p>
@@ -172,6 +194,28 @@ function criticalSection(run: RunAnalysis): string {
     : '';
   const missing = run.criticalPath.seconds === null ? `<p class="hint">The critical path is unknown (${esc(run.criticalPath.source)}).</p>` : '';
   return `<section id="critical"><h2>Critical path against achieved time</h2>${criticalPathChart(run)}<ul class="notes">${notes}</ul>${verdict}${missing}</section>`;
+}
+
+function predictionSection(run: RunAnalysis, cost: CostEstimate, p: ReportPrediction): string {
+  const sum = (f: (k: RunAnalysis['kernels'][number]) => number): number => run.kernels.reduce((a, k) => a + f(k), 0) / 1000;
+  const rows: [string, string, number | null, number | null, (x: number) => string][] = [
+    ['wall', 'wall time', p.wallS, run.wallS, (x) => fmtMs(x * 1000)],
+    ['critical', 'critical path', p.criticalPathS, run.criticalPath.seconds, (x) => fmtMs(x * 1000)],
+    ['tasks', 'tasks done', p.tasks, run.tasksDone, fmtInt],
+    ['attempts', 'attempts', p.attempts, run.attempts.length, fmtInt],
+    ['read', 'reading inputs (summed)', p.readS, sum((k) => k.readMs), (x) => fmtMs(x * 1000)],
+    ['compute', 'kernels (summed)', p.computeS, sum((k) => k.computeMs), (x) => fmtMs(x * 1000)],
+    ['write', 'writing outputs (summed)', p.writeS, sum((k) => k.writeMs), (x) => fmtMs(x * 1000)],
+    ['cost', 'AWS cost', p.costUsd, cost.totalUsd, fmtUsd],
+  ];
+  const cell = (x: number | null, f: (x: number) => string): string => (x === null || !Number.isFinite(x) ? '—' : f(x));
+  const body = rows.map(([key, label, pred, meas, f]) => {
+    const ratio = pred !== null && meas !== null && meas > 0 ? pred / meas : null;
+    return `<tr data-quantity="${key}"${pred !== null ? ` data-predicted="${pred}"` : ''}${meas !== null ? ` data-measured="${meas}"` : ''}><td>${esc(label)}</td><td>${cell(pred, f)}</td><td>${cell(meas, f)}</td><td>${ratio === null ? '—' : `${ratio.toFixed(2)}×`}</td></tr>`;
+  }).join('');
+  return `<section id="prediction"><h2>Predicted beside measured</h2>
+    <table class="num prediction"><thead><tr><th>quantity</th><th>predicted</th><th>measured</th><th>predicted ÷ measured</th></tr></thead><tbody>${body}</tbody></table>
+    <p class="hint">Predicted by the simulator (profile <b>${esc(p.profile)}</b>): the real driver and executors in virtual time against models of the services, kernels timed from a <code>bench kernels</code> profile. Reproduce with <code>${esc(p.command)}</code>. Predicted bottleneck: ${esc(p.bottleneck)}. The measured cost is this report's estimate from the trace (below).</p></section>`;
 }
 
 function costSection(cost: CostEstimate): string {

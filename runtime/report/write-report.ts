@@ -6,13 +6,16 @@ import { LapwingError } from '../core/errors.ts';
 import { basename } from 'node:path';
 import { DEFAULT_PRICES, loadPrices } from './prices.ts';
 import { renderReport } from './render.ts';
-import { readTrace } from '../tracing/trace-file.ts';
+import { readTrace, type TraceFile } from '../tracing/trace-file.ts';
+import type { ReportPrediction } from './render.ts';
 
 export interface WriteReportOptions {
   /** A prices JSON file merged over the defaults. */
   readonly pricesPath?: string;
   readonly memoryMb?: number;
   readonly title?: string;
+  /** Predicts the traced run (the simulator, given by the caller); shown beside the measurement. */
+  readonly predict?: (trace: TraceFile) => Promise<ReportPrediction>;
 }
 
 export interface WriteReportResult {
@@ -30,7 +33,8 @@ export interface WriteReportResult {
 export async function writeReport(tracePath: string, outPath: string, options: WriteReportOptions = {}): Promise<WriteReportResult> {
   const trace = await readTrace(tracePath);
   const prices = options.pricesPath ? await loadPrices(options.pricesPath) : DEFAULT_PRICES;
-  const html = renderReport(trace, { prices, memoryMb: options.memoryMb, title: options.title, source: basename(tracePath) });
+  const prediction = options.predict ? await options.predict(trace) : undefined;
+  const html = renderReport(trace, { prices, memoryMb: options.memoryMb, title: options.title, source: basename(tracePath), ...(prediction ? { prediction } : {}) });
   try {
     await writeFile(outPath, html);
   } catch (e) {

@@ -14,3 +14,4 @@ export { AWS_PROFILE, EMULATED_PROFILE, LOCAL_PROFILE, PROFILE_NAMES, profileByN
 export { KernelRates, DEFAULT_KERNEL_PROFILE, type KernelProfile, type KernelRow } from './kernel-rates.ts';
 export { SIM_PRICES, type SimPrices } from './prices.ts';
 export { VirtualTime, SimDeadlockError } from './virtual-time.ts';
+export { predictTrace, PredictError, type PredictOptions } from './predict.ts';

@@ -12,6 +12,8 @@ interface ReportFlags {
   prices?: string;
   memory?: string;
   title?: string;
+  predict?: string | boolean;
+  kernelProfile?: string;
 }
 
 /** Registers the `report` command. */
@@ -24,6 +26,8 @@ export function register(cli: Command): void {
     .option('--prices <file>', 'JSON object overriding the default AWS prices, e.g. {"lambdaGbSecond": 0.0000133334}')
     .option('--memory <MB>', 'executor (Lambda) memory for the cost estimate, overriding the trace header')
     .option('--title <text>', 'page title')
+    .option('--predict [profile]', 'simulate the traced setting (lapwing simulate; profile local, emulated or aws, default by backend) and show the prediction beside the measurement')
+    .option('--kernel-profile <file>', 'with --predict: kernel rates from `lapwing bench kernels --json` (default: the shipped profile)')
     .action(async (trace: string, flags: ReportFlags) => {
       let memoryMb: number | undefined;
       if (flags.memory !== undefined) {
@@ -32,7 +36,20 @@ export function register(cli: Command): void {
       }
       const output = flags.output ?? `${trace.replace(/\.jsonl?$/i, '')}.html`;
       if (output === trace) throw new UserError(`refusing to overwrite the trace ${trace}: give -o report.html`);
-      const result = await writeReport(trace, output, { pricesPath: flags.prices, memoryMb, title: flags.title });
+      const { predict, kernelProfile } = flags;
+      const result = await writeReport(trace, output, {
+        pricesPath: flags.prices, memoryMb, title: flags.title,
+        ...(predict !== undefined ? {
+          predict: async (t) => {
+            const { predictTrace } = await import('../../backends/sim/predict.ts');
+            const { kernelProfile: readProfile } = await import('./simulate.ts');
+            return predictTrace(t, {
+              ...(typeof predict === 'string' ? { profile: predict } : {}),
+              ...(kernelProfile ? { kernelProfile: await readProfile(kernelProfile), kernelProfileArg: kernelProfile } : {}),
+            });
+          },
+        } : {}),
+      });
       for (const w of result.warnings) process.stderr.write(`lapwing: warning: ${w}\n`);
       process.stdout.write(`wrote ${output} (${result.attempts} attempts on ${result.executors} executors, ${(result.bytes / 1024).toFixed(0)} KiB)\n`);
     });

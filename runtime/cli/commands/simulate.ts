@@ -61,7 +61,8 @@ export function parseDuration(v: string, what: string): number {
   return unit === 'ms' ? x : unit === 's' ? x * 1000 : unit === 'm' ? x * 60_000 : x * 3_600_000;
 }
 
-async function kernelProfile(path: string): Promise<KernelProfile> {
+/** Reads `lapwing bench kernels --json` output (its last line) as a kernel profile; one-line errors. */
+export async function kernelProfile(path: string): Promise<KernelProfile> {
   let rows: unknown;
   try {
     rows = JSON.parse((await readFile(path, 'utf8')).trim().split('\n').at(-1) ?? '');
