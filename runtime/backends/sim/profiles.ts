@@ -15,6 +15,7 @@ import type { DynamoProfile } from './dynamodb-model.ts';
 import type { LambdaProfile } from './lambda-model.ts';
 import type { S3Profile } from './s3-model.ts';
 import type { SqsProfile } from './sqs-model.ts';
+import { DEFAULT_INLINE_BYTES } from '../aws/config.ts';
 
 export type ProfileName = 'aws' | 'emulated' | 'local';
 export const PROFILE_NAMES: readonly ProfileName[] = ['aws', 'emulated', 'local'];
@@ -69,6 +70,8 @@ export const AWS_PROFILE: SimProfile = {
     // aws-figures.md, S3 request rate (per partitioned prefix).
     putPerPrefix: 3500,
     getPerPrefix: 5500,
+    // The aws backend's default inline threshold (runtime/backends/aws/config.ts).
+    inlineBytes: DEFAULT_INLINE_BYTES,
   },
   sqs: {
     // ≈ 16 ms to send a 1 KB message (Uddin et al. 2012, aws-figures.md); the other calls are
@@ -130,6 +133,8 @@ export const EMULATED_PROFILE: SimProfile = {
     uploadMBps: 200,
     putPerPrefix: UNLIMITED,
     getPerPrefix: UNLIMITED,
+    // lapwing emulate uses the same default threshold.
+    inlineBytes: DEFAULT_INLINE_BYTES,
   },
   sqs: {
     send: { medianMs: 3, p90Ms: 6 },

@@ -36,6 +36,11 @@ export interface S3Profile {
   readonly uploadMBps: number;
   readonly putPerPrefix: number;
   readonly getPerPrefix: number;
+  /**
+   * Blocks whose encoding is smaller than this live inline in DynamoDB, as the aws backend's
+   * hybrid store puts them (0: every block in S3).
+   */
+  readonly inlineBytes: number;
 }
 
 interface StoredObject {

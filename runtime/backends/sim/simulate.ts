@@ -25,6 +25,8 @@ import { dagCriticalPath } from '../../report/dag-path.ts';
 import { DEFAULT_PRIORITY_CUTS, DEFAULT_RETRY, resourceNames } from '../aws/config.ts';
 import { SqsTaskQueue } from '../aws/stores/sqs-task-queue.ts';
 import { DynamoStateStore } from '../aws/stores/dynamo-state-store.ts';
+import { DynamoBlockStore } from '../aws/stores/dynamo-block-store.ts';
+import { HybridBlockStore } from '../aws/stores/hybrid-block-store.ts';
 import { LambdaLauncher, lambdaInvoker, parseExecutorEvent } from '../aws/executors/lambda-launcher.ts';
 import { launchShare } from '../aws/executors/handler.ts';
 import { MemoryBlockStore } from '../local/memory-block-store.ts';
@@ -270,9 +272,13 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
     const ddb = new DynamoModel(clock, p.dynamodb, meter);
     for (const [name, m] of Object.entries(o.job.inputs)) for (const b of inputBlocks(inputs[name]!, m)) s3.seed(`${names.bucket}/${b.key}`, b.rows, b.cols);
     const sqsModel = sqs;
+    // As the aws backend builds it: small blocks inline in DynamoDB through the real hybrid
+    // store (inputs are seeded in S3 only; the hybrid store's fallback finds small ones there).
+    const blockStore = (objects: SimBlockStore): BlockStore =>
+      p.s3.inlineBytes > 0 ? new HybridBlockStore(new DynamoBlockStore(ddb.client(), { table: names.table, ttlSeconds: 7 * 24 * 3600, retry }), objects, p.s3.inlineBytes) : objects;
     /** One executor's (or the driver's) stores, as the handler builds them. */
     const openStores = async (): Promise<{ blocks: BlockStore; queue: TaskQueue; state: StateStore }> => ({
-      blocks: new SimBlockStore(s3.client(new Link(clock, p.s3)), names.bucket, retry),
+      blocks: blockStore(new SimBlockStore(s3.client(new Link(clock, p.s3)), names.bucket, retry)),
       queue: await SqsTaskQueue.open(sqsModel.client(), names, { priorityCuts: DEFAULT_PRIORITY_CUTS, retry }),
       state: new DynamoStateStore(ddb.client(), { table: names.table, ttlSeconds: 7 * 24 * 3600, retry }),
     });
