@@ -16,6 +16,7 @@ import type { LambdaProfile } from './lambda-model.ts';
 import type { S3Profile } from './s3-model.ts';
 import type { SqsProfile } from './sqs-model.ts';
 import { DEFAULT_INLINE_BYTES } from '../aws/config.ts';
+import { DEFAULT_POLL_MS } from '../aws/executors/executor-env.ts';
 
 export type ProfileName = 'aws' | 'emulated' | 'local';
 export const PROFILE_NAMES: readonly ProfileName[] = ['aws', 'emulated', 'local'];
@@ -47,6 +48,15 @@ const UNLIMITED = 1e12;
 /** Lambda: 1,769 MB of memory buys one vCPU, up to 6 (aws-figures.md, Lambda). */
 export function lambdaVcpus(memoryMb: number): number {
   return Math.min(6, memoryMb / 1769);
+}
+
+/**
+ * Kernel threads of a Lambda executor: the handler starts one per core the function sees
+ * (availableParallelism(), handler.ts and kernel-pool.ts), i.e. ⌈vCPUs⌉, and runs as many
+ * tasks at once; the threads share the vCPUs.
+ */
+export function lambdaThreads(memoryMb: number): number {
+  return Math.max(1, Math.ceil(lambdaVcpus(memoryMb) - 1e-9));
 }
 
 export const AWS_PROFILE: SimProfile = {
@@ -108,8 +118,9 @@ export const AWS_PROFILE: SimProfile = {
   },
   localCallMs: 0,
   processStart: fixed(0),
-  // runtime/backends/aws/executors/executor-env.ts defaults.
-  executor: { concurrency: 1, idleTimeoutMs: 10_000, pollMs: 1000, visibilityMs: 60_000 },
+  // runtime/backends/aws/executors/executor-env.ts defaults: idle 10 s, long polls of up to
+  // 20 s (an idle executor makes a few requests before it exits), visibility 60 s (executor.ts).
+  executor: { concurrency: 1, idleTimeoutMs: 10_000, pollMs: DEFAULT_POLL_MS, visibilityMs: 60_000 },
 };
 
 /**

@@ -39,7 +39,7 @@ import { LambdaModel, type Environment } from './lambda-model.ts';
 import { Meter, type SimService } from './meter.ts';
 import { placeholder } from './placeholder.ts';
 import { SIM_PRICES, type SimPrices } from './prices.ts';
-import { lambdaVcpus, type SimProfile } from './profiles.ts';
+import { lambdaThreads, lambdaVcpus, type SimProfile } from './profiles.ts';
 import { Link, S3Model, SimBlockStore } from './s3-model.ts';
 import { SqsModel } from './sqs-model.ts';
 import { SimDeadlockError, VirtualTime } from './virtual-time.ts';
@@ -233,7 +233,10 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
   // x86 one for BLAS); processes and threads share the host's cores one kernel at a time.
   const onLambda = p.executors === 'lambda';
   const cores = onLambda ? lambdaVcpus(memoryMb) : 1;
-  const rates = new KernelRates(o.kernelProfile ?? DEFAULT_KERNEL_PROFILE, p.coreFactor * (onLambda && arch === 'arm64' ? 0.9 : 1), cores);
+  // On Lambda the handler runs one single-threaded kernel per thread, ⌈vCPUs⌉ threads and as
+  // many tasks at once: a kernel gets its share of the vCPUs (0.85 of a core at 3008 MB).
+  const threads = onLambda ? lambdaThreads(memoryMb) : 1;
+  const rates = new KernelRates(o.kernelProfile ?? DEFAULT_KERNEL_PROFILE, p.coreFactor * (onLambda && arch === 'arm64' ? 0.9 : 1), cores / threads);
   const acc: PhaseAcc = { read: 0, compute: 0, write: 0, mark: 0, finish: 0, attempts: 0, redelivered: 0, byKernel: new Map(), busyMs: 0 };
   const execEnv: SimExecutorEnv = {
     clock,
@@ -307,7 +310,7 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
           }
           await Promise.race([launchShare(event, lambdaInvoker(lambdaClient(), names.functionName, retry), () => undefined), kill.dead]);
           if (!kill.killed) {
-            await runSimExecutor(execEnv, stores, { executorId: id, ...executorSettings(p), maxRuntimeMs: LAMBDA_TIMEOUT_MS - HANDLER_MARGIN_MS }, kill);
+            await runSimExecutor(execEnv, stores, { executorId: id, ...executorSettings(p), concurrency: Math.max(p.executor.concurrency, threads), maxRuntimeMs: LAMBDA_TIMEOUT_MS - HANDLER_MARGIN_MS }, kill);
           }
         } finally {
           liveLambdas.delete(id);
