@@ -29,6 +29,8 @@ import { DynamoBlockStore } from '../aws/stores/dynamo-block-store.ts';
 import { HybridBlockStore } from '../aws/stores/hybrid-block-store.ts';
 import { LambdaLauncher, lambdaInvoker, parseExecutorEvent } from '../aws/executors/lambda-launcher.ts';
 import { launchShare } from '../aws/executors/handler.ts';
+import { DEFAULT_HEARTBEAT_MS, HeartbeatMonitor, HeartbeatWriter } from '../aws/executors/heartbeats.ts';
+import { AWS_TIMINGS } from '../aws/index.ts';
 import { MemoryBlockStore } from '../local/memory-block-store.ts';
 import { MemoryQueue } from '../local/memory-queue.ts';
 import { MemoryStateStore } from '../local/memory-state-store.ts';
@@ -259,6 +261,7 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
   const liveLambdas = new Map<string, KillSwitch>();
   let lambdaLifeMs = 0;
   let sqs: SqsModel | null = null;
+  let stopHeartbeats = (): void => undefined;
 
   if (p.executors === 'thread') {
     const blocks = new MemoryBlockStore();
@@ -279,12 +282,36 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
     // store (inputs are seeded in S3 only; the hybrid store's fallback finds small ones there).
     const blockStore = (objects: SimBlockStore): BlockStore =>
       p.s3.inlineBytes > 0 ? new HybridBlockStore(new DynamoBlockStore(ddb.client(), { table: names.table, ttlSeconds: 7 * 24 * 3600, retry }), objects, p.s3.inlineBytes) : objects;
-    /** One executor's (or the driver's) stores, as the handler builds them. */
-    const openStores = async (): Promise<{ blocks: BlockStore; queue: TaskQueue; state: StateStore }> => ({
+    /**
+     * One executor's (or the driver's) stores, as the handler builds them; process executors
+     * get the queue URLs from their launcher (no look-ups), Lambdas look them up.
+     */
+    const openStores = async (urls?: readonly [string, string, string, string]): Promise<{ blocks: BlockStore; queue: SqsTaskQueue; state: StateStore }> => ({
       blocks: blockStore(new SimBlockStore(s3.client(new Link(clock, p.s3)), names.bucket, retry)),
-      queue: await SqsTaskQueue.open(sqsModel.client(), names, { priorityCuts: DEFAULT_PRIORITY_CUTS, retry }),
+      queue: await SqsTaskQueue.open(sqsModel.client(), names, { priorityCuts: DEFAULT_PRIORITY_CUTS, retry }, urls),
       state: new DynamoStateStore(ddb.client(), { table: names.table, ttlSeconds: 7 * 24 * 3600, retry }),
     });
+    // The executors' heartbeats (heartbeats.ts): each executor writes its own item; the driver's
+    // monitor reads them all, and the Lambda launcher counts the live ones.
+    const heartbeats = new HeartbeatMonitor(ddb.client(), { table: names.table, retry });
+    /** Runs an executor as the handler and executor-main.ts do: heartbeat, loop, stop, close. */
+    const runBeating = async (id: string, stores: Awaited<ReturnType<typeof openStores>>, kill: KillSwitch, first: Promise<unknown>, settings: Parameters<typeof runSimExecutor>[2]): Promise<void> => {
+      // A killed executor's requests never leave (its heartbeat goes stale, as a dead process's).
+      const shared = ddb.client();
+      const own = Object.create(shared) as typeof shared;
+      Object.defineProperty(own, 'send', { value: (cmd: unknown) => (kill.killed ? new Promise<never>(() => undefined) : (shared.send as (c: unknown) => Promise<unknown>)(cmd)) });
+      const beat = new HeartbeatWriter(own, stores.queue, { table: names.table, executorId: id, retry, intervalMs: DEFAULT_HEARTBEAT_MS, warn: () => undefined });
+      await Promise.race([Promise.all([beat.start(), first]), kill.dead]);
+      try {
+        if (!kill.killed) await runSimExecutor(execEnv, stores, settings, kill);
+      } finally {
+        if (!kill.killed) {
+          await beat.stop();
+          // Messages an outstanding long poll brings now go back to the queue at once.
+          await stores.queue.close().catch(() => undefined);
+        }
+      }
+    };
     let launcher: Backend['launcher'];
     const envStores = new Map<number, Awaited<ReturnType<typeof openStores>>>();
     if (onLambda) {
@@ -308,10 +335,8 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
             stores = await openStores();
             envStores.set(env.id, stores);
           }
-          await Promise.race([launchShare(event, lambdaInvoker(lambdaClient(), names.functionName, retry), () => undefined), kill.dead]);
-          if (!kill.killed) {
-            await runSimExecutor(execEnv, stores, { executorId: id, ...executorSettings(p), concurrency: Math.max(p.executor.concurrency, threads), maxRuntimeMs: LAMBDA_TIMEOUT_MS - HANDLER_MARGIN_MS }, kill);
-          }
+          const share = launchShare(event, lambdaInvoker(lambdaClient(), names.functionName, retry), () => undefined);
+          await runBeating(id, stores, kill, share, { executorId: id, ...executorSettings(p), concurrency: Math.max(p.executor.concurrency, threads), maxRuntimeMs: LAMBDA_TIMEOUT_MS - HANDLER_MARGIN_MS });
         } finally {
           liveLambdas.delete(id);
           lambdaLifeMs += clock.now() - t0;
@@ -323,16 +348,21 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
         retry,
         lifetimeMs: Math.min(LAMBDA_TIMEOUT_MS, idle + 30_000),
         available: true,
+        heartbeats,
       });
     } else {
       host = new SimHostLauncher(clock, p.processStart, async (id, kill) => {
-        const stores = await openStores();
-        await runSimExecutor(execEnv, stores, { executorId: id, ...executorSettings(p) }, kill);
+        const stores = await openStores(urls());
+        await runBeating(id, stores, kill, Promise.resolve(), { executorId: id, ...executorSettings(p) }, );
       }, 'proc');
       launcher = host;
     }
     const driverStores = await withClock(clock, openStores());
-    backend = { name: 'aws', ...driverStores, launcher, defaultWorkers: 1, timings: REMOTE_TIMINGS, close: () => launcher.close() };
+    const urls = (): [string, string, string, string] => driverStores.queue.urls();
+    // SQS cannot list what is in flight; the heartbeats can (speculation reads it).
+    driverStores.queue.leases = heartbeats.leases;
+    stopHeartbeats = () => heartbeats.stop();
+    backend = { name: 'aws', ...driverStores, launcher, defaultWorkers: 1, timings: AWS_TIMINGS, close: () => launcher.close() };
   }
 
   const bound = bind(o.job.program, o.job.args);
@@ -398,6 +428,8 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
       if (e instanceof SimDeadlockError) throw e;
       return { jobId, status: 'failed', error: `the driver failed: ${errorMessage(e)}`, wallS: (performance.now() - driverStart) / 1000, tasks: 0, flops: 0, outputs: {}, speculated: 0 };
     });
+    // The driver is done: it no longer reads the heartbeats (the launcher's close() stops them).
+    stopHeartbeats();
     // Executors idle out after the job: their tail is billed. Local threads never idle out;
     // after a failed driver the executors of the real system would work on: stop them here.
     if (result.status !== 'done') {

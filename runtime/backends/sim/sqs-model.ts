@@ -143,6 +143,9 @@ class Queue {
   }
 }
 
+/** What the SDK throws for a request whose abort signal fired. */
+const abortError = (): Error => Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+
 const error = (name: string, message: string, status = 400): SQSServiceException =>
   new SQSServiceException({ name, $fault: 'client', message, $metadata: { httpStatusCode: status } });
 
@@ -172,7 +175,7 @@ export class SqsModel {
     // (tens of µs), and the model keeps no per-caller state in it.
     if (this.shared) return this.shared;
     const c = new SQSClient({ region: 'us-east-1', credentials: { accessKeyId: 'sim', secretAccessKey: 'sim' } });
-    Object.defineProperty(c, 'send', { value: (cmd: unknown) => this.send(cmd) });
+    Object.defineProperty(c, 'send', { value: (cmd: unknown, options?: { abortSignal?: AbortSignal }) => this.send(cmd, options?.abortSignal) });
     this.shared = c;
     return c;
   }
@@ -199,8 +202,8 @@ export class SqsModel {
     this.meter.sqsBilled += Math.max(1, Math.ceil(payloadBytes / CHUNK));
   }
 
-  private async send(cmd: unknown): Promise<unknown> {
-    if (cmd instanceof ReceiveMessageCommand) return this.receive(cmd.input);
+  private async send(cmd: unknown, signal?: AbortSignal): Promise<unknown> {
+    if (cmd instanceof ReceiveMessageCommand) return this.receive(cmd.input, signal);
     let op: string;
     let kind: keyof SqsModel['lat'];
     let run: () => unknown;
@@ -308,10 +311,15 @@ export class SqsModel {
   private wake(q: Queue): void {
     if (q.waiters.size === 0) return;
     const now = this.clock.now();
-    for (const w of [...q.waiters]) {
-      // Its poll already ended empty; the answer is on its way.
-      if (w.deadline <= now) continue;
-      const got = q.take(w.max, w.vis, this.clock.now(), () => this.receipt());
+    // SQS answers waiting long polls in no documented order: a seeded random one first (the
+    // oldest first would always favour the polls that executors busy with a task left open).
+    const live = [...q.waiters].filter((w) => w.deadline > now);
+    while (live.length > 0) {
+      const i = Math.floor(this.clock.random() * live.length);
+      const w = live[i]!;
+      live[i] = live[live.length - 1]!;
+      live.pop();
+      const got = q.take(w.max, w.vis, now, () => this.receipt());
       if (got.length === 0) break;
       q.waiters.delete(w);
       w.resolve(got);
@@ -323,7 +331,9 @@ export class SqsModel {
     return `r${this.receiptSeq++}`;
   }
 
-  private async receive(input: ReceiveMessageCommand['input']): Promise<unknown> {
+  private async receive(input: ReceiveMessageCommand['input'], signal?: AbortSignal): Promise<unknown> {
+    // An aborted request never leaves (the SDK rejects it at once): not billed.
+    if (signal?.aborted) throw abortError();
     this.bill('ReceiveMessage');
     const q = this.queue(input.QueueUrl);
     const lat = this.lat.receive();
@@ -339,13 +349,17 @@ export class SqsModel {
     if (got.length === 0 && wait > 0) {
       // One timer for an empty long poll: it ends at the deadline and its answer arrives a
       // latency later (most receives of idle executors end so: one event each, not two).
-      const woken = await new Promise<Message[] | null>((resolve) => {
+      const woken = await new Promise<Message[] | null>((resolve, reject) => {
         const w: Waiter = { max, vis, deadline: this.clock.now() + wait * 1000, resolve };
         q.waiters.add(w);
         q.armExpiryTimer(() => this.wake(q));
         this.clock.schedule(wait * 1000 + lat, () => {
           if (q.waiters.delete(w)) resolve(null);
         });
+        // The caller gives up on its long poll (SqsTaskQueue.close): it ends empty-handed.
+        signal?.addEventListener('abort', () => {
+          if (q.waiters.delete(w)) reject(abortError());
+        }, { once: true });
       });
       if (woken === null) {
         this.meter.sqsEmptyReceives++;
