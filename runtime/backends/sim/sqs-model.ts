@@ -350,16 +350,21 @@ export class SqsModel {
       // One timer for an empty long poll: it ends at the deadline and its answer arrives a
       // latency later (most receives of idle executors end so: one event each, not two).
       const woken = await new Promise<Message[] | null>((resolve, reject) => {
-        const w: Waiter = { max, vis, deadline: this.clock.now() + wait * 1000, resolve };
+        // The caller gives up on its long poll (SqsTaskQueue.close): it ends empty-handed.
+        const onAbort = (): void => {
+          if (q.waiters.delete(w)) reject(abortError());
+        };
+        const done = (got: Message[] | null): void => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(got);
+        };
+        const w: Waiter = { max, vis, deadline: this.clock.now() + wait * 1000, resolve: done };
         q.waiters.add(w);
         q.armExpiryTimer(() => this.wake(q));
         this.clock.schedule(wait * 1000 + lat, () => {
-          if (q.waiters.delete(w)) resolve(null);
+          if (q.waiters.delete(w)) done(null);
         });
-        // The caller gives up on its long poll (SqsTaskQueue.close): it ends empty-handed.
-        signal?.addEventListener('abort', () => {
-          if (q.waiters.delete(w)) reject(abortError());
-        }, { once: true });
+        signal?.addEventListener('abort', onAbort, { once: true });
       });
       if (woken === null) {
         this.meter.sqsEmptyReceives++;
