@@ -29,6 +29,7 @@ import { DynamoBlockStore } from '../aws/stores/dynamo-block-store.ts';
 import { HybridBlockStore } from '../aws/stores/hybrid-block-store.ts';
 import { LambdaLauncher, lambdaInvoker, parseExecutorEvent } from '../aws/executors/lambda-launcher.ts';
 import { launchShare } from '../aws/executors/handler.ts';
+import { claimOnce, dynamoClaim } from '../aws/executors/launch-token.ts';
 import { DEFAULT_HEARTBEAT_MS, HeartbeatMonitor, HeartbeatWriter } from '../aws/executors/heartbeats.ts';
 import { AWS_TIMINGS } from '../aws/index.ts';
 import { MemoryBlockStore } from '../local/memory-block-store.ts';
@@ -335,6 +336,8 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
             stores = await openStores();
             envStores.set(env.id, stores);
           }
+          // The handler's launch token: a repeated event runs nothing (one PutItem per executor).
+          if (event.executorId !== undefined && !(await claimOnce(dynamoClaim(ddb.client(), names.table, retry), event.executorId, () => undefined))) return;
           const share = launchShare(event, lambdaInvoker(lambdaClient(), names.functionName, retry), () => undefined);
           await runBeating(id, stores, kill, share, { executorId: id, ...executorSettings(p), concurrency: Math.max(p.executor.concurrency, threads), maxRuntimeMs: LAMBDA_TIMEOUT_MS - HANDLER_MARGIN_MS });
         } finally {
