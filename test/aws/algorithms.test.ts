@@ -88,5 +88,10 @@ describe('algorithms on emulated AWS', () => {
       }
     }
     assert.ok(Math.abs(residual - Math.sqrt(ss)) < 1e-12 * Math.sqrt(ss), `residual ${residual} vs ${Math.sqrt(ss)}`);
+    // Full block columns: the last step's leaves have no rows below R (0-row blocks in the stores).
+    const A2 = await lw.random(40, 32, { block: 16, seed: 14 });
+    const B2 = await lw.random(40, 2, { block: 16, seed: 15 });
+    const { X: X2 } = await lw.lstsq(A2, B2);
+    assert.ok((await lw.residual.lstsq(A2, X2, B2)) < 1e-15);
   });
 });
