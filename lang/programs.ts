@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const PROGRAMS = ['cholesky', 'gemm', 'trsm', 'tsqr', 'spd_solve', 'gemm_tn', 'gemm_nt', 'gemm_tt', 'transpose', 'add', 'sub', 'scale', 'norm', 'diag', 'lu', 'lu_solve', 'qr', 'qr_q', 'lstsq', 'svd', 'tsvd'] as const;
+export const PROGRAMS = ['cholesky', 'gemm', 'trsm', 'tsqr', 'spd_solve', 'gemm_tn', 'gemm_nt', 'gemm_tt', 'transpose', 'add', 'sub', 'scale', 'norm', 'diag', 'lu', 'lu_solve', 'qr', 'qr_q', 'qr_qtb', 'lstsq', 'svd', 'tsvd'] as const;
 export type ProgramName = (typeof PROGRAMS)[number];
 
 export function isProgramName(name: string): name is ProgramName {

@@ -436,8 +436,8 @@ export class Lapwing {
    * trailing block columns updated through the same tree. Returns R (n × n, upper triangular,
    * rows' signs as Householder QR leaves them); A needs square blocks. With `q`, also the
    * thin Q (m × n): the trees applied in reverse to [I; 0], in the same job. With `apply: B`,
-   * also Qᵀ·B (n × cols(B)): B's columns go through the trees with A's (one more job when
-   * both are asked for).
+   * also Qᵀ·B (n × cols(B)): B's columns go through the trees with A's, Q is not formed (one
+   * more job when both are asked for).
    *
    * @example const { Q, R } = await lw.qr(A, { q: true });
    */
@@ -459,10 +459,12 @@ export class Lapwing {
       R = this.output(res, 'R', a.cols, a.cols, a.blockRows, a.blockCols);
     }
     if (opts.apply) {
-      const f = await this.lstsqJob(a, opts.apply, 'qr');
-      await f.X.delete();
-      if (R) await f.R.delete();
-      return result(Q, R ?? f.R, f.Y);
+      const b = opts.apply;
+      this.checkRhs('qr', a, b);
+      const res = await this.run(this.program('qr_qtb'), { ints: { M: m, N: n, NB: b.grid[1] }, inputs: { A: a, B: b }, algorithm: 'qr' });
+      const R2 = this.output(res, 'R', a.cols, a.cols, a.blockRows, a.blockCols);
+      if (R) await R2.delete();
+      return result(Q, R ?? R2, this.output(res, 'Y', a.cols, b.cols, a.blockCols, b.blockCols));
     }
     if (R) return result(Q, R, undefined);
     const res = await this.run(this.program('qr'), { ints: { M: m, N: n }, inputs: { A: a }, algorithm: 'qr' });
@@ -477,29 +479,14 @@ export class Lapwing {
    * @example const { X, residual } = await lw.lstsq(A, B);
    */
   async lstsq(a: BlockMatrix, b: BlockMatrix): Promise<LstsqResult> {
-    const f = await this.lstsqJob(a, b, 'lstsq');
-    await Promise.all([f.R.delete(), f.Y.delete()]);
-    return { X: f.X, residual: f.residual };
-  }
-
-  /** The lstsq program's outputs: X, R, Y = Qᵀ·B (thin) and ‖A·X − B‖_F. */
-  private async lstsqJob(a: BlockMatrix, b: BlockMatrix, op: string): Promise<{ X: BlockMatrix; R: BlockMatrix; Y: BlockMatrix; residual: number }> {
-    this.checkTall(op, a);
-    if (b.rows !== a.rows) throw new ShapeError(`${op}: A is ${a.rows}x${a.cols} but B has ${b.rows} rows`);
-    if (b.blockRows !== a.blockRows) throw new ShapeError(`${op}: A and B need the same row blocks (${a.blockRows} vs ${b.blockRows})${REBLOCK}`);
-    notSymmetric(op, b);
+    this.checkTall('lstsq', a);
+    this.checkRhs('lstsq', a, b);
     const [m, n] = a.grid;
-    const [, nb] = b.grid;
-    const res = await this.run(this.program('lstsq'), { ints: { M: m, N: n, NB: nb }, inputs: { A: a, B: b }, algorithm: op });
+    const res = await this.run(this.program('lstsq'), { ints: { M: m, N: n, NB: b.grid[1] }, inputs: { A: a, B: b }, algorithm: 'lstsq' });
     const e = this.output(res, 'E', 1, 1, 1, 1);
     const [ss] = await e.toArray();
     await e.delete();
-    return {
-      X: this.output(res, 'X', a.cols, b.cols, a.blockCols, b.blockCols),
-      R: this.output(res, 'R', a.cols, a.cols, a.blockRows, a.blockCols),
-      Y: this.output(res, 'Y', a.cols, b.cols, a.blockCols, b.blockCols),
-      residual: Math.sqrt(ss!),
-    };
+    return { X: this.output(res, 'X', a.cols, b.cols, a.blockCols, b.blockCols), residual: Math.sqrt(ss!) };
   }
 
   /** The checks every QR-based operation makes of A. */
@@ -507,6 +494,13 @@ export class Lapwing {
     if (a.rows < a.cols) throw new ShapeError(`${op} needs m ≥ n, got ${a.rows}x${a.cols}`);
     if (a.blockRows !== a.blockCols) throw new ShapeError(`${op} needs square blocks, got ${a.blockRows}x${a.blockCols}${REBLOCK}`);
     notSymmetric(op, a);
+  }
+
+  /** The checks of a B that goes through A's QR trees. */
+  private checkRhs(op: string, a: BlockMatrix, b: BlockMatrix): void {
+    if (b.rows !== a.rows) throw new ShapeError(`${op}: A is ${a.rows}x${a.cols} but B has ${b.rows} rows`);
+    if (b.blockRows !== a.blockRows) throw new ShapeError(`${op}: A and B need the same row blocks (${a.blockRows} vs ${b.blockRows})${REBLOCK}`);
+    notSymmetric(op, b);
   }
 
   /**

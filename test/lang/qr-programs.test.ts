@@ -31,6 +31,18 @@ test('qr_q: brute-force check up to 9×4; every tree is walked back down once pe
   }
 });
 
+test('qr_qtb: brute-force check up to 9×4 with 1 to 3 block columns of B; no Q formed, no back substitution', () => {
+  for (const [M, N] of SIZES) {
+    for (const NB of [1, 2, 3]) {
+      const s = checked('qr_qtb', { M, N, NB });
+      assert.equal(s.perKernel.qr_factor, steps(M, N, (r) => 2 * r - 1));
+      assert.equal(s.perKernel.qr_apply_split, (M - N + 1) * NB);
+      assert.equal(s.perKernel.qr_expand ?? 0, 0);
+      assert.equal(s.perKernel.trsm ?? 0, 0);
+    }
+  }
+});
+
 test('lstsq: brute-force check up to 9×4 with 1 to 3 block columns of B; split leaves only in the last step', () => {
   for (const [M, N] of SIZES) {
     for (const NB of [1, 2, 3]) {

@@ -73,6 +73,11 @@ test('qr with apply: Qᵀ·B (thin) equals the explicit Q transposed times B', a
     const want = mul(await dense(Q), await dense(B), true);
     const e = fro(minus(await dense(QtB), want)) / fro(want);
     assert.ok(e < 1e-13, `${l}: ‖QtB − QᵀB‖/‖QᵀB‖ = ${e}`);
+    const alone = await qr(A, { apply: B });
+    assert.equal('Q' in alone, false);
+    assert.deepEqual((await dense(alone.QtB)).data, (await dense(QtB)).data, `${l}: one job without Q gives the same Qᵀ·B`);
+    assert.deepEqual((await dense(alone.R)).data, (await dense(R)).data, `${l}: and the same R`);
+    await Promise.all([alone.R.delete(), alone.QtB.delete()]);
     await Promise.all([Q.delete(), R.delete(), QtB.delete()]);
   }
 });
