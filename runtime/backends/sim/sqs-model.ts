@@ -52,6 +52,38 @@ interface Waiter {
   /** Virtual ms when the long poll ends empty (its answer arrives a latency later). */
   readonly deadline: number;
   readonly resolve: (msgs: Message[] | null) => void;
+  /** Position in its queue's waiter list (-1: not waiting). */
+  idx: number;
+}
+
+/** Waiting long polls: O(1) add, delete and pick by index (hundreds wait on an idle queue). */
+class Waiters {
+  private readonly list: Waiter[] = [];
+  get size(): number {
+    return this.list.length;
+  }
+  at(i: number): Waiter {
+    return this.list[i]!;
+  }
+  add(w: Waiter): void {
+    w.idx = this.list.length;
+    this.list.push(w);
+  }
+  /** Removes `w`; false if it was not waiting. */
+  delete(w: Waiter): boolean {
+    const i = w.idx;
+    if (i < 0 || this.list[i] !== w) return false;
+    const last = this.list.pop()!;
+    if (last !== w) {
+      this.list[i] = last;
+      last.idx = i;
+    }
+    w.idx = -1;
+    return true;
+  }
+  filter(f: (w: Waiter) => boolean): Waiter[] {
+    return this.list.filter(f);
+  }
 }
 
 const CHUNK = 64 * 1024;
@@ -63,7 +95,7 @@ class Queue {
   private head = 0;
   /** In-flight or delayed messages by id. */
   readonly hidden = new Map<number, Message>();
-  readonly waiters = new Set<Waiter>();
+  readonly waiters = new Waiters();
   private timer = false;
 
   constructor(readonly name: string, private readonly clock: VirtualTime) {}
@@ -313,18 +345,25 @@ export class SqsModel {
     const now = this.clock.now();
     // SQS answers waiting long polls in no documented order: a seeded random one first (the
     // oldest first would always favour the polls that executors busy with a task left open).
-    const live = [...q.waiters].filter((w) => w.deadline > now);
-    while (live.length > 0) {
-      const i = Math.floor(this.clock.random() * live.length);
-      const w = live[i]!;
-      live[i] = live[live.length - 1]!;
-      live.pop();
+    for (let w = this.pickLive(q, now); w !== undefined; w = this.pickLive(q, now)) {
       const got = q.take(w.max, w.vis, now, () => this.receipt());
       if (got.length === 0) break;
       q.waiters.delete(w);
       w.resolve(got);
     }
     q.armExpiryTimer(() => this.wake(q));
+  }
+
+  /** A random waiter whose poll has not ended (those that ended wait for their answer's timer). */
+  private pickLive(q: Queue, now: number): Waiter | undefined {
+    const n = q.waiters.size;
+    if (n === 0) return undefined;
+    for (let k = 0; k < 8; k++) {
+      const w = q.waiters.at(Math.floor(this.clock.random() * n));
+      if (w.deadline > now) return w;
+    }
+    const live = q.waiters.filter((w) => w.deadline > now);
+    return live.length === 0 ? undefined : live[Math.floor(this.clock.random() * live.length)];
   }
 
   private receipt(): string {
@@ -358,7 +397,7 @@ export class SqsModel {
           signal?.removeEventListener('abort', onAbort);
           resolve(got);
         };
-        const w: Waiter = { max, vis, deadline: this.clock.now() + wait * 1000, resolve: done };
+        const w: Waiter = { max, vis, deadline: this.clock.now() + wait * 1000, resolve: done, idx: -1 };
         q.waiters.add(w);
         q.armExpiryTimer(() => this.wake(q));
         this.clock.schedule(wait * 1000 + lat, () => {

@@ -152,6 +152,19 @@ export class VirtualTime {
    * no timer is left while `work` is still pending.
    */
   async run<T>(work: Promise<T>, options: { limitMs?: number } = {}): Promise<T> {
+    // Errors are part of the simulated protocol (conditional checks, aborted polls, throttling):
+    // hundreds of thousands of them, whose stack traces cost more than the rest of their
+    // handling, and nobody reads them (results carry messages). Restored when the run ends.
+    const stackLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return await this.drive(work, options);
+    } finally {
+      Error.stackTraceLimit = stackLimit;
+    }
+  }
+
+  private async drive<T>(work: Promise<T>, options: { limitMs?: number }): Promise<T> {
     let settled = false;
     const watched = work.finally(() => {
       settled = true;
