@@ -41,8 +41,9 @@ function minus(a: Dense, b: Dense): Dense {
 const eye = (n: number): Dense => ({ rows: n, cols: n, data: Float64Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0)) });
 
 // m × n / block: partial last rows and columns, a last column narrower than its blocks, one
-// block column, one block, a square matrix.
-const SHAPES = [[150, 97, 40], [333, 50, 32], [90, 90, 32], [100, 30, 40], [64, 64, 64], [41, 40, 40], [200, 64, 64]] as const;
+// block column, one block, a square matrix, a last block row shorter than the last block
+// column is wide (12×9/5: its leaf R has fewer rows than columns).
+const SHAPES = [[150, 97, 40], [333, 50, 32], [90, 90, 32], [100, 30, 40], [64, 64, 64], [41, 40, 40], [200, 64, 64], [12, 9, 5]] as const;
 
 test('qr with q: A = Q·R and QᵀQ = I to 1e-14, R as qr alone gives it; partial edge blocks', async () => {
   const s = await session();
