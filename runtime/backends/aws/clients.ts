@@ -8,7 +8,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { AwsConfig } from './config.ts';
 import { meterCapacity, type Capacity } from './stores/dynamo-capacity.ts';
 
@@ -22,7 +22,12 @@ export interface AwsClients {
   readonly s3: S3Client;
   readonly sqs: SQSClient;
   readonly dynamodb: DynamoDBClient;
-  readonly lambda: LambdaClient;
+  /**
+   * The Lambda client, built on first use: its module is a fifth of what an executor process
+   * would otherwise load at start, and only the driver of Lambda executors, the Lambda handler's
+   * fan-out and deployment call Lambda.
+   */
+  lambda(): Promise<LambdaClient>;
   /** Requests sent so far, per service (a fresh copy). */
   counts(): CallCounts;
   /** Requests sent so far, per SDK command, e.g. `{ GetObjectCommand: 12 }` (a fresh copy). */
@@ -58,7 +63,7 @@ function countCalls(client: Countable, counts: CallCounts, commands: Record<stri
   );
 }
 
-/** Builds the four clients for `config`. */
+/** Builds the clients for `config` (Lambda's on first use). */
 export function createClients(config: AwsConfig): AwsClients {
   const base = {
     region: config.region,
@@ -75,18 +80,27 @@ export function createClients(config: AwsConfig): AwsClients {
   });
   const sqs = new SQSClient({ ...base, ...(config.endpoints.sqs ? { endpoint: config.endpoints.sqs } : {}) });
   const dynamodb = new DynamoDBClient({ ...base, ...(config.endpoints.dynamodb ? { endpoint: config.endpoints.dynamodb } : {}) });
-  const lambda = new LambdaClient({ ...base, ...(config.endpoints.lambda ? { endpoint: config.endpoints.lambda } : {}) });
   const commands: Record<string, number> = {};
   countCalls(s3 as unknown as Countable, counts, commands, 's3');
   countCalls(sqs as unknown as Countable, counts, commands, 'sqs');
   countCalls(dynamodb as unknown as Countable, counts, commands, 'dynamodb');
-  countCalls(lambda as unknown as Countable, counts, commands, 'lambda');
+  let lambda: LambdaClient | undefined;
+  let lambdaLoading: Promise<LambdaClient> | undefined;
+  let destroyed = false;
   const meter = meterCapacity(dynamodb, { transactionsReportedAtHalf: config.emulated });
   return {
     s3,
     sqs,
     dynamodb,
-    lambda,
+    lambda: () =>
+      (lambdaLoading ??= import('@aws-sdk/client-lambda').then(({ LambdaClient }) => {
+        const c = new LambdaClient({ ...base, ...(config.endpoints.lambda ? { endpoint: config.endpoints.lambda } : {}) });
+        countCalls(c as unknown as Countable, counts, commands, 'lambda');
+        // A client asked for during destroy() would otherwise keep its sockets.
+        if (destroyed) c.destroy();
+        lambda = c;
+        return c;
+      })),
     counts: () => ({ ...counts }),
     commands: () => ({ ...commands }),
     capacity: () => meter.total(),
@@ -94,7 +108,8 @@ export function createClients(config: AwsConfig): AwsClients {
       s3.destroy();
       sqs.destroy();
       dynamodb.destroy();
-      lambda.destroy();
+      destroyed = true;
+      lambda?.destroy();
     },
   };
 }

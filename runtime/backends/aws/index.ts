@@ -17,7 +17,6 @@ import { DynamoBlockStore } from './stores/dynamo-block-store.ts';
 import { DynamoStateStore } from './stores/dynamo-state-store.ts';
 import type { CrashSpec, ExecutorSettings } from './executors/executor-env.ts';
 import { HybridBlockStore } from './stores/hybrid-block-store.ts';
-import { LambdaLauncher } from './executors/lambda-launcher.ts';
 import { HeartbeatMonitor } from './executors/heartbeats.ts';
 import { ProcessLauncher } from './executors/process-launcher.ts';
 import { S3BlockStore } from './stores/s3-block-store.ts';
@@ -100,7 +99,9 @@ export async function createAwsBackend(config: AwsConfig, options: AwsBackendOpt
       });
     } else {
       const idle = options.executor?.idleTimeoutMs ?? 10_000;
-      launcher = new LambdaLauncher(clients.lambda, {
+      // Loaded only here: process executors (which build this backend too) never call Lambda.
+      const { LambdaLauncher } = await import('./executors/lambda-launcher.ts');
+      launcher = new LambdaLauncher(await clients.lambda(), {
         functionName: names.functionName,
         retry,
         lifetimeMs: Math.min(options.executor?.maxRuntimeMs ?? 15 * 60_000, idle + 30_000),

@@ -419,6 +419,7 @@ export async function deployFunction(clients: AwsClients, iam: IAMClient, config
   // The queue URLs go into the function's environment: a cold container is spared four
   // GetQueueUrl calls. Without them (queues not there yet) executors look them up.
   const queueUrls = config.queueUrls ?? (await SqsTaskQueue.open(clients.sqs, names, { priorityCuts: config.priorityCuts, retry }).then((q) => q.urls(), () => undefined));
+  const lambda = await clients.lambda();
   const settings = functionConfiguration(queueUrls ? { ...config, queueUrls } : config, roleArn, fn);
   const invokeConfig = eventInvokeConfig(config, fn);
   const concurrency = concurrencyRequest(config, fn);
@@ -426,18 +427,18 @@ export async function deployFunction(clients: AwsClients, iam: IAMClient, config
   // A new role takes a few seconds to become assumable by Lambda: retry that one error.
   for (let attempt = 0; ; attempt++) {
     try {
-      const res = await clients.lambda.send(new CreateFunctionCommand({ ...settings, Code: { ZipFile: fn.zip } }));
+      const res = await lambda.send(new CreateFunctionCommand({ ...settings, Code: { ZipFile: fn.zip } }));
       arn = res.FunctionArn;
       break;
     } catch (e) {
       const name = errorName(e);
       if (name === 'ResourceConflictException') {
         await withRetry(retry, `Lambda UpdateFunctionCode ${FunctionName}`, () =>
-          clients.lambda.send(new UpdateFunctionCodeCommand({ FunctionName, ZipFile: fn.zip, Architectures: settings.Architectures })),
+          lambda.send(new UpdateFunctionCodeCommand({ FunctionName, ZipFile: fn.zip, Architectures: settings.Architectures })),
         );
         await waitForFunction(clients, config);
         const res = await withRetry(retry, `Lambda UpdateFunctionConfiguration ${FunctionName}`, () =>
-          clients.lambda.send(new UpdateFunctionConfigurationCommand({ ...withoutArch(settings), FunctionName })),
+          lambda.send(new UpdateFunctionConfigurationCommand({ ...withoutArch(settings), FunctionName })),
         );
         arn = res.FunctionArn;
         break;
@@ -450,8 +451,8 @@ export async function deployFunction(clients: AwsClients, iam: IAMClient, config
     }
   }
   await waitForFunction(clients, config);
-  await withRetry(retry, `Lambda PutFunctionEventInvokeConfig ${FunctionName}`, () => clients.lambda.send(new PutFunctionEventInvokeConfigCommand(invokeConfig)));
-  if (concurrency) await withRetry(retry, `Lambda PutFunctionConcurrency ${FunctionName}`, () => clients.lambda.send(new PutFunctionConcurrencyCommand(concurrency)));
+  await withRetry(retry, `Lambda PutFunctionEventInvokeConfig ${FunctionName}`, () => lambda.send(new PutFunctionEventInvokeConfigCommand(invokeConfig)));
+  if (concurrency) await withRetry(retry, `Lambda PutFunctionConcurrency ${FunctionName}`, () => lambda.send(new PutFunctionConcurrencyCommand(concurrency)));
   log(
     `function ${FunctionName} (${LAMBDA_RUNTIME} ${settings.Architectures?.[0]}, ${fn.memoryMb} MB, ${fn.timeoutS} s, ` +
       `${concurrency ? `at most ${concurrency.ReservedConcurrentExecutions} at once` : 'unreserved concurrency'}, no async retries, events expire after ${invokeConfig.MaximumEventAgeInSeconds} s)`,
@@ -461,9 +462,10 @@ export async function deployFunction(clients: AwsClients, iam: IAMClient, config
 
 async function waitForFunction(clients: AwsClients, config: AwsConfig): Promise<void> {
   const FunctionName = config.names.functionName;
+  const lambda = await clients.lambda();
   for (let i = 0; i < 120; i++) {
     const c = await withRetry(config.retry, `Lambda GetFunctionConfiguration ${FunctionName}`, () =>
-      clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName })),
+      lambda.send(new GetFunctionConfigurationCommand({ FunctionName })),
     );
     if (c.State === 'Failed') throw new StoreError('CONFIG', `Lambda function ${FunctionName} failed: ${c.StateReason ?? ''}`);
     if (c.State !== 'Pending' && c.LastUpdateStatus !== 'InProgress') return;
@@ -475,7 +477,8 @@ async function waitForFunction(clients: AwsClients, config: AwsConfig): Promise<
 /** Deletes the function and the role (missing ones are skipped). */
 export async function destroyFunction(clients: AwsClients, iam: IAMClient, config: AwsConfig, log: Log = () => undefined): Promise<void> {
   const { names } = config;
-  await ignoring(['ResourceNotFoundException'], clients.lambda.send(new DeleteFunctionCommand({ FunctionName: names.functionName }))).catch((e: unknown) => {
+  const lambda = await clients.lambda();
+  await ignoring(['ResourceNotFoundException'], lambda.send(new DeleteFunctionCommand({ FunctionName: names.functionName }))).catch((e: unknown) => {
     throw toStoreError(e, `Lambda DeleteFunction ${names.functionName}`);
   });
   log(`deleted function ${names.functionName}`);

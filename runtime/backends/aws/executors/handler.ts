@@ -109,7 +109,7 @@ export function createHandler(deps: HandlerDeps = {}): (raw: unknown, context?: 
     pool ??= threads > 0 ? createKernelPool(env.LAPWING_KERNELS || 'auto', threads) : null;
     const options = executorOptionsFromEnv(env, event.executorId ?? context?.awsRequestId ?? `lambda-${process.pid}`);
     const before = b.apiCalls();
-    const invoke = deps.invoke?.(b) ?? lambdaInvoker(b.clients.lambda, env.AWS_LAMBDA_FUNCTION_NAME ?? b.config.names.functionName, b.config.retry);
+    const invoke = deps.invoke?.(b) ?? lambdaInvoker(await b.clients.lambda(), env.AWS_LAMBDA_FUNCTION_NAME ?? b.config.names.functionName, b.config.retry);
     const executorId = event.executorId ?? options.executorId;
     // A repeated event (Lambda's async delivery is at least once) is an executor that runs
     // already, with its sub-tree: nothing to launch, nothing to run.
