@@ -252,12 +252,13 @@ export class Lapwing {
     const b = opts.block ?? this.block;
     const seed = opts.seed ?? 1;
     return this.store( this.newPrefix('spd'), n, n, b, b, (blk, r0, c0) => {
+      const d = blk.data, rows = blk.rows;
       for (let j = 0; j < blk.cols; j++) {
         const gj = c0 + j;
-        for (let i = 0; i < blk.rows; i++) {
+        for (let i = 0; i < rows; i++) {
           const gi = r0 + i;
           const v = gi >= gj ? hashUniform(seed, gi, gj) : hashUniform(seed, gj, gi);
-          blk.data[i + j * blk.rows] = gi === gj ? v + n : v;
+          d[i + j * rows] = gi === gj ? v + n : v;
         }
       }
     }, 'lower');

@@ -116,7 +116,11 @@ export async function frobenius(m: BlockMatrix): Promise<number> {
       if (m.symmetric === 'lower' && bj > bi) continue;
       const b = await m.block(bi, bj);
       let t = 0;
-      if (b) for (const v of b.data) t += v * v;
+      // Indexed, not for…of: a typed array's iterator ran at a third of the speed here.
+      if (b) {
+        const d = b.data;
+        for (let i = 0; i < d.length; i++) t += d[i]! * d[i]!;
+      }
       s += m.symmetric === 'lower' && bi !== bj ? 2 * t : t;
     }
   }

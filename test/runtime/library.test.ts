@@ -10,6 +10,7 @@ import { lapwing, ShapeError, type Lapwing, type BlockMatrix } from '../../runti
 import { numpy, numpyMissing } from './numpy.ts';
 import { seededRandom } from '../../kernels/index.ts';
 import type { NpyMatrix } from '../../runtime/library/npy.ts';
+import { hashUniform } from '../../runtime/library/matrix.ts';
 
 let lw: Lapwing;
 const session = async (): Promise<Lapwing> => (lw ??= await lapwing({ workers: 2, kernels: process.env.LAPWING_KERNELS ?? 'auto' }));
@@ -60,6 +61,18 @@ test('inv with assume spd: A·A⁻¹ = I, against NumPy', { skip: noNumpy }, asy
   const Ai = await s.inv(A, { assume: 'spd' });
   const want = await numpy('Ai = np.linalg.inv(A)', { A: await dense(A) }, ['Ai']);
   assert.ok(relErr(await dense(Ai), want.Ai!) < 1e-12);
+});
+
+test('randomSpd is exactly the symmetric hash matrix plus n on the diagonal (partial edge blocks)', async () => {
+  const s = await session();
+  const n = 70, seed = 9;
+  const a = await (await s.randomSpd(n, { block: 32, seed })).toArray();
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const v = hashUniform(seed, Math.max(i, j), Math.min(i, j));
+      assert.equal(a[i * n + j], i === j ? v + n : v, `entry (${i}, ${j})`);
+    }
+  }
 });
 
 test('transpose, add, sub, scale, norm, diag on rectangular matrices with partial blocks: exact', async () => {
