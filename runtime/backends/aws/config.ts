@@ -261,3 +261,8 @@ export function configToEnv(config: AwsConfig, withCredentials: boolean): Record
   if (withCredentials && config.profile) env.AWS_PROFILE = config.profile;
   return env;
 }
+
+/** Default longest wait of one executor lease call: SQS's longest long poll. */
+export const DEFAULT_POLL_MS = 20_000;
+/** Default executor heartbeat interval: a crashed executor is noticed within a minute (heartbeats.ts). */
+export const DEFAULT_HEARTBEAT_MS = 15_000;

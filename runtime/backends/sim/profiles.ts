@@ -15,8 +15,7 @@ import type { DynamoProfile } from './dynamodb-model.ts';
 import type { LambdaProfile } from './lambda-model.ts';
 import type { S3Profile } from './s3-model.ts';
 import type { SqsProfile } from './sqs-model.ts';
-import { DEFAULT_INLINE_BYTES } from '../aws/config.ts';
-import { DEFAULT_POLL_MS } from '../aws/executors/executor-env.ts';
+import { DEFAULT_INLINE_BYTES, DEFAULT_POLL_MS } from '../aws/config.ts';
 
 export type ProfileName = 'aws' | 'emulated' | 'local';
 export const PROFILE_NAMES: readonly ProfileName[] = ['aws', 'emulated', 'local'];

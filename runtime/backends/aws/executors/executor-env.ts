@@ -15,7 +15,7 @@
  * | LAPWING_CRASH_AT          | fault injection: `point[:nth][~stallMs][@task]`      | off     |
  */
 import { CRASH_POINTS, type CrashPoint, type ExecutorOptions } from '../../../executor/executor.ts';
-import { DEFAULT_HEARTBEAT_MS } from './heartbeats.ts';
+import { DEFAULT_HEARTBEAT_MS, DEFAULT_POLL_MS } from '../config.ts';
 
 /** Options of one executor run that the environment sets (a subset of ExecutorOptions). */
 export type ExecutorEnvOptions = Pick<
@@ -43,9 +43,6 @@ function positive(env: Env, name: string): number | undefined {
   if (!Number.isFinite(n) || n < 0) throw new Error(`${name}=${raw} is invalid: expected a non-negative number of milliseconds`);
   return n;
 }
-
-/** Default longest wait of one lease call: SQS's longest long poll. */
-export const DEFAULT_POLL_MS = 20_000;
 
 /** Reads the executor options from `env`. */
 export function executorOptionsFromEnv(env: Env, fallbackId: string): ExecutorEnvOptions {

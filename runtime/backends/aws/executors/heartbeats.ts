@@ -35,14 +35,14 @@ import { createHash } from 'node:crypto';
 import type { InFlightMessage, LeaseWatch } from '../../../core/interfaces.ts';
 import { errorMessage } from '../../../core/util.ts';
 import { withRetry } from '../aws-errors.ts';
-import type { RetryPolicy } from '../config.ts';
+import { DEFAULT_HEARTBEAT_MS, type RetryPolicy } from '../config.ts';
+
+export { DEFAULT_HEARTBEAT_MS };
 import { batchDelete, queryAll, type Item } from '../stores/dynamo-batch.ts';
 import type { AttemptSource } from '../stores/sqs-task-queue.ts';
 
 /** Partition keys the heartbeats are spread over. */
 export const HEARTBEAT_SHARDS = 8;
-/** Default beat interval: a crashed executor is noticed within a minute (see staleAfterMs). */
-export const DEFAULT_HEARTBEAT_MS = 15_000;
 /** Default interval between two reads of the monitor. */
 export const DEFAULT_REFRESH_MS = 5000;
 /** Longest a beat item lives without being rewritten (TTL, as a backstop to the monitor). */
