@@ -659,11 +659,13 @@ export class Lapwing {
   }
 
   /**
-   * Starts all the executors now, so that jobs time only their work. Otherwise a job starts
-   * them as it needs them (on the local backend: one per ready task, up to `workers`).
+   * Starts all the executors now (or `count` of them), so that jobs time only their work.
+   * Otherwise a job starts them as it needs them (on the local backend: one per ready task, up
+   * to `workers`).
    */
-  async start(): Promise<void> {
-    await launchMissing(this.backend.launcher, this.options.workers ?? this.backend.defaultWorkers);
+  async start(count?: number): Promise<void> {
+    const workers = this.options.workers ?? this.backend.defaultWorkers;
+    await launchMissing(this.backend.launcher, count === undefined ? workers : Math.min(count, workers));
   }
 
   async close(): Promise<void> {

@@ -229,7 +229,12 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: 
   if (o.estimate) return (await import('./simulate.ts')).estimateAlgorithm(alg, o);
   const s = await openSession(o, alg);
   try {
+    // Local executors (their kernel threads) load while the main thread makes the inputs, not
+    // after: one per core at most, the job starts any others as it has work for them. A start
+    // that fails is left to the job, which says why.
+    const starting = !extras.warm && o.backend === 'local' ? s.lw.start(Math.min(s.workers, availableParallelism())).catch(() => undefined) : undefined;
     const p = await prepare(alg, s.lw, o, block);
+    await starting;
     const floor = extras.floor && o.backend === 'local' ? await (await import('../../../bench/floor.ts')).kernelFloor(p.flops, s.workers, s.kernels) : undefined;
     let out: BlockMatrix;
     const callsBefore = s.apiCalls?.();
