@@ -131,7 +131,7 @@ export interface SimResult {
   readonly coreS: number;
   /** Executor lifetime, summed. */
   readonly executorS: number;
-  /** Kernel time / executor lifetime. */
+  /** Kernel time / (executor lifetime × task slots per executor). */
   readonly utilisation: number;
   readonly costUsd: SimCost;
   readonly apiCalls: Record<SimService, number>;
@@ -449,6 +449,10 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
   // ---- analysis ------------------------------------------------------------------------------
   const executorMs = onLambda ? lambdaLifeMs : (host?.lifeMs ?? 0) + (p.executors === 'thread' ? 0 : 0);
   const executorS = (p.executors === 'thread' ? (host?.started ?? 0) * result.wallS * 1000 : executorMs) / 1000;
+  // An executor runs up to `slots` tasks at once: phases are summed per attempt, so idle time
+  // and utilisation are per slot.
+  const slots = onLambda ? Math.max(p.executor.concurrency, threads) : p.executor.concurrency;
+  const slotS = executorS * slots;
   const coreS = executorS * cores;
   const kernelS = execEnv.kernelMs / 1000;
   const weight = (k: string): number => {
@@ -462,7 +466,7 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
     write: acc.write / 1000,
     mark: acc.mark / 1000,
     finish: acc.finish / 1000,
-    idle: Math.max(0, executorS - acc.busyMs / 1000),
+    idle: Math.max(0, slotS - acc.busyMs / 1000),
   };
   const throttles = [...meter.throttles.entries()]
     .map(([resource, s]) => ({ resource, count: s.count, firstS: s.first / 1000, lastS: s.last / 1000 }))
@@ -483,7 +487,7 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
     predictedWallS: result.wallS,
     coreS,
     executorS,
-    utilisation: executorS > 0 ? Math.min(1, kernelS / executorS) : 0,
+    utilisation: slotS > 0 ? Math.min(1, kernelS / slotS) : 0,
     costUsd,
     apiCalls: { ...meter.calls },
     operations: meter.operations(),
