@@ -151,18 +151,41 @@ function sub(as: readonly Float64Array[], bs: readonly Float64Array[]): Float64A
   });
 }
 
-/** Estimates ‖lhs(x) − rhs(x)‖_F-style residual norms with Gaussian probes of length n (all at once). */
-async function probe(n: number, f: (xs: Float64Array[]) => Promise<Float64Array[]>): Promise<number> {
-  const ys = await f(Array.from({ length: PROBES }, (_, p) => gaussian(n, p + 1)));
+/** The Gaussian probes of length n. */
+function probes(n: number): Float64Array[] {
+  return Array.from({ length: PROBES }, (_, p) => gaussian(n, p + 1));
+}
+
+/** sqrt(mean ‖y‖²) over the probes' images. */
+function rms(ys: readonly Float64Array[]): number {
   let acc = 0;
   for (const y of ys) acc += norm2sq(y);
   return Math.sqrt(acc / PROBES);
 }
 
+/** Estimates ‖lhs(x) − rhs(x)‖_F-style residual norms with Gaussian probes of length n (all at once). */
+async function probe(n: number, f: (xs: Float64Array[]) => Promise<Float64Array[]>): Promise<number> {
+  return rms(await f(probes(n)));
+}
+
 /** ‖A − L·Lᵀ‖_F / ‖A‖_F (estimated). */
 export async function choleskyResidual(a: BlockMatrix, l: BlockMatrix): Promise<number> {
-  const e = await probe(a.cols, async (x) => sub(await matvec(a, x), await matvec(l, await matvec(l, x, true))));
-  return e / (await frobenius(a));
+  return choleskyResidualOf(a)(l);
+}
+
+/**
+ * {@link choleskyResidual} in two steps: what needs only A (A·x for the probes, ‖A‖_F) starts
+ * now, e.g. while the factorisation runs or its executors start; the returned function finishes
+ * with L. Same probes, same arithmetic, same result.
+ */
+export function choleskyResidualOf(a: BlockMatrix): (l: BlockMatrix) => Promise<number> {
+  const xs = probes(a.cols);
+  const ax = matvec(a, xs);
+  const fa = frobenius(a);
+  // Awaited by the returned function, which reports a failure; never an unhandled rejection.
+  ax.catch(() => undefined);
+  fa.catch(() => undefined);
+  return async (l) => rms(sub(await ax, await matvec(l, await matvec(l, xs, true)))) / (await fa);
 }
 
 /** ‖C − A·B‖_F / (‖A‖_F ‖B‖_F) (estimated). */
