@@ -72,27 +72,36 @@ const KEY_RANGE = 'sk';
  */
 class ItemCollection {
   private readonly map = new Map<string, Item>();
-  private readonly buckets = new Map<string, Set<string>>();
+  /**
+   * Built on the first range query and kept up to date after it: most partitions (a launch
+   * token, a block's shard) are only ever read by key, and there are hundreds of thousands.
+   */
+  private buckets: Map<string, Set<string>> | null = null;
   get size(): number { return this.map.size; }
   get(sk: string): Item | undefined { return this.map.get(sk); }
   values(): IterableIterator<Item> { return this.map.values(); }
-  set(sk: string, item: Item): void {
-    if (!this.map.has(sk)) {
-      const b = sk.slice(0, 2);
-      let set = this.buckets.get(b);
-      if (!set) {
-        set = new Set();
-        this.buckets.set(b, set);
-      }
-      set.add(sk);
+  private file(sk: string): void {
+    const b = sk.slice(0, 2);
+    let set = this.buckets!.get(b);
+    if (!set) {
+      set = new Set();
+      this.buckets!.set(b, set);
     }
+    set.add(sk);
+  }
+  set(sk: string, item: Item): void {
+    if (this.buckets && !this.map.has(sk)) this.file(sk);
     this.map.set(sk, item);
   }
   delete(sk: string): void {
-    if (this.map.delete(sk)) this.buckets.get(sk.slice(0, 2))?.delete(sk);
+    if (this.map.delete(sk)) this.buckets?.get(sk.slice(0, 2))?.delete(sk);
   }
   /** Sort keys within [lo, hi] (inclusive; undefined: open), sorted. */
   range(lo: string | undefined, hi: string | undefined): string[] {
+    if (!this.buckets) {
+      this.buckets = new Map();
+      for (const sk of this.map.keys()) this.file(sk);
+    }
     const out: string[] = [];
     for (const [b, set] of this.buckets) {
       // Keys of bucket b lie in [b, b + '\uffff'].
@@ -123,8 +132,12 @@ export class DynamoModel {
   private readonly readLatency: () => number;
   private readonly writeLatency: () => number;
 
+  /** One clock reader shared by every partition's token buckets. */
+  private readonly now: () => number;
+
   constructor(private readonly clock: VirtualTime, private readonly p: DynamoProfile, private readonly meter: Meter) {
     const now = (): number => clock.now();
+    this.now = now;
     this.tableWcu = new TokenBucket(p.tableWcu, p.tableWcu, now);
     this.tableRcu = new TokenBucket(p.tableRcu, p.tableRcu, now);
     this.readLatency = sampler(p.read, clock.random);
@@ -164,8 +177,7 @@ export class DynamoModel {
     }
     let p = t.get(pk);
     if (!p) {
-      const now = (): number => this.clock.now();
-      p = { items: new ItemCollection(), wcu: new TokenBucket(this.p.partitionWcu, this.p.partitionWcu, now), rcu: new TokenBucket(this.p.partitionRcu, this.p.partitionRcu, now) };
+      p = { items: new ItemCollection(), wcu: new TokenBucket(this.p.partitionWcu, this.p.partitionWcu, this.now), rcu: new TokenBucket(this.p.partitionRcu, this.p.partitionRcu, this.now) };
       t.set(pk, p);
     }
     return p;
