@@ -110,4 +110,34 @@ describe('SqsTaskQueue', () => {
       assert.equal(again?.receiveCount, 2);
       await q.ack(again ? [again] : []);
     }));
+
+  it('a message a busy executor\'s open poll caught and gave back unused keeps its delivery count', () =>
+    withQueue(async (busy, s) => {
+      const other = await SqsTaskQueue.open(s.clients.sqs, s.config.names, { priorityCuts: s.config.priorityCuts, retry: s.config.retry });
+      // All queues empty: busy's lease long-polls the three of them (3 s visibility); a
+      // low-priority message ends it and leaves the two other polls open.
+      const leased = busy.lease(1, 3000, 10_000);
+      await sleep(500);
+      await busy.send([{ body: 'first', priority: -5 }]);
+      const [first] = await leased;
+      assert.equal(first?.body, 'first');
+      // While busy runs `first`, its open poll of the high queue catches `next`.
+      await busy.send([{ body: 'next', priority: 5 }]);
+      const none = await other.lease(1, 30_000, 1000);
+      assert.deepEqual(none, [], 'busy\'s open poll should have caught the message (the fault this test is about)');
+      // busy's next lease finds `next` held with too little visibility left and gives it back
+      // before it expires; whoever receives it next sees its first delivery, not its second.
+      await busy.ack([first]);
+      const [next] = [...(await busy.lease(1, 30_000, 0)), ...(await other.lease(1, 30_000, 5000))];
+      assert.equal(next?.body, 'next');
+      assert.equal(next.receiveCount, 1, 'the unused receive counted as a delivery');
+      // A real delivery still counts.
+      const owner = busy.inProgress().length > 0 ? busy : other;
+      await owner.release([next], 0);
+      const [third] = await other.lease(1, 30_000, 5000);
+      assert.equal(third?.body, 'next');
+      assert.equal(third.receiveCount, 2);
+      await other.ack([third]);
+      await Promise.all([busy.close(), other.close()]);
+    }));
 });

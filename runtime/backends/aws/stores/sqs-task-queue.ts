@@ -5,7 +5,8 @@
  *   lease    ReceiveMessage on every queue at once, each a long poll of up to 20 s (bounded by
  *            the caller's wait): the first that returns messages ends the lease; the others stay
  *            outstanding, and whatever they bring is kept for the next lease (handed out while
- *            enough of its visibility remains, else released). At most one receive per queue
+ *            enough of its visibility remains, else sent again as a new message that carries
+ *            its delivery count, so that a receive which ran nothing does not count). At most one receive per queue
  *            is outstanding, so while one queue carries the traffic a lease is one call, and an
  *            idle executor sends three requests per long poll (not three a second). Every lease
  *            first goes through the queues in priority order (held messages, else a short poll
@@ -88,6 +89,8 @@ export interface DeadLetter {
 
 /** Message-attribute name of the dead-letter reason. */
 const REASON_ATTR = 'reason';
+/** Message attribute: deliveries of this task's earlier copies, which a requeue carries over. */
+const PRIOR_ATTR = 'priorDeliveries';
 /** Handles that are no longer valid: the message was deleted or re-leased. */
 const STALE = new Set(['ReceiptHandleIsInvalid', 'MessageNotInflight', 'InvalidParameterValue', 'AWS.SimpleQueueService.MessageNotInflight']);
 const isStale = (e: unknown): boolean => STALE.has(errorName(e));
@@ -163,9 +166,12 @@ export class SqsTaskQueue implements TaskQueue, AttemptSource {
     await Promise.all(byQueue.map((bodies, q) => this.sendTo(this.o.queueUrls[q]!, bodies)));
   }
 
-  private async sendTo(QueueUrl: string, bodies: readonly string[]): Promise<void> {
+  private async sendTo(QueueUrl: string, bodies: readonly string[], prior?: readonly number[]): Promise<void> {
     for (let i = 0; i < bodies.length; i += 10) {
-      let pending = bodies.slice(i, i + 10).map((MessageBody, k) => ({ Id: String(k), MessageBody }));
+      let pending = bodies.slice(i, i + 10).map((MessageBody, k) => {
+        const n = prior?.[i + k] ?? 0;
+        return { Id: String(k), MessageBody, ...(n > 0 ? { MessageAttributes: { [PRIOR_ATTR]: { DataType: 'Number', StringValue: String(n) } } } : {}) };
+      });
       // Entries can fail one by one (throttling inside a 200): resend just those.
       await withRetry(this.o.retry, `SQS SendMessageBatch ${QueueUrl}`, async () => {
         const res = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: pending }));
@@ -307,7 +313,7 @@ export class SqsTaskQueue implements TaskQueue, AttemptSource {
         else break;
       }
     }
-    if (stale.length > 0) await this.release(stale, 0).catch(() => undefined);
+    if (stale.length > 0) await this.requeueUnused(stale).catch(() => undefined);
     return out;
   }
 
@@ -324,6 +330,7 @@ export class SqsTaskQueue implements TaskQueue, AttemptSource {
           VisibilityTimeout: vis,
           WaitTimeSeconds: wait,
           MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+          MessageAttributeNames: [PRIOR_ATTR],
           // The deprecated parameter as well: local-aws-sqs only understands this one (whose
           // type does not list message attributes, hence 'All').
           AttributeNames: ['All'],
@@ -341,7 +348,10 @@ export class SqsTaskQueue implements TaskQueue, AttemptSource {
       if (m.ReceiptHandle === undefined) continue;
       const handle = `${q}|${m.ReceiptHandle}`;
       this.expiry.set(handle, until);
-      out.push({ until, lease: { handle, body: m.Body ?? '', receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? '1') || 1 } });
+      // Deliveries of this task's earlier copies (see requeueUnused).
+      const prior = Number(m.MessageAttributes?.[PRIOR_ATTR]?.StringValue ?? '0') || 0;
+      const received = Number(m.Attributes?.ApproximateReceiveCount ?? '1') || 1;
+      out.push({ until, lease: { handle, body: m.Body ?? '', receiveCount: received + prior } });
     }
     return out;
   }
@@ -356,7 +366,7 @@ export class SqsTaskQueue implements TaskQueue, AttemptSource {
     await Promise.all(this.pending);
     this.abort = new AbortController();
     const left = this.held.flatMap((list) => list.splice(0).map((h) => h.lease));
-    if (left.length > 0) await this.release(left, 0).catch(() => undefined);
+    if (left.length > 0) await this.requeueUnused(left).catch(() => undefined);
     this.failure = undefined;
   }
 
@@ -396,6 +406,35 @@ export class SqsTaskQueue implements TaskQueue, AttemptSource {
     await this.batchByQueue(leases, 'DeleteMessageBatch', (QueueUrl, Entries) =>
       this.sqs.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: Entries.map(({ Id, ReceiptHandle }) => ({ Id, ReceiptHandle })) })),
     );
+  }
+
+  /**
+   * Gives back messages a receive brought but no lease handed out (a long poll that returned
+   * while its executor was busy, or open at close) without spending a delivery: each is sent
+   * again as a new message that carries the deliveries before this receive, and the received copy is
+   * deleted. A plain release would add one to ApproximateReceiveCount each time, and under load
+   * the polls busy executors leave open can catch the same message again and again until it
+   * reaches the delivery limit — a healthy task failing the job as a poison one. Sent before
+   * deleting: a failure in between leaves a duplicate (tasks are idempotent), never a loss.
+   */
+  private async requeueUnused(leases: readonly Lease[]): Promise<void> {
+    const byQueue = new Map<number, Lease[]>();
+    for (const l of leases) {
+      const q = Number(l.handle.slice(0, l.handle.indexOf('|')));
+      byQueue.set(q, [...(byQueue.get(q) ?? []), l]);
+    }
+    await Promise.all(
+      [...byQueue].map(([q, ls]) =>
+        this.sendTo(
+          this.o.queueUrls[q]!,
+          ls.map((l) => l.body),
+          // This receive ran nothing: it does not count.
+          ls.map((l) => l.receiveCount - 1),
+        ),
+      ),
+    );
+    for (const q of byQueue.keys()) this.quietUntil[q] = 0;
+    await this.ack(leases);
   }
 
   async release(leases: readonly Lease[], delayMs: number): Promise<void> {
