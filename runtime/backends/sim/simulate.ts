@@ -16,7 +16,7 @@
  */
 import { bind, type Program } from '../../../lang/index.ts';
 import { loadKernels } from '../../../kernels/index.ts';
-import { LOCAL_TIMINGS, REMOTE_TIMINGS, type Backend, type BlockStore, type SampleTrace, type StateStore, type TaskAttemptTrace, type TaskQueue } from '../../core/interfaces.ts';
+import { LOCAL_TIMINGS, type Backend, type BlockStore, type SampleTrace, type StateStore, type TaskAttemptTrace } from '../../core/interfaces.ts';
 import { blockKey } from '../../core/keys.ts';
 import { countTasks, runJob, type JobResult } from '../../scheduling/driver.ts';
 import type { ScalePolicy } from '../../scheduling/autoscaler.ts';
