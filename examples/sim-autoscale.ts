@@ -19,11 +19,12 @@ const workers = Number(argv[2] ?? 16);
 const killAfterS = Number(argv[3] ?? 8);
 const { job } = simJob('cholesky', { n, block });
 
+const fixed = { min: workers, max: workers, pipelineWidth: 1, cooldownMs: 0 };
 const cases: [string, string, Partial<SimulateOptions>][] = [
-  ['fixed pool', 'fixed', {}],
-  ['lapwing autoscaler', 'lapwing', { scale: { min: 0, max: workers, pipelineWidth: 1, cooldownMs: 10_000 } }],
+  ['fixed pool', 'fixed', { scale: fixed }],
+  ['lapwing autoscaler (default)', 'lapwing', {}],
   ['numpywren provisioner', 'numpywren', { scale: { kind: 'numpywren', max: workers, pipelineWidth: 1, everyMs: 60_000 } }],
-  [`fixed, kill 25% at ${killAfterS} s`, 'kill 25%', { kill: { fraction: 0.25, afterMs: killAfterS * 1000 } }],
+  [`fixed, kill 25% at ${killAfterS} s`, 'kill 25%', { scale: fixed, kill: { fraction: 0.25, afterMs: killAfterS * 1000 } }],
 ];
 console.log(`cholesky n=${n} block=${block}, at most ${workers} Lambdas, simulated`);
 console.log('policy                      wall (s)   core-s   cost ($)   re-runs   peak');

@@ -159,8 +159,20 @@ async function provideExecutors(backend: Backend, jobId: string, opts: RunOption
     });
     return undefined;
   }
-  await launchMissing(launcher, wanted);
-  return opts.scale ?? { min: wanted, max: wanted, pipelineWidth: 1, cooldownMs: 0 };
+  if (opts.scale) {
+    await launchMissing(launcher, wanted);
+    return opts.scale;
+  }
+  // Executors that exit when idle (Lambda, processes) are launched for the work that exists, up
+  // to `wanted`, and not relaunched while there is none: a fixed pool would relaunch every
+  // executor that idles out during a narrow phase of the DAG (a Cholesky's tail), paying for
+  // hundreds of thousands of idle invocations at 1,000 workers. The first decision comes at once.
+  return defaultScale(wanted);
+}
+
+/** The default policy where executors cannot start on demand: queue depth, up to `workers`. */
+export function defaultScale(workers: number): ScalePolicy {
+  return { min: 0, max: workers, pipelineWidth: 1, cooldownMs: 2000 };
 }
 
 /** Launches executors until `wanted` run (executors that died are replaced this way). */
@@ -207,16 +219,17 @@ export async function waitForJob(backend: Backend, record: JobRecord, t0: number
   const timings = backend.timings;
   const poll = opts.pollMs ?? timings.pollMs;
   let lastReport = 0;
-  let lastScale = 0;
+  let lastScale = Number.NEGATIVE_INFINITY;
   let lastLaunchAt = Number.NEGATIVE_INFINITY;
   const autoscale = async (): Promise<void> => {
     const now = performance.now();
     if (!opts.scale || now - lastScale < timings.scaleEveryMs) return;
     lastScale = now;
-    // A fixed pool (min = max) needs no queue depth, only the count of live executors: spare
-    // the queue its (billed) depth requests.
-    const depth = opts.scale.min === opts.scale.max ? { visible: 0, inFlight: 0 } : await backend.queue.depth();
-    const n = decide(opts.scale, { ...depth, running: backend.launcher.running(), now, lastLaunchAt });
+    // A fixed pool (min = max), or one at its maximum, needs no queue depth, only the count of
+    // live executors: spare the queue its (billed) depth requests.
+    const running = backend.launcher.running();
+    const depth = opts.scale.min === opts.scale.max || running >= opts.scale.max ? { visible: 0, inFlight: 0 } : await backend.queue.depth();
+    const n = decide(opts.scale, { ...depth, running, now, lastLaunchAt });
     if (n > 0) {
       lastLaunchAt = now;
       await backend.launcher.launch(n);

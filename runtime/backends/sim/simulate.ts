@@ -80,7 +80,7 @@ export interface SimulateOptions {
   /** Lambda memory (MB): sets vCPUs and the price. Default 3008 (NumPyWren's setting). */
   readonly memoryMb?: number;
   readonly arch?: 'x86' | 'arm64';
-  /** Autoscaling: lapwing's policy (driver), NumPyWren's, or fixed `workers` (default). */
+  /** Autoscaling: a policy for the driver (default: the driver's own, queue depth up to `workers`), or NumPyWren's. */
   readonly scale?: ScalePolicy | NumpywrenScaling;
   /** Kill this fraction of the running executors once, at `afterMs` of virtual time. */
   readonly kill?: { readonly fraction: number; readonly afterMs: number };

@@ -21,6 +21,7 @@ import {
   SendMessageCommand,
   SQSClient,
   SQSServiceException,
+  type MessageAttributeValue,
 } from '@aws-sdk/client-sqs';
 import { sampler, type Latency } from './latency.ts';
 import type { Meter } from './meter.ts';
@@ -38,6 +39,8 @@ export interface SqsProfile {
 interface Message {
   readonly id: number;
   readonly body: string;
+  /** Message attributes, as sent (the task queue's carried delivery count, a dead letter's reason). */
+  readonly attributes?: Record<string, MessageAttributeValue>;
   receiveCount: number;
   /** Valid receipt of the current lease ('' when visible). */
   receipt: string;
@@ -251,7 +254,7 @@ export class SqsModel {
       payload = Buffer.byteLength(cmd.input.MessageBody ?? '');
       run = () => {
         const q = this.queue(cmd.input.QueueUrl);
-        this.enqueue(q, cmd.input.MessageBody ?? '', cmd.input.DelaySeconds ?? 0);
+        this.enqueue(q, cmd.input.MessageBody ?? '', cmd.input.DelaySeconds ?? 0, cmd.input.MessageAttributes);
         return { $metadata: meta, MessageId: String(this.nextId - 1) };
       };
     } else if (cmd instanceof DeleteMessageBatchCommand) {
@@ -318,8 +321,8 @@ export class SqsModel {
     return out;
   }
 
-  private enqueue(q: Queue, body: string, delaySeconds: number): void {
-    const m: Message = { id: this.nextId++, body, receiveCount: 0, receipt: '', visibleAt: 0, deleted: false };
+  private enqueue(q: Queue, body: string, delaySeconds: number, attributes?: Record<string, MessageAttributeValue>): void {
+    const m: Message = { id: this.nextId++, body, ...(attributes ? { attributes } : {}), receiveCount: 0, receipt: '', visibleAt: 0, deleted: false };
     this.byId.set(m.id, { q, m });
     if (delaySeconds > 0) {
       m.visibleAt = this.clock.now() + delaySeconds * 1000;
@@ -333,7 +336,7 @@ export class SqsModel {
     const entries = input.Entries ?? [];
     if (entries.length > 10) throw error('AWS.SimpleQueueService.TooManyEntriesInBatchRequest', 'Maximum number of entries per request are 10');
     const Successful = entries.map((e) => {
-      this.enqueue(q, e.MessageBody ?? '', e.DelaySeconds ?? 0);
+      this.enqueue(q, e.MessageBody ?? '', e.DelaySeconds ?? 0, e.MessageAttributes);
       return { Id: e.Id, MessageId: String(this.nextId - 1), MD5OfMessageBody: '' };
     });
     return { $metadata: meta, Successful, Failed: [] };
@@ -420,6 +423,7 @@ export class SqsModel {
         ReceiptHandle: `${m.id}:${m.receipt}`,
         Body: m.body,
         Attributes: { ApproximateReceiveCount: String(m.receiveCount) },
+        ...(m.attributes ? { MessageAttributes: pickAttributes(m.attributes, input.MessageAttributeNames) } : {}),
       })),
     };
   }
@@ -472,4 +476,11 @@ export class SqsModel {
     }
     return { $metadata: meta, Successful, Failed };
   }
+}
+
+/** The attributes a receive asked for by name ('All' or '.*' for every one), as SQS returns them. */
+function pickAttributes(attributes: Record<string, MessageAttributeValue>, names: readonly string[] | undefined): Record<string, MessageAttributeValue> {
+  if (!names || names.length === 0) return {};
+  if (names.includes('All') || names.includes('.*')) return attributes;
+  return Object.fromEntries(Object.entries(attributes).filter(([k]) => names.includes(k)));
 }

@@ -91,8 +91,8 @@ export async function simulateOptions(what: string, f: SimulateFlags, onTrace?: 
   }
   let scale: SimulateOptions['scale'];
   if (f.autoscale === 'numpywren') scale = { kind: 'numpywren', max: workers, pipelineWidth: 1, everyMs: 60_000 };
-  else if (f.autoscale === 'lapwing') scale = { min: 0, max: workers, pipelineWidth: 1, cooldownMs: 10_000 };
-  else if (f.autoscale !== 'fixed') throw new UserError(`--autoscale must be fixed, lapwing or numpywren, got '${f.autoscale}'`);
+  else if (f.autoscale === 'fixed') scale = { min: workers, max: workers, pipelineWidth: 1, cooldownMs: 0 };
+  else if (f.autoscale !== 'lapwing') throw new UserError(`--autoscale must be fixed, lapwing or numpywren, got '${f.autoscale}'`);
   let kill: SimulateOptions['kill'];
   if (f.killFraction !== undefined) {
     const fraction = Number(f.killFraction);
@@ -194,7 +194,7 @@ export function register(cli: Command): void {
     .option('--profile <p>', `service and executor calibration: ${PROFILE_NAMES.join(', ')}`, 'aws')
     .option('--memory <MB>', 'Lambda memory (sets vCPUs and price)', '3008')
     .option('--arch <a>', 'Lambda architecture: x86 or arm64', 'x86')
-    .option('--autoscale <policy>', 'fixed (keep --workers), lapwing (queue depth) or numpywren (every 60 s: add while running < ½ waiting)', 'fixed')
+    .option('--autoscale <policy>', 'lapwing (the driver\'s default: queue depth, up to --workers), fixed (keep --workers running) or numpywren (every 60 s: add while running < ½ waiting)', 'lapwing')
     .option('--kill-fraction <f>', 'kill this fraction of the running executors once …')
     .option('--after <t>', '… this long into the run (e.g. 60s)', '60s')
     .option('--speculate', 'speculative backups of stragglers')
@@ -258,7 +258,7 @@ export async function estimateAlgorithm(alg: Algorithm, o: AlgorithmOptions): Pr
     profile: 'aws',
     memory: '3008',
     arch: 'x86',
-    autoscale: 'fixed',
+    autoscale: 'lapwing',
     seed: '1',
   };
   const { options, label, n, block, flops } = await simulateOptions(alg, flags);
