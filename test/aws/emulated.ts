@@ -8,6 +8,8 @@ import { startEmulators, emulatorEnv as envOf, type Emulators } from '../../runt
 import { loadAwsConfig, type AwsConfig, type RetryPolicy } from '../../runtime/backends/aws/config.ts';
 import { createClients, type AwsClients } from '../../runtime/backends/aws/clients.ts';
 import { createDataResources, destroyDataResources } from '../../runtime/backends/aws/deploy/provision.ts';
+import { createAwsBackend, type AwsBackend } from '../../runtime/backends/aws/index.ts';
+import { lapwing, type Lapwing } from '../../runtime/library/session.ts';
 
 /** Fast retries: tests that provoke throttling should not wait long. */
 export const TEST_RETRY: RetryPolicy = { attempts: 4, baseMs: 5, maxMs: 50 };
@@ -67,6 +69,32 @@ export async function freshStack(emu: Emulators, overrides: Parameters<typeof lo
       } finally {
         clients.destroy();
       }
+    },
+  };
+}
+
+/** A library session on a fresh emulated stack with two process executors on js kernels (block 16). */
+export interface EmulatedSession {
+  readonly lw: Lapwing;
+  readonly backend: AwsBackend;
+  /** Closes the session and removes the stack's data resources (not the shared emulators). */
+  close(): Promise<void>;
+}
+
+/** Opens an {@link EmulatedSession}: what the algorithm tests on emulated AWS share. */
+export async function emulatedSession(emu: Emulators): Promise<EmulatedSession> {
+  const config = emulatorConfig(emu, { inlineThresholdBytes: 16 * 1024 });
+  const backend = await createAwsBackend(config, {
+    executors: 'process',
+    executor: { idleTimeoutMs: 20_000, kernels: 'js', visibilityMs: 20_000, pollMs: 200 },
+  });
+  const lw = await lapwing({ backend, workers: 2, kernels: 'js', block: 16 });
+  return {
+    lw,
+    backend,
+    close: async () => {
+      await backend.close();
+      await destroyDataResources(backend.clients, config).catch(() => undefined);
     },
   };
 }

@@ -5,33 +5,21 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Emulators } from '../../runtime/backends/aws/dev/emulators.ts';
-import { createAwsBackend, type AwsBackend } from '../../runtime/backends/aws/index.ts';
 import { lapwing, type Lapwing } from '../../runtime/library/session.ts';
-import { emulatorConfig, emulators, releaseEmulators } from './emulated.ts';
-import { destroyDataResources } from '../../runtime/backends/aws/deploy/provision.ts';
-import type { AwsConfig } from '../../runtime/backends/aws/config.ts';
+import { emulatedSession, emulators, releaseEmulators, type EmulatedSession } from './emulated.ts';
 import { createLocalBackend } from '../../runtime/backends/local/index.ts';
 
-let emu: Emulators;
-let config: AwsConfig;
-let backend: AwsBackend;
+let session: EmulatedSession;
 let lw: Lapwing;
 let local: Lapwing;
 before(async () => {
-  emu = await emulators();
-  config = emulatorConfig(emu, { inlineThresholdBytes: 16 * 1024 });
-  backend = await createAwsBackend(config, {
-    executors: 'process',
-    executor: { idleTimeoutMs: 20_000, kernels: 'js', visibilityMs: 20_000, pollMs: 200 },
-  });
-  lw = await lapwing({ backend, workers: 2, kernels: 'js', block: 16 });
+  session = await emulatedSession(await emulators());
+  lw = session.lw;
   local = await lapwing({ backend: createLocalBackend({ workers: 1, kernels: 'js' }), workers: 1, kernels: 'js' });
 });
 after(async () => {
   await local?.close();
-  await backend?.close();
-  if (backend) await destroyDataResources(backend.clients, config).catch(() => undefined);
+  await session?.close();
   await releaseEmulators();
 });
 
