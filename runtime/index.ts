@@ -11,7 +11,7 @@
  * ```
  */
 export {
-  lapwing, Lapwing, ShapeError, cholesky, matmul, solve, trsm, tsqr, sessionOf, inv, lu, qr, lstsq, transpose, add, sub, scale, norm, diag, svd,
+  lapwing, Lapwing, ShapeError, RankDeficientError, cholesky, matmul, solve, trsm, tsqr, sessionOf, inv, lu, qr, lstsq, transpose, add, sub, scale, norm, diag, svd,
   type SessionOptions, type MatrixOptions, type LastRun, type SolveOptions, type SolveAssumption, type MatmulOptions, type QrOptions, type QrResult, type LstsqResult, type SvdOptions, type SvdResult,
 } from './library/session.ts';
 export { BlockMatrix } from './library/matrix.ts';

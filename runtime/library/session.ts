@@ -14,6 +14,7 @@ import { compile, programSource, type Program, type ProgramName } from '../../la
 import { explainFailure, validateJob } from './validate-job.ts';
 import type { Backend, SampleTrace } from '../core/interfaces.ts';
 import { launchMissing, runJob, JobFailedError, type JobProgress, type JobResult } from '../scheduling/driver.ts';
+import { LapwingError } from '../../kernels/errors.ts';
 import { BlockMatrix, ShapeError, fromDense, hashUniform, storeMatrix, type Order } from './matrix.ts';
 import { readNpy } from './npy.ts';
 import { createLocalBackend, type LocalBackendOptions } from '../backends/local/index.ts';
@@ -90,6 +91,26 @@ export function qr(a: BlockMatrix, opts: QrOptions = {}): Promise<QrResult> {
 }
 /** Least squares min ‖A·X − B‖_F for a tall A, on A's session (see {@link Lapwing.lstsq}). */
 export const lstsq = (a: BlockMatrix, b: BlockMatrix): Promise<LstsqResult> => sessionOf(a).lstsq(a, b);
+
+/** True when every value of `m` is finite; reads it block by block (one block in memory). */
+async function allFinite(m: BlockMatrix): Promise<boolean> {
+  const [gr, gc] = m.grid;
+  for (let i = 0; i < gr; i++) {
+    for (let j = 0; j < gc; j++) {
+      const blk = await m.block(i, j);
+      if (blk && !blk.data.every(Number.isFinite)) return false;
+    }
+  }
+  return true;
+}
+
+/** A least-squares problem without a unique answer: A does not have full column rank. */
+export class RankDeficientError extends LapwingError {
+  constructor(message: string) {
+    super('RANK_DEFICIENT', message, { userFacing: true });
+    this.name = 'RankDeficientError';
+  }
+}
 /** Singular values (and, for a tall-skinny or short-wide A, U and V) on A's session (see {@link Lapwing.svd}). */
 export const svd = (a: BlockMatrix, opts?: SvdOptions): Promise<SvdResult> => sessionOf(a).svd(a, opts);
 /** A⁻¹ on A's session (see {@link Lapwing.inv}). */
@@ -487,7 +508,13 @@ export class Lapwing {
     const e = this.output(res, 'E', 1, 1, 1, 1);
     const [ss] = await e.toArray();
     await e.delete();
-    return { X: this.output(res, 'X', a.cols, b.cols, a.blockCols, b.blockCols), residual: Math.sqrt(ss!) };
+    const X = this.output(res, 'X', a.cols, b.cols, a.blockCols, b.blockCols);
+    if (!(await allFinite(X))) {
+      // R has a zero on its diagonal: back substitution divided by it. No answer beats a wrong one.
+      await X.delete();
+      throw new RankDeficientError('lstsq: A is rank deficient (its R factor has a zero on the diagonal), so X is not determined; lstsq needs A of full column rank');
+    }
+    return { X, residual: Math.sqrt(ss!) };
   }
 
   /** The checks every QR-based operation makes of A. */

@@ -7,7 +7,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { lapwing, lstsq, qr, type Lapwing, type BlockMatrix } from '../../runtime/index.ts';
+import { lapwing, lstsq, qr, RankDeficientError, type Lapwing, type BlockMatrix } from '../../runtime/index.ts';
 import { numpy, numpyMissing } from './numpy.ts';
 
 let lw: Lapwing;
@@ -128,4 +128,12 @@ test('qr and lstsq refuse wide A, mismatched B and symmetric storage', async () 
   await assert.rejects(s.lstsq(A, await s.random(59, 2, { block: 20 })), /B has 59 rows/);
   await assert.rejects(s.lstsq(A, await s.random(60, 2, { block: 30 })), /same row blocks/);
   await assert.rejects(s.lstsq(A, await s.randomSpd(60, { block: 20 })), /symmetric/);
+});
+
+test('lstsq of a rank-deficient A throws RankDeficientError (no non-finite X)', async () => {
+  const s = await session();
+  const data = Float64Array.from({ length: 60 * 20 }, (_, k) => Math.sin(k * 0.37) + (k % 5) / 7);
+  for (let i = 0; i < 60; i++) data[i * 20 + 7] = 0; // column 7 is zero: rank 19
+  const A = await s.fromArray(data, 60, 20, { block: 16 });
+  await assert.rejects(s.lstsq(A, await s.random(60, 1, { block: 16 })), (e: unknown) => e instanceof RankDeficientError && /full column rank/.test(e.message));
 });
