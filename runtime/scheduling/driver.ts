@@ -171,7 +171,7 @@ async function provideExecutors(backend: Backend, jobId: string, opts: RunOption
 }
 
 /** The default policy where executors cannot start on demand: queue depth, up to `workers`. */
-export function defaultScale(workers: number): ScalePolicy {
+function defaultScale(workers: number): ScalePolicy {
   return { min: 0, max: workers, pipelineWidth: 1, cooldownMs: 2000 };
 }
 

@@ -25,7 +25,16 @@ import { createHandler, launchShare } from '../../runtime/backends/aws/executors
 import type { Emulators } from '../../runtime/backends/aws/dev/emulators.ts';
 import { configToEnv } from '../../runtime/backends/aws/config.ts';
 import { EMULATOR_CREDENTIALS } from '../../runtime/backends/aws/dev/emulators.ts';
-import { emulators, freshStack, releaseEmulators, TEST_RETRY } from './emulated.ts';
+import { emulators, freshStack, releaseEmulators, TEST_RETRY, type Stack } from './emulated.ts';
+
+/** A handler on `stack` whose invocations and warnings are recorded, not sent; its executors idle out fast. */
+function recordingHandler(stack: Stack): { handler: ReturnType<typeof createHandler>; invoked: ExecutorEvent[]; warnings: string[] } {
+  const env = { ...configToEnv(stack.config, true), LAPWING_IDLE_TIMEOUT_MS: '300', LAPWING_POLL_MS: '100' };
+  const invoked: ExecutorEvent[] = [];
+  const warnings: string[] = [];
+  const handler = createHandler({ env, invoke: () => async (e) => void invoked.push(e), warn: (m) => warnings.push(m) });
+  return { handler, invoked, warnings };
+}
 
 function walk(nodes: readonly FanoutNode[], visit: (n: FanoutNode) => void): void {
   for (const n of nodes) {
@@ -206,10 +215,7 @@ describe('the handler', () => {
   it('invokes its share, then runs its executor until idle', async () => {
     const stack = await freshStack(emu);
     try {
-      const env = { ...configToEnv(stack.config, true), LAPWING_IDLE_TIMEOUT_MS: '300', LAPWING_POLL_MS: '100' };
-      const invoked: ExecutorEvent[] = [];
-      const warnings: string[] = [];
-      const handler = createHandler({ env, invoke: () => async (e) => void invoked.push(e), warn: (m) => warnings.push(m) });
+      const { handler, invoked, warnings } = recordingHandler(stack);
       const [root] = rootEvents('lambda-h', 9, 2);
       const r = await handler(JSON.parse(JSON.stringify(root)), { getRemainingTimeInMillis: () => 120_000 });
       assert.equal(r.executorId, 'lambda-h-0');
@@ -233,10 +239,7 @@ describe('the handler', () => {
   it('a repeated event (Lambda delivers at least once) relaunches neither its sub-tree nor its executor', async () => {
     const stack = await freshStack(emu);
     try {
-      const env = { ...configToEnv(stack.config, true), LAPWING_IDLE_TIMEOUT_MS: '300', LAPWING_POLL_MS: '100' };
-      const invoked: ExecutorEvent[] = [];
-      const warnings: string[] = [];
-      const handler = createHandler({ env, invoke: () => async (e) => void invoked.push(e), warn: (m) => warnings.push(m) });
+      const { handler, invoked, warnings } = recordingHandler(stack);
       const [root] = rootEvents('lambda-r', 40, 4);
       const ctx = { getRemainingTimeInMillis: () => 120_000 };
       const first = await handler(JSON.parse(JSON.stringify(root)), ctx);

@@ -61,20 +61,8 @@ function jacobi(a: Float64Array, m: number, n: number): { u: Float64Array; s: Fl
         const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
         const c = 1 / Math.sqrt(1 + t * t);
         const s = c * t;
-        for (let i = 0; i < m; i++) {
-          const x = w[op + i]!;
-          const y = w[oq + i]!;
-          w[op + i] = c * x - s * y;
-          w[oq + i] = s * x + c * y;
-        }
-        const vp = p * n;
-        const vq = q * n;
-        for (let i = 0; i < n; i++) {
-          const x = v[vp + i]!;
-          const y = v[vq + i]!;
-          v[vp + i] = c * x - s * y;
-          v[vq + i] = s * x + c * y;
-        }
+        rotate(w, op, oq, m, c, s);
+        rotate(v, p * n, q * n, n, c, s);
       }
     }
     if (!rotated) break;
@@ -121,5 +109,15 @@ function completeColumn(u: Float64Array, m: number, k: number): void {
       for (let i = 0; i < m; i++) col[i] = col[i]! / nrm;
       return;
     }
+  }
+}
+
+/** Applies the plane rotation (c, s) to the length-`len` runs of `a` at `p` and `q`. */
+function rotate(a: Float64Array, p: number, q: number, len: number, c: number, s: number): void {
+  for (let i = 0; i < len; i++) {
+    const x = a[p + i]!;
+    const y = a[q + i]!;
+    a[p + i] = c * x - s * y;
+    a[q + i] = s * x + c * y;
   }
 }

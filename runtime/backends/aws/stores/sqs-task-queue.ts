@@ -418,22 +418,18 @@ export class SqsTaskQueue implements TaskQueue, AttemptSource {
    * deleting: a failure in between leaves a duplicate (tasks are idempotent), never a loss.
    */
   private async requeueUnused(leases: readonly Lease[]): Promise<void> {
-    const byQueue = new Map<number, Lease[]>();
+    const byUrl = new Map<string, Lease[]>();
     for (const l of leases) {
-      const q = Number(l.handle.slice(0, l.handle.indexOf('|')));
-      byQueue.set(q, [...(byQueue.get(q) ?? []), l]);
+      const { url } = this.parse(l.handle);
+      byUrl.set(url, [...(byUrl.get(url) ?? []), l]);
     }
     await Promise.all(
-      [...byQueue].map(([q, ls]) =>
-        this.sendTo(
-          this.o.queueUrls[q]!,
-          ls.map((l) => l.body),
-          // This receive ran nothing: it does not count.
-          ls.map((l) => l.receiveCount - 1),
-        ),
-      ),
+      [...byUrl].map(([url, ls]) => {
+        this.quietUntil[this.o.queueUrls.indexOf(url)] = 0;
+        // This receive ran nothing: it does not count.
+        return this.sendTo(url, ls.map((l) => l.body), ls.map((l) => l.receiveCount - 1));
+      }),
     );
-    for (const q of byQueue.keys()) this.quietUntil[q] = 0;
     await this.ack(leases);
   }
 
