@@ -38,6 +38,11 @@ test('bench cholesky --json: last line is the summary object, exit 0', () => {
   const floor = s.floor_s as number, rate = s.gemm512_gflops as number;
   assert.ok(rate > 0 && Math.abs(floor - 300 ** 3 / 3 / (2 * rate * 1e9)) <= 2e-3 * floor, JSON.stringify(s));
   assert.ok(Math.abs((s.floor_ratio as number) - (s.wall_s as number) / floor) <= 2e-3 * (s.floor_ratio as number), JSON.stringify(s));
+  // The parallel floor: the same flops at the summed rate of 2 dgemm threads running at once.
+  const parallel = s.floor_parallel_s as number, prate = s.gemm512_parallel_gflops as number;
+  assert.ok(prate > 0 && Math.abs(parallel - 300 ** 3 / 3 / (prate * 1e9)) <= 2e-3 * parallel, JSON.stringify(s));
+  assert.ok(Math.abs((s.floor_parallel_ratio as number) - (s.wall_s as number) / parallel) <= 2e-3 * (s.floor_parallel_ratio as number), JSON.stringify(s));
+  assert.ok((s.floor_drift as number) > 0, JSON.stringify(s));
 });
 
 test('bench gemm, trsm and tsqr pass with --json', () => {

@@ -3,6 +3,7 @@
  * Shared by `lapwing cholesky|matmul|solve|tsqr` and `lapwing bench …`.
  */
 import { availableParallelism } from 'node:os';
+import type { Floor } from '../../../bench/floor.ts';
 import type { BlockMatrix } from '../../library/matrix.ts';
 import type { Lapwing } from '../../library/session.ts';
 import { choleskyResidualOf } from '../../library/verify.ts';
@@ -238,8 +239,9 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: 
     const starting = !extras.warm && o.backend === 'local' ? s.lw.start(Math.min(s.workers, availableParallelism())).catch(() => undefined) : undefined;
     const p = await prepare(alg, s.lw, o, block);
     await starting;
-    const floor = extras.floor && o.backend === 'local' ? await (await import('../../../bench/floor.ts')).kernelFloor(p.flops, s.workers, s.kernels) : undefined;
+    const measuring = extras.floor && o.backend === 'local' ? await (await import('../../../bench/floor.ts')).startFloor(p.flops, s.workers, s.kernels) : undefined;
     let out: BlockMatrix;
+    let floor: Floor | undefined;
     const callsBefore = s.apiCalls?.();
     const capacityBefore = s.dynamodbCapacity?.();
     let callsJob: Record<string, number> | undefined;
@@ -254,6 +256,8 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: 
       if (callsBefore && after) callsJob = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (callsBefore[k] ?? 0)]));
       const capacityAfter = s.dynamodbCapacity?.();
       if (capacityBefore && capacityAfter) capacityJob = { wcu: capacityAfter.wcu - capacityBefore.wcu, rcu: capacityAfter.rcu - capacityBefore.rcu };
+      // The reference is measured again right after the job: the floor is the mean of both.
+      floor = await measuring?.finish();
     } catch (e) {
       await s.finish({ ok: false, wall_s: s.lw.last?.wallS ?? 0, error: errorMessage(e) });
       throw e;
@@ -282,7 +286,7 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: 
       residual,
       ok,
       ...extra?.fields,
-      ...(floor ? { floor_s: Number(floor.floor_s.toPrecision(4)), floor_ratio: Number((last.wallS / floor.floor_s).toPrecision(4)), floor_reference: floor.reference, gemm512_gflops: Number(floor.gemm512_gflops.toPrecision(4)) } : {}),
+      ...(floor ? floorFields(floor, last.wallS) : {}),
       ...(callsJob ? { api_calls: callsJob, api_calls_per_task: Object.fromEntries(Object.entries(callsJob).map(([k, v]) => [k, Math.round((100 * v) / Math.max(1, last.tasks)) / 100])) } : {}),
       ...(capacityJob ? {
         dynamodb_capacity: {
@@ -300,7 +304,13 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: 
       `  kernels     ${s.kernels}  (${s.workers} executor${s.workers === 1 ? '' : 's'} on ${availableParallelism()} cores, backend ${o.backend})`,
       `  residual    ${residual.toExponential(2)}  (tolerance ${TOLERANCE})`,
       ...(extra?.lines ?? []),
-      ...(floor ? [`  floor       ${fmtS(floor.floor_s)} s = flops / (${s.workers} × ${floor.reference} gemm 512 at ${floor.gemm512_gflops.toFixed(1)} GFLOP/s): wall is ${(last.wallS / floor.floor_s).toFixed(2)}× the floor`] : []),
+      ...(floor ? [
+        `  floor       ${fmtS(floor.floor_s)} s = flops / (${s.workers} × ${floor.reference} gemm 512 at ${floor.gemm512_gflops.toFixed(1)} GFLOP/s): wall is ${(last.wallS / floor.floor_s).toFixed(2)}× the floor`,
+        ...(floor.floor_parallel_s !== undefined && floor.gemm512_parallel_gflops !== undefined ? [
+          `              ${fmtS(floor.floor_parallel_s)} s = flops / (${Math.min(s.workers, availableParallelism())} threads of gemm 512 at once: ${floor.gemm512_parallel_gflops.toFixed(1)} GFLOP/s): wall is ${(last.wallS / floor.floor_parallel_s).toFixed(2)}× the parallel floor`,
+        ] : []),
+        ...(floor.drift !== undefined ? [`              single-thread rate after ÷ before the job ${floor.drift.toFixed(2)}${Math.abs(floor.drift - 1) > 0.15 ? ' (the machine changed speed during the run)' : ''}`] : []),
+      ] : []),
       ...(o.output ? [ok ? `  output      ${o.output}` : `  output      not written (the residual is above the tolerance)`] : []),
       ...(o.outDir && p.save ? [ok ? `  output      ${o.outDir}/` : `  output      not written (the residual is above the tolerance)`] : []),
     ]);
@@ -309,6 +319,23 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: 
     await s.finish();
     await s.close();
   }
+}
+
+/** The JSON fields of a measured floor (4 significant digits). */
+function floorFields(f: Floor, wallS: number): Record<string, number | string> {
+  const sig = (x: number): number => Number(x.toPrecision(4));
+  return {
+    floor_s: sig(f.floor_s),
+    floor_ratio: sig(wallS / f.floor_s),
+    floor_reference: f.reference,
+    gemm512_gflops: sig(f.gemm512_gflops),
+    ...(f.floor_parallel_s !== undefined && f.gemm512_parallel_gflops !== undefined ? {
+      floor_parallel_s: sig(f.floor_parallel_s),
+      floor_parallel_ratio: sig(wallS / f.floor_parallel_s),
+      gemm512_parallel_gflops: sig(f.gemm512_parallel_gflops),
+    } : {}),
+    ...(f.drift !== undefined ? { floor_drift: sig(f.drift) } : {}),
+  };
 }
 
 function round(x: number, digits: number): number {

@@ -25,7 +25,7 @@ export function register(cli: Command): void {
   for (const alg of ALGORITHMS) {
     jobOptions(
       bench.command(alg)
-        .description(`${alg} end to end; --json prints {"algorithm","n","block","backend","kernels","workers","tasks","wall_s","gflops","residual","ok"} and, on the local backend, "floor_s" (flops ÷ (workers × single-thread gemm-512 rate measured first)) and "floor_ratio" (wall ÷ floor)`)
+        .description(`${alg} end to end; --json prints {"algorithm","n","block","backend","kernels","workers","tasks","wall_s","gflops","residual","ok"} and, on the local backend, "floor_s" (flops ÷ (workers × single-thread dgemm-512 rate)), "floor_parallel_s" (flops ÷ the summed rate of the workers' dgemm threads at once), their ratios to the wall time and "floor_drift" (rates measured before and after the job, averaged)`)
         .option('--n <n>', 'matrix size', '2048')
         .option('--rows <m>', 'tsqr: rows')
         .option('--cols <c>', 'tsqr: columns; trsm: right-hand-side columns')
