@@ -8,7 +8,11 @@
  *             calls per service within 5%, wall within 25%)
  *
  * Each rep first measures the kernels (`bench kernels --json`), and the simulation takes that
- * profile (`--kernel-profile`), so prediction and measurement see the same machine state.
+ * profile (`--kernel-profile`), so prediction and measurement see the same machine state. The
+ * local check measures the kernels again after the job and simulates with the mean of both
+ * profiles (`wall s`), and once more with the rates the job's kernels achieved, read from its
+ * trace (`wall s in-run`): that row leaves out the machine's drift between the kernel bench and
+ * the job, so what remains is the simulator's own error.
  *
  *   node --import tsx bench/sim-validate.ts [--which local,emulated] [--reps 1]
  *
@@ -16,7 +20,7 @@
  * line is a JSON array of those rows.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +62,51 @@ function compare(check: string, rep: number, quantity: string, predicted: number
   process.stdout.write(`${check.padEnd(30)} ${quantity.padEnd(14)} predicted ${f(predicted).padStart(9)}  measured ${f(measured).padStart(9)}  ratio ${ratio.toFixed(3)}  ${row.within ? 'within' : 'OUTSIDE'} ±${goal * 100}%\n`);
 }
 
+const KERNEL_BENCH = ['bench', 'kernels', '--sizes', '256,512,1024', '--backends', 'openblas', '--kernels', 'gemm,syrk,trsm,chol', '--json'] as const;
+
+/** A kernel profile row, as `bench kernels --json` prints it. */
+interface KernelRow {
+  readonly kernel: string;
+  readonly backend: string;
+  readonly n: number;
+  readonly gflops: number;
+}
+
+async function readRows(path: string): Promise<KernelRow[]> {
+  return JSON.parse(await readFile(path, 'utf8')) as KernelRow[];
+}
+
+/** Per kernel and size, the rate whose time is the mean of the profiles' times (harmonic mean). */
+function meanProfile(profiles: readonly (readonly KernelRow[])[]): KernelRow[] {
+  const first = profiles[0] ?? [];
+  return first.map((r) => {
+    const same = profiles.map((p) => p.find((q) => q.kernel === r.kernel && q.n === r.n && q.backend === r.backend)?.gflops ?? r.gflops);
+    return { ...r, gflops: same.length / same.reduce((s, g) => s + 1 / g, 0) };
+  });
+}
+
+/**
+ * Rates each kernel achieved in a traced run: its flops ÷ its kernel time, over all attempts.
+ * A syrk that read three distinct blocks is a gemm (C − A·Bᵀ, the simulator times it as one),
+ * so its rate is the profile's gemm row; one that read two (B is A) is the symmetric syrk.
+ */
+async function traceRates(path: string): Promise<KernelRow[]> {
+  const sums = new Map<string, { flops: number; ms: number; n: number }>();
+  const text = await readFile(path, 'utf8');
+  const block = Number((JSON.parse(text.split('\n', 1)[0]!) as { block: number }).block);
+  for (const line of text.split('\n')) {
+    if (!line.includes('"attempt"')) continue;
+    const a = JSON.parse(line) as { type?: string; kernel: string; flops?: number; bytesRead?: number; outcome: string; t: { kernelStart?: number; kernelEnd?: number } };
+    if (a.type !== 'attempt' || a.outcome !== 'ok' || a.t.kernelStart === undefined || a.t.kernelEnd === undefined || !a.flops) continue;
+    const kernel = a.kernel === 'syrk' && (a.bytesRead ?? 0) >= 3 * 8 * block * block ? 'gemm' : a.kernel;
+    const s = sums.get(kernel) ?? { flops: 0, ms: 0, n: block };
+    s.flops += a.flops;
+    s.ms += a.t.kernelEnd - a.t.kernelStart;
+    sums.set(kernel, s);
+  }
+  return [...sums].map(([kernel, s]) => ({ kernel, backend: 'openblas', n: s.n, gflops: s.flops / (s.ms * 1e6) }));
+}
+
 const { values } = parseArgs({ options: { which: { type: 'string', default: 'local,emulated' }, reps: { type: 'string', default: '1' } } });
 const which = new Set(values.which.split(','));
 const reps = Number(values.reps);
@@ -66,12 +115,25 @@ process.stdout.write(`load average at start: ${(await import('node:os')).loadavg
 try {
   for (let rep = 1; rep <= reps; rep++) {
     const profile = join(dir, `kernels-${rep}.json`);
-    await writeFile(profile, await lapwing(['bench', 'kernels', '--sizes', '256,512,1024', '--backends', 'openblas', '--kernels', 'gemm,syrk,trsm,chol', '--json']));
+    await writeFile(profile, await lapwing(KERNEL_BENCH));
     if (which.has('local')) {
       const shape = ['--n', '8192', '--block', '512', '--workers', '2'];
-      const measured = await json<{ wall_s: number }>(['bench', 'cholesky', ...shape, '--json']);
-      const sim = await json<{ predicted_wall_s: number }>(['simulate', 'cholesky', ...shape, '--profile', 'local', '--kernel-profile', profile, '--json']);
+      const trace = join(dir, `local-${rep}.jsonl`);
+      const measured = await json<{ wall_s: number }>(['bench', 'cholesky', ...shape, '--trace', trace, '--json']);
+      // The machine's speed drifts within seconds: the kernels are measured again after the
+      // job and the simulation takes the mean of both profiles.
+      const after = join(dir, `kernels-${rep}-after.json`);
+      await writeFile(after, await lapwing(KERNEL_BENCH));
+      const around = join(dir, `kernels-${rep}-around.json`);
+      await writeFile(around, JSON.stringify(meanProfile([await readRows(profile), await readRows(after)])));
+      const sim = await json<{ predicted_wall_s: number }>(['simulate', 'cholesky', ...shape, '--profile', 'local', '--kernel-profile', around, '--json']);
       compare('local cholesky 8192/512 ×2', rep, 'wall s', sim.predicted_wall_s, measured.wall_s, 0.15);
+      // The same simulation with the kernel rates the job itself achieved (from its trace):
+      // what is left is the simulator's own error, the machine's drift taken out.
+      const inRun = join(dir, `kernels-${rep}-in-run.json`);
+      await writeFile(inRun, JSON.stringify(await traceRates(trace)));
+      const simInRun = await json<{ predicted_wall_s: number }>(['simulate', 'cholesky', ...shape, '--profile', 'local', '--kernel-profile', inRun, '--json']);
+      compare('local cholesky 8192/512 ×2', rep, 'wall s in-run', simInRun.predicted_wall_s, measured.wall_s, 0.15);
     }
     if (which.has('emulated')) {
       for (const n of ['1024', '2048']) {

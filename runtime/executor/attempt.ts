@@ -146,8 +146,16 @@ export class Attempt {
     const keys = reads.map((r) => this.key(r.matrix, r.idx));
     const missing: number[] = [];
     let inputs: Block[];
+    // A block read twice (syrk(C, A, A)) is fetched once and passed as one object: one request
+    // fewer, and kernels see the symmetry without comparing contents.
+    const fetched = new Map<string, Promise<Block>>();
+    const fetch = (k: string): Promise<Block> => {
+      let p = fetched.get(k);
+      if (!p) fetched.set(k, (p = this.host.stores.blocks.get(k)));
+      return p;
+    };
     try {
-      inputs = await Promise.all(keys.map((k, i) => this.host.stores.blocks.get(k).catch((e: unknown) => {
+      inputs = await Promise.all(keys.map((k, i) => fetch(k).catch((e: unknown) => {
         if (e instanceof StoreError && e.code === 'NOT_FOUND') missing.push(i);
         throw e;
       })));
@@ -160,8 +168,7 @@ export class Attempt {
       const names = missing.map((i) => `${blockToString(reads[i]!)} (${keys[i]!})`).join(', ');
       throw new TaskError('MISSING_INPUT', `input block ${names} of job ${record.id} does not exist`, { cause: e });
     }
-    // The same block read twice (syrk(C, A, A)) is one object, which lets kernels use symmetry.
-    for (const b of inputs) this.bytesRead += b.data.byteLength;
+    for (const b of new Set(inputs)) this.bytesRead += b.data.byteLength;
     this.times.read = clock();
     await this.host.crash('inputs-read', this.msg.task);
     return inputs;
