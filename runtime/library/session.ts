@@ -20,6 +20,7 @@ import { readNpy } from './npy.ts';
 import { createLocalBackend, type LocalBackendOptions } from '../backends/local/index.ts';
 import { newJobId, outputPrefix } from '../core/keys.ts';
 import * as verify from './verify.ts';
+import { choleskyPlan, lstsqPlan, luPlan, luSolvePlan, qrPlan, spdSolvePlan, svdPlan, transposePlan, trsmPlan, tsqrPlan } from './plans.ts';
 import type { SpeculationPolicy } from '../scheduling/speculation.ts';
 
 export interface SessionOptions extends LocalBackendOptions {
@@ -365,8 +366,8 @@ export class Lapwing {
   async cholesky(a: BlockMatrix): Promise<BlockMatrix> {
     if (a.rows !== a.cols) throw new ShapeError(`cholesky needs a square matrix, got ${a.rows}x${a.cols}`);
     if (a.blockRows !== a.blockCols) throw new ShapeError(`cholesky needs square blocks, got ${a.blockRows}x${a.blockCols}${REBLOCK}`);
-    const [n] = a.grid;
-    const res = await this.run(this.program('cholesky'), { ints: { N: n }, inputs: { A: a }, algorithm: 'cholesky' });
+    const [p] = choleskyPlan(a);
+    const res = await this.run(this.program(p!.program), { ints: p!.ints, inputs: { A: a }, algorithm: 'cholesky' });
     return this.lower(this.output(res, 'L', a.rows, a.cols, a.blockRows, a.blockCols));
   }
 
@@ -408,13 +409,13 @@ export class Lapwing {
     if (a.rows !== b.rows) throw new ShapeError(`solve: A is ${a.rows}x${a.cols} but B has ${b.rows} rows`);
     if (a.blockRows !== b.blockRows) throw new ShapeError(`solve: A and B need the same block rows (${a.blockRows} vs ${b.blockRows})${REBLOCK}`);
     notSymmetric('solve', b);
+    // The plan's phases: this.lu(a), then the triangular solves on its factors.
+    const [, p] = luSolvePlan(a, b);
     const f = await this.lu(a);
     const ids = await this.rowIds(a.rows, a.blockRows);
     try {
-      const [n] = a.grid;
-      const [, r] = b.grid;
-      const res = await this.run(this.program('lu_solve'), {
-        ints: { N: n, R: r }, inputs: { L: f.L, U: f.U, P: f.perm, Id: ids, B: b }, algorithm: 'lu_solve',
+      const res = await this.run(this.program(p!.program), {
+        ints: p!.ints, inputs: { L: f.L, U: f.U, P: f.perm, Id: ids, B: b }, algorithm: 'lu_solve',
       });
       return this.output(res, 'X', b.rows, b.cols, b.blockRows, b.blockCols);
     } finally {
@@ -439,10 +440,10 @@ export class Lapwing {
     if (a.rows !== a.cols) throw new ShapeError(`lu needs a square matrix, got ${a.rows}x${a.cols}`);
     if (a.blockRows !== a.blockCols) throw new ShapeError(`lu needs square blocks, got ${a.blockRows}x${a.blockCols}${REBLOCK}`);
     notSymmetric('lu', a);
+    const [p] = luPlan(a);
     const ids = await this.rowIds(a.rows, a.blockRows);
     try {
-      const [n] = a.grid;
-      const res = await this.run(this.program('lu'), { ints: { N: n }, inputs: { A: a, Id: ids }, algorithm: 'lu' });
+      const res = await this.run(this.program(p!.program), { ints: p!.ints, inputs: { A: a, Id: ids }, algorithm: 'lu' });
       return {
         perm: this.output(res, 'P', a.rows, 1, a.blockRows, 1),
         L: this.lower(this.output(res, 'L', a.rows, a.cols, a.blockRows, a.blockCols)),
@@ -469,27 +470,30 @@ export class Lapwing {
   async qr(a: BlockMatrix, opts?: QrOptions): Promise<QrResult>;
   async qr(a: BlockMatrix, opts: QrOptions = {}): Promise<QrResult> {
     this.checkTall('qr', a);
-    const [m, n] = a.grid;
+    if (opts.apply) this.checkRhs('qr', a, opts.apply);
+    const phases = new Map(qrPlan(a, { q: opts.q === true, ...(opts.apply ? { apply: opts.apply } : {}) }).map((p) => [p.program, p]));
     const result = (q: BlockMatrix | undefined, r: BlockMatrix, qtb: BlockMatrix | undefined): QrResult => ({
       R: r, ...(q ? { Q: q } : {}), ...(qtb ? { QtB: qtb } : {}),
     });
     let Q: BlockMatrix | undefined;
     let R: BlockMatrix | undefined;
-    if (opts.q) {
-      const res = await this.run(this.program('qr_q'), { ints: { M: m, N: n }, inputs: { A: a }, algorithm: 'qr' });
+    const q = phases.get('qr_q');
+    if (q) {
+      const res = await this.run(this.program(q.program), { ints: q.ints, inputs: { A: a }, algorithm: 'qr' });
       Q = this.output(res, 'Q', a.rows, a.cols, a.blockRows, a.blockCols);
       R = this.output(res, 'R', a.cols, a.cols, a.blockRows, a.blockCols);
     }
-    if (opts.apply) {
+    const qtb = phases.get('qr_qtb');
+    if (qtb && opts.apply) {
       const b = opts.apply;
-      this.checkRhs('qr', a, b);
-      const res = await this.run(this.program('qr_qtb'), { ints: { M: m, N: n, NB: b.grid[1] }, inputs: { A: a, B: b }, algorithm: 'qr' });
+      const res = await this.run(this.program(qtb.program), { ints: qtb.ints, inputs: { A: a, B: b }, algorithm: 'qr' });
       const R2 = this.output(res, 'R', a.cols, a.cols, a.blockRows, a.blockCols);
       if (R) await R2.delete();
       return result(Q, R ?? R2, this.output(res, 'Y', a.cols, b.cols, a.blockCols, b.blockCols));
     }
     if (R) return result(Q, R, undefined);
-    const res = await this.run(this.program('qr'), { ints: { M: m, N: n }, inputs: { A: a }, algorithm: 'qr' });
+    const rOnly = phases.get('qr')!;
+    const res = await this.run(this.program(rOnly.program), { ints: rOnly.ints, inputs: { A: a }, algorithm: 'qr' });
     return result(undefined, this.output(res, 'R', a.cols, a.cols, a.blockRows, a.blockCols), undefined);
   }
 
@@ -503,8 +507,8 @@ export class Lapwing {
   async lstsq(a: BlockMatrix, b: BlockMatrix): Promise<LstsqResult> {
     this.checkTall('lstsq', a);
     this.checkRhs('lstsq', a, b);
-    const [m, n] = a.grid;
-    const res = await this.run(this.program('lstsq'), { ints: { M: m, N: n, NB: b.grid[1] }, inputs: { A: a, B: b }, algorithm: 'lstsq' });
+    const [p] = lstsqPlan(a, b);
+    const res = await this.run(this.program(p!.program), { ints: p!.ints, inputs: { A: a, B: b }, algorithm: 'lstsq' });
     const e = this.output(res, 'E', 1, 1, 1, 1);
     const [ss] = await e.toArray();
     await e.delete();
@@ -556,18 +560,20 @@ export class Lapwing {
         await t.delete();
       }
     }
-    const [m, n] = a.grid;
+    const [, n] = a.grid;
     const k = a.cols;
+    // A tall A's plan is one job (a short-wide one's is the transpose above, then this).
+    const [p] = svdPlan(a, { vectors: opts.vectors === true });
     if (opts.vectors) {
       if (n !== 1) throw new ShapeError(`svd: singular vectors need the short side within one block: A is ${a.rows}x${a.cols} with ${a.blockCols}-wide blocks${REBLOCK}`);
-      const res = await this.run(this.program('tsvd'), { ints: { N: m }, inputs: { A: a }, algorithm: 'svd' });
+      const res = await this.run(this.program(p!.program), { ints: p!.ints, inputs: { A: a }, algorithm: 'svd' });
       return {
         s: this.output(res, 'Sv', k, 1, k, 1),
         U: this.output(res, 'U', a.rows, k, a.blockRows, a.blockCols),
         V: this.output(res, 'V', k, k, k, k),
       };
     }
-    const res = await this.run(this.program('svd'), { ints: { M: m, N: n }, inputs: { A: a }, algorithm: 'svd' });
+    const res = await this.run(this.program(p!.program), { ints: p!.ints, inputs: { A: a }, algorithm: 'svd' });
     return { s: this.output(res, 'Sv', k, 1, k, 1) };
   }
 
@@ -577,9 +583,8 @@ export class Lapwing {
     if (a.rows !== b.rows) throw new ShapeError(`solve: A is ${a.rows}x${a.cols} but B has ${b.rows} rows`);
     if (a.blockRows !== a.blockCols || a.blockRows !== b.blockRows) throw new ShapeError(`solve: A and B need the same square block size (A ${a.blockRows}x${a.blockCols}, B ${b.blockRows}x${b.blockCols})${REBLOCK}`);
     notSymmetric('solve', b);
-    const [n] = a.grid;
-    const [, r] = b.grid;
-    const res = await this.run(this.program('spd_solve'), { ints: { N: n, R: r }, inputs: { A: a, B: b }, algorithm: 'spd_solve' });
+    const [p] = spdSolvePlan(a, b);
+    const res = await this.run(this.program(p!.program), { ints: p!.ints, inputs: { A: a, B: b }, algorithm: 'spd_solve' });
     return this.output(res, 'X', b.rows, b.cols, b.blockRows, b.blockCols);
   }
 
@@ -601,8 +606,8 @@ export class Lapwing {
   /** Aᵀ, block by block. */
   async transpose(a: BlockMatrix): Promise<BlockMatrix> {
     notSymmetric('transpose', a);
-    const [m, n] = a.grid;
-    const res = await this.run(this.program('transpose'), { ints: { M: m, N: n }, inputs: { A: a }, algorithm: 'transpose' });
+    const [p] = transposePlan(a);
+    const res = await this.run(this.program(p!.program), { ints: p!.ints, inputs: { A: a }, algorithm: 'transpose' });
     return this.output(res, 'T', a.cols, a.rows, a.blockCols, a.blockRows);
   }
 
@@ -669,9 +674,8 @@ export class Lapwing {
     if (l.rows !== l.cols) throw new ShapeError(`solve needs a square triangular factor, got ${l.rows}x${l.cols}`);
     if (l.rows !== b.rows) throw new ShapeError(`solve: L is ${l.rows}x${l.cols} but B has ${b.rows} rows`);
     if (l.blockRows !== b.blockRows || l.blockRows !== l.blockCols) throw new ShapeError(`solve: L and B need the same square block size (L ${l.blockRows}x${l.blockCols}, B ${b.blockRows}x${b.blockCols})${REBLOCK}`);
-    const [n] = l.grid;
-    const [, r] = b.grid;
-    const res = await this.run(this.program('trsm'), { ints: { N: n, R: r }, inputs: { L: l, B: b }, algorithm: 'trsm' });
+    const [p] = trsmPlan(l, b);
+    const res = await this.run(this.program(p!.program), { ints: p!.ints, inputs: { L: l, B: b }, algorithm: 'trsm' });
     return this.output(res, 'X', b.rows, b.cols, b.blockRows, b.blockCols);
   }
 
@@ -680,8 +684,8 @@ export class Lapwing {
   async tsqr(a: BlockMatrix): Promise<BlockMatrix> {
     if (a.grid[1] !== 1) throw new ShapeError(`tsqr needs one block column: A is ${a.rows}x${a.cols} with ${a.blockCols}-wide blocks`);
     if (a.blockRows < a.cols) throw new ShapeError(`tsqr needs row blocks at least as tall as A is wide (${a.blockRows} < ${a.cols})${REBLOCK}`);
-    const [n] = a.grid;
-    const res = await this.run(this.program('tsqr'), { ints: { N: n }, inputs: { A: a }, algorithm: 'tsqr' });
+    const [p] = tsqrPlan(a);
+    const res = await this.run(this.program(p!.program), { ints: p!.ints, inputs: { A: a }, algorithm: 'tsqr' });
     return this.output(res, 'R', a.cols, a.cols, a.cols, a.cols);
   }
 

@@ -8,8 +8,8 @@
  * const r = await simulate({ job, workers: 100, profile: AWS_PROFILE });
  * console.log(r.predictedWallS, r.costUsd.total, r.bottleneck.resource);
  */
-export { simulate, cost, type SimulateOptions, type SimResult, type SimJob, type SimMatrix, type SimCost, type Bottleneck, type NumpywrenScaling } from './simulate.ts';
-export { simJob, SIM_ALGORITHMS, type SimAlgorithm, type SimJobOptions } from './jobs.ts';
+export { simulate, cost, type SimulateOptions, type SimResult, type SimJob, type SimJobResult, type SimMatrix, type SimOutputRef, type SimCost, type Bottleneck, type NumpywrenScaling } from './simulate.ts';
+export { simJob, simJobsOf, SIM_ALGORITHMS, type SimAlgorithm, type SimJobOptions, type SimJobPlan } from './jobs.ts';
 export { AWS_PROFILE, EMULATED_PROFILE, LOCAL_PROFILE, PROFILE_NAMES, profileByName, lambdaVcpus, type SimProfile, type ProfileName } from './profiles.ts';
 export { KernelRates, DEFAULT_KERNEL_PROFILE, type KernelProfile, type KernelRow } from './kernel-rates.ts';
 export { SIM_PRICES, type SimPrices } from './prices.ts';

@@ -7,7 +7,7 @@ import { params, type Program } from '../../../lang/index.ts';
 import { LapwingError } from '../../core/errors.ts';
 import type { ReportPrediction } from '../../report/render.ts';
 import type { TraceFile } from '../../tracing/trace-file.ts';
-import { SIM_ALGORITHMS, simJob, type SimAlgorithm } from './jobs.ts';
+import { simJob, type SimAlgorithm } from './jobs.ts';
 import type { KernelProfile } from './kernel-rates.ts';
 import { PROFILE_NAMES, profileByName } from './profiles.ts';
 import { simulate, type SimJob, type SimMatrix } from './simulate.ts';
@@ -32,7 +32,9 @@ export class PredictError extends LapwingError {
 function jobOf(trace: TraceFile, n: number, block: number): { job: SimJob; what: string } {
   const h = trace.header;
   const alg = h.algorithm === 'matmul' ? 'gemm' : h.algorithm;
-  if ((SIM_ALGORITHMS as readonly string[]).includes(alg) && alg !== 'tsqr') return { job: simJob(alg as SimAlgorithm, { n, block }).job, what: alg };
+  // The square one-program algorithms are set up from n alone; any other run is simulated from
+  // the program its trace carries.
+  if (['cholesky', 'gemm', 'trsm'].includes(alg)) return { job: simJob(alg as SimAlgorithm, { n, block }).job, what: alg };
   if (h.program === undefined || h.args === undefined) throw new PredictError(`the trace of '${h.algorithm}' carries no program: it cannot be simulated`);
   const program = h.program as Program;
   const inputs: Record<string, SimMatrix> = {};

@@ -56,13 +56,36 @@ export interface SimMatrix {
   readonly blockCols: number;
   /** Only blocks on and below the diagonal exist (a symmetric matrix stored by its lower half). */
   readonly lowerOnly?: boolean;
+  /** Where its blocks are seeded (default `inputs/NAME`); jobs that name one prefix share the matrix. */
+  readonly prefix?: string;
+}
+
+/** An input of a later job of a simulation: an output of an earlier one (0 = `job`). */
+export interface SimOutputRef {
+  readonly phase: number;
+  readonly output: string;
 }
 
 export interface SimJob {
   readonly program: Program;
   readonly args: Readonly<Record<string, number>>;
-  readonly inputs: Readonly<Record<string, SimMatrix>>;
+  readonly inputs: Readonly<Record<string, SimMatrix | SimOutputRef>>;
 }
+
+/** One job of a simulation of several. */
+export interface SimJobResult {
+  readonly program: string;
+  readonly jobId: string;
+  readonly status: JobResult['status'];
+  readonly tasks: number;
+  readonly totalTasks: number;
+  readonly wallS: number;
+  readonly criticalPathS: number | null;
+  readonly criticalPathTasks: number | null;
+  readonly apiCalls: Record<SimService, number>;
+}
+
+const isRef = (m: SimMatrix | SimOutputRef): m is SimOutputRef => 'phase' in m;
 
 /** NumPyWren's provisioner (experiments/cholesky_experiment.py, aws-figures.md). */
 export interface NumpywrenScaling {
@@ -74,6 +97,11 @@ export interface NumpywrenScaling {
 
 export interface SimulateOptions {
   readonly job: SimJob;
+  /**
+   * Jobs run after `job`, one after another on the same services and executors, as a library
+   * call of several programs runs them (e.g. LU, then the triangular solves).
+   */
+  readonly then?: readonly SimJob[];
   /** Executors (the maximum when autoscaling). */
   readonly workers: number;
   readonly profile: SimProfile;
@@ -151,6 +179,8 @@ export interface SimResult {
   readonly coldStarts: number;
   readonly criticalPathS: number | null;
   readonly criticalPathTasks: number | null;
+  /** Each job of the simulation (one unless `then` was given); the figures above are their sums. */
+  readonly jobs: readonly SimJobResult[];
   /** Executor time per protocol phase (seconds, summed over attempts) and idle time. */
   readonly phases: Readonly<Record<'read' | 'compute' | 'write' | 'mark' | 'finish' | 'idle', number>>;
   readonly throttles: readonly { resource: string; count: number; firstS: number; lastS: number }[];
@@ -253,8 +283,10 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
     kernelMs: 0,
   };
 
-  const inputs: Record<string, string> = {};
-  for (const name of Object.keys(o.job.inputs)) inputs[name] = `inputs/${name}`;
+  const jobs = [o.job, ...(o.then ?? [])];
+  // Every matrix a job is given (not made by an earlier job) is seeded once, under its prefix.
+  const seeds = new Map<string, SimMatrix>();
+  for (const j of jobs) for (const [name, m] of Object.entries(j.inputs)) if (!isRef(m)) seeds.set(m.prefix ?? `inputs/${name}`, m);
 
   let backend: Backend;
   let lambda: LambdaModel | null = null;
@@ -266,7 +298,7 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
 
   if (p.executors === 'thread') {
     const blocks = new MemoryBlockStore();
-    for (const [name, m] of Object.entries(o.job.inputs)) for (const b of inputBlocks(inputs[name]!, m)) blocks.putSync(b.key, placeholder(b.rows, b.cols));
+    for (const [prefix, m] of seeds) for (const b of inputBlocks(prefix, m)) blocks.putSync(b.key, placeholder(b.rows, b.cols));
     const queue = new MemoryQueue(() => Date.now());
     const state = new MemoryStateStore();
     const stores = { blocks, queue, state };
@@ -277,7 +309,7 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
     const s3 = new S3Model(clock, p.s3, meter);
     sqs = new SqsModel(clock, p.sqs, meter);
     const ddb = new DynamoModel(clock, p.dynamodb, meter);
-    for (const [name, m] of Object.entries(o.job.inputs)) for (const b of inputBlocks(inputs[name]!, m)) s3.seed(`${names.bucket}/${b.key}`, b.rows, b.cols);
+    for (const [prefix, m] of seeds) for (const b of inputBlocks(prefix, m)) s3.seed(`${names.bucket}/${b.key}`, b.rows, b.cols);
     const sqsModel = sqs;
     // As the aws backend builds it: small blocks inline in DynamoDB through the real hybrid
     // store (inputs are seeded in S3 only; the hybrid store's fallback finds small ones there).
@@ -368,8 +400,9 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
     backend = { name: 'aws', ...driverStores, launcher, defaultWorkers: 1, timings: AWS_TIMINGS, close: () => launcher.close() };
   }
 
-  const bound = bind(o.job.program, o.job.args);
-  const totalTasks = countTasks(bound);
+  const bounds = jobs.map((j) => bind(j.program, j.args));
+  const totals = bounds.map((b) => countTasks(b));
+  const totalTasks = totals.reduce((a, b) => a + b, 0);
   const numpywren = o.scale && 'kind' in o.scale ? o.scale : null;
   const lapwingScale = o.scale && !('kind' in o.scale) ? o.scale : undefined;
 
@@ -377,6 +410,9 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
   const running = (): number => lambda?.concurrency() ?? host?.running() ?? 0;
 
   let result: JobResult;
+  const results: JobResult[] = [];
+  /** API calls when each job started (a job's own are the difference to the next). */
+  const callsBefore: Record<SimService, number>[] = [];
   clock.install();
   try {
     if (numpywren) {
@@ -411,26 +447,51 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
         killed = n;
       }, afterMs).unref();
     }
-    const driverStart = performance.now();
-    const job = runJob(
-      backend,
-      { program: o.job.program, args: o.job.args, inputs, kernels: 'js' },
-      {
-        workers: numpywren || lapwingScale ? Math.min(o.workers, lapwingScale?.min ?? 0) : o.workers,
-        jobId,
-        keepState: false,
-        ...(lapwingScale ? { scale: lapwingScale } : numpywren ? { scale: { min: 0, max: 0, pipelineWidth: 1, cooldownMs: 0 } } : {}),
-        ...(o.speculate ? { speculate: o.speculate } : {}),
-        onSample: (s) => o.onTrace?.(s),
-        onProgress: () => undefined,
-      },
-    );
-    // The driver gives up when a store call exhausts its retries (a throttled state store):
-    // that is an outcome of the simulated job, not an error of the simulation.
-    result = await clock.run(job, { limitMs: (o.limitS ?? 7 * 24 * 3600) * 1000 }).catch((e: unknown): JobResult => {
-      if (e instanceof SimDeadlockError) throw e;
-      return { jobId, status: 'failed', error: `the driver failed: ${errorMessage(e)}`, wallS: (performance.now() - driverStart) / 1000, tasks: 0, flops: 0, outputs: {}, speculated: 0 };
-    });
+    // The jobs one after another, as the library runs a call of several programs: each starts
+    // when the one before has returned, on the executors still running.
+    for (const [i, j] of jobs.entries()) {
+      const id = i === 0 ? jobId : `${jobId}-${i + 1}`;
+      const inputs: Record<string, string> = {};
+      for (const [name, m] of Object.entries(j.inputs)) {
+        const prefix = isRef(m) ? results[m.phase]?.outputs[m.output] : (m.prefix ?? `inputs/${name}`);
+        if (prefix === undefined) throw new Error(`job ${i + 1} (${j.program.name}) reads output ${isRef(m) ? `${m.output} of job ${m.phase + 1}` : name}, which no earlier job made`);
+        inputs[name] = prefix;
+      }
+      callsBefore.push({ ...meter.calls });
+      const driverStart = performance.now();
+      const job = runJob(
+        backend,
+        { program: j.program, args: j.args, inputs, kernels: 'js' },
+        {
+          workers: numpywren || lapwingScale ? Math.min(o.workers, lapwingScale?.min ?? 0) : o.workers,
+          jobId: id,
+          keepState: false,
+          ...(lapwingScale ? { scale: lapwingScale } : numpywren ? { scale: { min: 0, max: 0, pipelineWidth: 1, cooldownMs: 0 } } : {}),
+          ...(o.speculate ? { speculate: o.speculate } : {}),
+          onSample: (s) => o.onTrace?.(s),
+          onProgress: () => undefined,
+        },
+      );
+      // The driver gives up when a store call exhausts its retries (a throttled state store):
+      // that is an outcome of the simulated job, not an error of the simulation.
+      const r = await clock.run(job, { limitMs: (o.limitS ?? 7 * 24 * 3600) * 1000 }).catch((e: unknown): JobResult => {
+        if (e instanceof SimDeadlockError) throw e;
+        return { jobId: id, status: 'failed', error: `the driver failed: ${errorMessage(e)}`, wallS: (performance.now() - driverStart) / 1000, tasks: 0, flops: 0, outputs: {}, speculated: 0 };
+      });
+      results.push(r);
+      if (r.status !== 'done') break;
+    }
+    const last = results.at(-1)!;
+    result = {
+      jobId,
+      status: last.status,
+      ...(last.error !== undefined ? { error: jobs.length > 1 ? `job ${results.length} (${jobs[results.length - 1]!.program.name}): ${last.error}` : last.error } : {}),
+      wallS: results.reduce((a, r) => a + r.wallS, 0),
+      tasks: results.reduce((a, r) => a + r.tasks, 0),
+      flops: results.reduce((a, r) => a + r.flops, 0),
+      outputs: last.outputs,
+      speculated: results.reduce((a, r) => a + r.speculated, 0),
+    };
     // The driver is done: it no longer reads the heartbeats (the launcher's close() stops them).
     stopHeartbeats();
     // Executors idle out after the job: their tail is billed. Local threads never idle out;
@@ -459,7 +520,24 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
     const s = acc.byKernel.get(k);
     return s && s.n > 0 ? s.ms / s.n / 1000 : 0;
   };
-  const path = totalTasks <= 1_000_000 ? dagCriticalPath(bound, weight, 1_000_000) : null;
+  const paths = bounds.map((b, i) => (totals[i]! <= 1_000_000 ? dagCriticalPath(b, weight, 1_000_000) : null));
+  // Jobs run one after another: their critical paths add up.
+  const path = paths.every((x) => x !== null) ? { seconds: paths.reduce((a, x) => a + x!.seconds, 0), tasks: paths.reduce((a, x) => a + x!.tasks, 0) } : null;
+  const jobResults: SimJobResult[] = results.map((r, i) => {
+    const until = callsBefore[i + 1] ?? meter.calls;
+    return {
+      program: jobs[i]!.program.name,
+      jobId: r.jobId,
+      status: r.status,
+      tasks: r.status === 'failed' && r.tasks === 0 && results.length === 1 ? [...acc.byKernel.values()].reduce((a, k) => a + k.n, 0) : r.tasks,
+      totalTasks: totals[i]!,
+      wallS: r.wallS,
+      criticalPathS: paths[i]?.seconds ?? null,
+      criticalPathTasks: paths[i]?.tasks ?? null,
+      // The set-up before the first job counts as its own; the idle tail after the last as the last's.
+      apiCalls: Object.fromEntries(Object.entries(until).map(([k, v]) => [k, v - (i === 0 ? 0 : callsBefore[i]![k as SimService])])) as Record<SimService, number>,
+    };
+  });
   const phases = {
     read: acc.read / 1000,
     compute: acc.compute / 1000,
@@ -506,6 +584,7 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
     coldStarts: meter.lambdaColdStarts,
     criticalPathS: path ? path.seconds : null,
     criticalPathTasks: path ? path.tasks : null,
+    jobs: jobResults,
     phases,
     throttles,
     bottleneck: bottleneck(throttles, phases, killed, result.wallS),

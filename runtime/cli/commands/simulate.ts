@@ -22,6 +22,9 @@ interface SimulateFlags {
   workers: string;
   rows?: string;
   cols?: string;
+  q?: boolean;
+  rhs?: string;
+  vectors?: boolean;
   arg?: string[];
   profile: string;
   memory: string;
@@ -99,9 +102,16 @@ export async function simulateOptions(what: string, f: SimulateFlags, onTrace?: 
     if (!(fraction > 0 && fraction <= 1)) throw new UserError(`--kill-fraction must be in (0, 1], got '${f.killFraction}'`);
     kill = { fraction, afterMs: parseDuration(f.after ?? '60s', '--after') };
   }
-  const { job, flops, label } = (() => {
+  const { job, then, flops, label, n: shownN } = (() => {
     try {
-      return simJob(what, { n, block, args, ...(f.rows ? { rows: positiveInt(f.rows, '--rows') } : {}), ...(f.cols ? { cols: positiveInt(f.cols, '--cols') } : {}) });
+      return simJob(what, {
+        n, block, args,
+        ...(f.rows ? { rows: positiveInt(f.rows, '--rows') } : {}),
+        ...(f.cols ? { cols: positiveInt(f.cols, '--cols') } : {}),
+        ...(f.rhs ? { rhs: positiveInt(f.rhs, '--rhs') } : {}),
+        ...(f.q ? { q: true } : {}),
+        ...(f.vectors ? { vectors: true } : {}),
+      });
     } catch (e) {
       if (e instanceof Error && 'code' in e && e.code === 'ENOENT') throw new UserError(`${what}: no such algorithm (${SIM_ALGORITHMS.join(', ')}) or program file`);
       throw e;
@@ -109,6 +119,7 @@ export async function simulateOptions(what: string, f: SimulateFlags, onTrace?: 
   })();
   const options: SimulateOptions = {
     job,
+    ...(then.length > 0 ? { then } : {}),
     workers,
     profile: overrideProfile(profileByName(f.profile), f.set ?? []),
     memoryMb,
@@ -120,7 +131,7 @@ export async function simulateOptions(what: string, f: SimulateFlags, onTrace?: 
     ...(f.speculate ? { speculate: { factor: 3, minSamples: 5, minMs: 1000 } } : {}),
     ...(onTrace ? { onTrace } : {}),
   };
-  return { options, flops, label, n, block };
+  return { options, flops, label, n: shownN, block };
 }
 
 const usd = (x: number): string => (x >= 100 ? `$${x.toFixed(0)}` : x >= 1 ? `$${x.toFixed(2)}` : `$${x.toPrecision(2)}`);
@@ -129,10 +140,14 @@ const secs = (s: number): string => (s >= 100 ? `${s.toFixed(0)} s` : `${s.toFix
 
 /** The human summary of a simulation. */
 export function summaryLines(label: string, n: number, block: number, r: SimResult): string[] {
+  const jobs = r.jobs.length > 1
+    ? r.jobs.map((j, i) => `  ${`job ${i + 1}`.padEnd(17)}${j.program}: ${secs(j.wallS)}, ${int(j.tasks)} of ${int(j.totalTasks)} tasks${j.criticalPathS === null ? '' : `, critical path ${secs(j.criticalPathS)}`} · API calls s3 ${int(j.apiCalls.s3)} · sqs ${int(j.apiCalls.sqs)} · dynamodb ${int(j.apiCalls.dynamodb)} · lambda ${int(j.apiCalls.lambda)}${j.status === 'done' ? '' : ` (${j.status})`}`)
+    : [];
   const cp = r.criticalPathS === null ? 'not computed' : `${secs(r.criticalPathS)} over ${r.criticalPathTasks} tasks (${Math.round((100 * r.criticalPathS) / Math.max(1e-9, r.predictedWallS))}% of the predicted time)`;
   return [
     `simulate ${label} n=${n} block=${block} workers=${r.workers} profile=${r.profile} (${r.arch}, ${r.memoryMb} MB): ${r.status}${r.error ? ` — ${r.error}` : ''}`,
-    `  predicted wall   ${secs(r.predictedWallS)}`,
+    `  predicted wall   ${secs(r.predictedWallS)}${r.jobs.length > 1 ? ` (the sum of ${r.jobs.length} jobs run one after another)` : ''}`,
+    ...jobs,
     `  critical path    ${cp}`,
     `  tasks            ${int(r.tasks)} of ${int(r.totalTasks)} (${int(r.attempts)} attempts, ${int(r.redelivered)} redelivered${r.killed ? `; ${r.killed} executors killed` : ''})`,
     `  core-seconds     ${int(r.coreS)} (executor-seconds ${int(r.executorS)}, kernel utilisation ${Math.round(100 * r.utilisation)}%)`,
@@ -172,6 +187,15 @@ export function summaryJson(label: string, n: number, block: number, r: SimResul
     peak_concurrency: r.peakConcurrency,
     cold_starts: r.coldStarts,
     phases_s: r.phases,
+    jobs: r.jobs.map((j) => ({
+      program: j.program,
+      status: j.status,
+      tasks: j.tasks,
+      total_tasks: j.totalTasks,
+      predicted_wall_s: j.wallS,
+      critical_path_s: j.criticalPathS,
+      api_calls: j.apiCalls,
+    })),
     throttles: r.throttles,
     bottleneck: r.bottleneck,
     sim_wall_s: r.simWallS,
@@ -188,8 +212,11 @@ export function register(cli: Command): void {
     .option('--n <n>', 'matrix size', '8192')
     .option('--block <b>', 'block size', '1024')
     .option('--workers <w>', 'executors (the maximum when autoscaling)', '100')
-    .option('--rows <m>', 'tsqr: rows')
-    .option('--cols <c>', 'tsqr: columns')
+    .option('--rows <m>', 'tsqr, qr, lstsq, svd: rows of A (default --n)')
+    .option('--cols <c>', 'tsqr, qr, lstsq, svd: columns of A (default --n); trsm, spd_solve, lu_solve: columns of B (default --n)')
+    .option('--q', 'qr: also the explicit Q (as lapwing qr --q)')
+    .option('--rhs <k>', 'lstsq: columns of B', '1')
+    .option('--vectors', 'svd: also U and V (as lapwing svd --vectors)')
     .option('--arg <NAME=INT...>', 'integer argument of a program file (repeatable)')
     .option('--profile <p>', `service and executor calibration: ${PROFILE_NAMES.join(', ')}`, 'aws')
     .option('--memory <MB>', 'Lambda memory (sets vCPUs and price)', '3008')
@@ -206,6 +233,8 @@ export function register(cli: Command): void {
     .action(async (what: string, f: SimulateFlags) => {
       const records: (TaskAttemptTrace | SampleTrace)[] = [];
       const { options, label, n, block } = await simulateOptions(what, f, f.trace ? (r) => records.push(r) : undefined);
+      // A trace is the record of one job (its header carries the one program the report reads).
+      if (f.trace && options.then) throw new UserError(`--trace records one job, and ${label} runs ${1 + options.then.length} (${[options.job, ...options.then].map((j) => j.program.name).join(', ')}): leave out --trace`);
       // The simulated services load the AWS SDK: only when a simulation runs, not with every CLI start.
       const { simulate } = await import('../../backends/sim/simulate.ts');
       const r = await simulate(options);
@@ -248,13 +277,16 @@ async function writeSimTrace(path: string, label: string, n: number, block: numb
  */
 export async function estimateAlgorithm(alg: Algorithm, o: AlgorithmOptions): Promise<Summary> {
   if (o.backend !== 'aws') throw new UserError('--estimate predicts a run on AWS: add --backend aws');
-  if (o.input || o.a || o.b || o.l) throw new UserError('--estimate works from sizes: give --n (and --rows/--cols for tsqr), not input files');
+  if (o.input || o.a || o.b || o.l) throw new UserError('--estimate works from sizes: give --n (and --rows/--cols for tsqr, qr, lstsq, svd), not input files');
   const flags: SimulateFlags = {
     n: o.n ?? (alg === 'tsqr' ? o.rows ?? '2048' : '2048'),
     block: o.block,
     workers: o.workers ?? '2',
     ...(o.rows ? { rows: o.rows } : {}),
     ...(o.cols ? { cols: o.cols } : {}),
+    ...(o.rhs ? { rhs: o.rhs } : {}),
+    ...(o.q ? { q: true } : {}),
+    ...(o.vectors ? { vectors: true } : {}),
     profile: 'aws',
     memory: '3008',
     arch: 'x86',
