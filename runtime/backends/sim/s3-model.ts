@@ -21,6 +21,7 @@ import {
 import { StoreError, type Block, type BlockStore } from '../../core/interfaces.ts';
 import { errorName, httpStatus, withRetry } from '../aws/aws-errors.ts';
 import type { RetryPolicy } from '../aws/config.ts';
+import { blockKeyOf, listingPrefixes, objectKey } from '../aws/stores/object-keys.ts';
 import { sampler, type Latency } from './latency.ts';
 import type { Meter } from './meter.ts';
 import { placeholder } from './placeholder.ts';
@@ -186,16 +187,18 @@ const isMissing = (e: unknown): boolean => errorName(e) === 'NoSuchKey' || httpS
 
 /**
  * A block store on the simulated S3 with the call pattern of S3BlockStore (get 1 GetObject,
- * put 1 PutObject, delete ⌈n/1000⌉ DeleteObjects, list ⌈n/1000⌉ pages) and the same retry
- * code (aws-errors.ts), moving block shapes instead of bytes.
+ * put 1 PutObject, delete ⌈n/1000⌉ DeleteObjects, list ⌈n/1000⌉ pages per listing prefix), its
+ * object keys (object-keys.ts: which keys share an S3 prefix decides what throttles) and the
+ * same retry code (aws-errors.ts), moving block shapes instead of bytes.
  */
 export class SimBlockStore implements BlockStore {
-  constructor(private readonly s3: S3Client, private readonly bucket: string, private readonly retry: RetryPolicy, private readonly headerBytes = 32) {}
+  constructor(private readonly s3: S3Client, private readonly bucket: string, private readonly retry: RetryPolicy, private readonly keyPrefix = 'blocks', private readonly headerBytes = 32) {}
 
   async get(key: string): Promise<Block> {
-    const what = `S3 GetObject s3://${this.bucket}/${key}`;
+    const Key = objectKey(this.keyPrefix, key);
+    const what = `S3 GetObject s3://${this.bucket}/${Key}`;
     try {
-      const res = await withRetry(this.retry, what, () => this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })), isMissing);
+      const res = await withRetry(this.retry, what, () => this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key })), isMissing);
       return placeholder(Number(res.Metadata?.rows ?? 0), Number(res.Metadata?.cols ?? 0));
     } catch (e) {
       if (isMissing(e)) throw new StoreError('NOT_FOUND', `block ${key} not found (${what})`);
@@ -205,13 +208,14 @@ export class SimBlockStore implements BlockStore {
 
   async put(key: string, block: Block): Promise<void> {
     const ContentLength = this.headerBytes + 8 * block.rows * block.cols;
-    await withRetry(this.retry, `S3 PutObject s3://${this.bucket}/${key}`, () =>
-      this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentLength, Metadata: { rows: String(block.rows), cols: String(block.cols) } })),
+    const Key = objectKey(this.keyPrefix, key);
+    await withRetry(this.retry, `S3 PutObject s3://${this.bucket}/${Key}`, () =>
+      this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key, ContentLength, Metadata: { rows: String(block.rows), cols: String(block.cols) } })),
     );
   }
 
   async delete(keys: readonly string[]): Promise<void> {
-    const unique = [...new Set(keys)];
+    const unique = [...new Set(keys)].map((k) => objectKey(this.keyPrefix, k));
     for (let i = 0; i < unique.length; i += 1000) {
       const chunk = unique.slice(i, i + 1000);
       await withRetry(this.retry, `S3 DeleteObjects s3://${this.bucket} (${chunk.length} keys)`, () =>
@@ -222,15 +226,20 @@ export class SimBlockStore implements BlockStore {
 
   async list(prefix: string): Promise<string[]> {
     const out: string[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await withRetry(this.retry, `S3 ListObjects s3://${this.bucket}/${prefix}`, () =>
-        this.s3.send(new ListObjectsCommand({ Bucket: this.bucket, Prefix: prefix, MaxKeys: 1000, ...(marker ? { Marker: marker } : {}) })),
-      );
-      const contents = page.Contents ?? [];
-      for (const o of contents) if (o.Key !== undefined) out.push(o.Key);
-      marker = page.IsTruncated ? contents.at(-1)?.Key : undefined;
-    } while (marker);
+    for (const Prefix of listingPrefixes(this.keyPrefix, prefix)) {
+      let marker: string | undefined;
+      do {
+        const page = await withRetry(this.retry, `S3 ListObjects s3://${this.bucket}/${Prefix}`, () =>
+          this.s3.send(new ListObjectsCommand({ Bucket: this.bucket, Prefix, MaxKeys: 1000, ...(marker ? { Marker: marker } : {}) })),
+        );
+        const contents = page.Contents ?? [];
+        for (const o of contents) {
+          const k = o.Key === undefined ? null : blockKeyOf(this.keyPrefix, o.Key);
+          if (k !== null && k.startsWith(prefix)) out.push(k);
+        }
+        marker = page.IsTruncated ? contents.at(-1)?.Key : undefined;
+      } while (marker);
+    }
     return out.sort();
   }
 }

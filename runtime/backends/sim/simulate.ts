@@ -27,6 +27,7 @@ import { SqsTaskQueue } from '../aws/stores/sqs-task-queue.ts';
 import { DynamoStateStore } from '../aws/stores/dynamo-state-store.ts';
 import { DynamoBlockStore } from '../aws/stores/dynamo-block-store.ts';
 import { HybridBlockStore } from '../aws/stores/hybrid-block-store.ts';
+import { objectKey } from '../aws/stores/object-keys.ts';
 import { LambdaLauncher, lambdaInvoker, parseExecutorEvent } from '../aws/executors/lambda-launcher.ts';
 import { launchShare } from '../aws/executors/handler.ts';
 import { claimOnce, dynamoClaim } from '../aws/executors/launch-token.ts';
@@ -309,7 +310,7 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
     const s3 = new S3Model(clock, p.s3, meter);
     sqs = new SqsModel(clock, p.sqs, meter);
     const ddb = new DynamoModel(clock, p.dynamodb, meter);
-    for (const [prefix, m] of seeds) for (const b of inputBlocks(prefix, m)) s3.seed(`${names.bucket}/${b.key}`, b.rows, b.cols);
+    for (const [prefix, m] of seeds) for (const b of inputBlocks(prefix, m)) s3.seed(`${names.bucket}/${objectKey(names.keyPrefix, b.key)}`, b.rows, b.cols);
     const sqsModel = sqs;
     // As the aws backend builds it: small blocks inline in DynamoDB through the real hybrid
     // store (inputs are seeded in S3 only; the hybrid store's fallback finds small ones there).
@@ -320,7 +321,7 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
      * get the queue URLs from their launcher (no look-ups), Lambdas look them up.
      */
     const openStores = async (urls?: readonly [string, string, string, string]): Promise<{ blocks: BlockStore; queue: SqsTaskQueue; state: StateStore }> => ({
-      blocks: blockStore(new SimBlockStore(s3.client(new Link(clock, p.s3)), names.bucket, retry)),
+      blocks: blockStore(new SimBlockStore(s3.client(new Link(clock, p.s3)), names.bucket, retry, names.keyPrefix)),
       queue: await SqsTaskQueue.open(sqsModel.client(), names, { priorityCuts: DEFAULT_PRIORITY_CUTS, retry }, urls),
       state: new DynamoStateStore(ddb.client(), { table: names.table, ttlSeconds: 7 * 24 * 3600, retry }),
     });
