@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { StoreError } from '../../runtime/core/interfaces.ts';
 import { decodeBlock, encodeBlock, encodedBytes, HEADER_BYTES } from '../../runtime/backends/aws/stores/block-codec.ts';
-import { blockKeyOf, escapeKey, listingPrefixes, objectKey, shardOf, unescapeKey } from '../../runtime/backends/aws/stores/object-keys.ts';
+import { blockKeyOf, escapeKey, listingPrefixes, objectKey, shardOf, SPREAD, spreadOf, unescapeKey } from '../../runtime/backends/aws/stores/object-keys.ts';
 
 const corrupt = (fn: () => unknown, pattern: RegExp): void =>
   assert.throws(fn, (e: unknown) => e instanceof StoreError && e.code === 'CORRUPT' && pattern.test(e.message));
@@ -51,8 +51,24 @@ describe('object keys', () => {
   it('leaves runtime keys readable, temporaries under their own class', () => {
     const shard = shardOf('jobs/j-lz2k8c1-3f9a');
     assert.match(shard, /^[0-9a-f]{3}$/);
-    assert.equal(objectKey('blocks', 'jobs/j-lz2k8c1-3f9a/tmp/S/0_1_2'), `blocks/tmp/${shard}/jobs/j-lz2k8c1-3f9a/tmp/S/0_1_2`);
-    assert.equal(objectKey('blocks', 'jobs/j-lz2k8c1-3f9a/out/L/0_1'), `blocks/data/${shard}/jobs/j-lz2k8c1-3f9a/out/L/0_1`);
+    const tmp = 'jobs/j-lz2k8c1-3f9a/tmp/S/0_1_2', out = 'jobs/j-lz2k8c1-3f9a/out/L/0_1';
+    assert.equal(objectKey('blocks', tmp), `blocks/tmp/${shard}/jobs/j-lz2k8c1-3f9a/${spreadOf(tmp)}/tmp/S/0_1_2`);
+    assert.equal(objectKey('blocks', out), `blocks/data/${shard}/jobs/j-lz2k8c1-3f9a/${spreadOf(out)}/out/L/0_1`);
+    assert.match(spreadOf(out), /^[0-9a-f]$/);
+  });
+
+  it("spreads one matrix's blocks over every spread prefix, deterministically", () => {
+    const keys: string[] = [];
+    for (let i = 0; i < 16; i++) for (let j = 0; j <= i; j++) keys.push(`jobs/j-lz2k8c1-3f9a/out/L/${i}_${j}`);
+    const dir = (k: string): string => objectKey('blocks', k).split('/').slice(0, -1).join('/');
+    const count = new Map<string, number>();
+    for (const k of keys) count.set(dir(k), (count.get(dir(k)) ?? 0) + 1);
+    assert.equal(count.size, SPREAD, `136 blocks of one matrix on ${count.size} S3 prefixes`);
+    assert.ok(Math.max(...count.values()) <= 3 * (keys.length / SPREAD), `at most 3× the mean on one prefix: ${[...count.values()]}`);
+    assert.deepEqual(keys.map((k) => objectKey('blocks', k)), keys.map((k) => objectKey('blocks', k)), 'the same key maps to the same object (idempotent writes)');
+    // A listing of the matrix is still one S3 prefix, the owner's.
+    const [p] = listingPrefixes('blocks', 'jobs/j-lz2k8c1-3f9a/out/L/');
+    assert.ok(keys.every((k) => objectKey('blocks', k).startsWith(p!)));
   });
 
   it('spreads jobs with consecutive, time-ordered ids over many key ranges', () => {
@@ -74,6 +90,9 @@ describe('object keys', () => {
     assert.equal(blockKeyOf('blocks', 'other/x'), null);
     const foreign = shardOf('x') === '000' ? '001' : '000';
     assert.equal(blockKeyOf('blocks', `blocks/data/${foreign}/x`), null, 'a key under a foreign shard is not ours');
+    const k = 'jobs/j-1/out/L/0_1';
+    const wrong = spreadOf(k) === '0' ? '1' : '0';
+    assert.equal(blockKeyOf('blocks', objectKey('blocks', k).replace(`/j-1/${spreadOf(k)}/`, `/j-1/${wrong}/`)), null, 'a key under a foreign spread prefix is not ours');
   });
 
   it('listing prefixes cover every key with the prefix', () => {
