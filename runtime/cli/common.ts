@@ -52,6 +52,8 @@ export interface OpenedSession {
   readonly workers: number;
   /** Requests per AWS service so far (aws backend only). */
   readonly apiCalls?: () => Record<string, number>;
+  /** Requests per `service:Operation` so far (aws backend only). */
+  readonly apiOperations?: () => Record<string, number>;
   /** DynamoDB capacity units consumed so far (aws backend only). */
   readonly dynamodbCapacity?: () => { wcu: number; rcu: number };
   /** Closes the session (executors, emulators started for the run). */
@@ -103,6 +105,7 @@ export async function openSession(o: JobOptions, label: string): Promise<OpenedS
     kernels,
     workers: running(),
     apiCalls: aws ? () => aws.backend.apiCalls() : undefined,
+    apiOperations: aws ? () => aws.backend.apiOperations() : undefined,
     dynamodbCapacity: aws ? () => aws.backend.dynamodbCapacity() : undefined,
     finish: async (summary) => {
       if (finished) return;

@@ -178,14 +178,17 @@ export async function choleskyResidual(a: BlockMatrix, l: BlockMatrix): Promise<
  * now, e.g. while the factorisation runs or its executors start; the returned function finishes
  * with L. Same probes, same arithmetic, same result.
  */
-export function choleskyResidualOf(a: BlockMatrix): (l: BlockMatrix) => Promise<number> {
+export function choleskyResidualOf(a: BlockMatrix): ((l: BlockMatrix) => Promise<number>) & { readonly started: Promise<void> } {
   const xs = probes(a.cols);
   const ax = matvec(a, xs);
   const fa = frobenius(a);
   // Awaited by the returned function, which reports a failure; never an unhandled rejection.
   ax.catch(() => undefined);
   fa.catch(() => undefined);
-  return async (l) => rms(sub(await ax, await matvec(l, await matvec(l, xs, true)))) / (await fa);
+  // `started`: the half that reads A is done (settled either way).
+  return Object.assign(async (l: BlockMatrix) => rms(sub(await ax, await matvec(l, await matvec(l, xs, true)))) / (await fa), {
+    started: Promise.allSettled([ax, fa]).then(() => undefined),
+  });
 }
 
 /** ‖C − A·B‖_F / (‖A‖_F ‖B‖_F) (estimated). */

@@ -1,7 +1,7 @@
 /**
  * The issue's end-to-end command: `lapwing bench cholesky --backend aws --executors process`
  * against emulators on loopback (started by --emulate) passes with the same residual as local,
- * and reports the requests and the DynamoDB capacity it used.
+ * and reports the requests (per service and per operation) and the DynamoDB capacity it used.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,6 +32,18 @@ test('bench cholesky on the emulated AWS backend matches the local residual, wit
   assert.equal(aws.residual, local.residual);
   const calls = aws.api_calls as Record<string, number>;
   for (const k of ['s3', 'sqs', 'dynamodb']) assert.ok(calls[k]! > 0, k);
+  // Per operation: they sum to the counts per service; the DAG (4×4 blocks: 20 tasks) fixes
+  // some exactly, the same as the simulator's model of the run (test/sim/simulate.test.ts).
+  const ops = aws.api_calls_by_op as Record<string, number>;
+  for (const k of ['s3', 'sqs', 'dynamodb']) {
+    const sum = Object.entries(ops).filter(([op]) => op.startsWith(`${k}:`)).reduce((a, [, v]) => a + v, 0);
+    assert.equal(sum, calls[k], `${k}: ${JSON.stringify(ops)}`);
+  }
+  assert.equal(ops['sqs:DeleteMessageBatch'], 20, 'one ack per task');
+  assert.ok(ops['sqs:ReceiveMessage']! >= 20, 'a receive brought each task');
+  assert.ok((ops['sqs:ReceiveMessage(empty)'] ?? 0) > 0, 'idle long polls and the ones cut short at exit are empty');
+  assert.equal(ops['s3:PutObject'], 20, 'one output block per task');
+  assert.equal(ops['dynamodb:TransactWriteItems'], 21, 'one completion per task, and the job record');
   // The capacity DynamoDB reported for the job: at least a completion's 4 WCU per task (blocks
   // stored inline cost 1 WCU per KB on top).
   const cap = aws.dynamodb_capacity as Record<string, number>;

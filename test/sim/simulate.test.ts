@@ -59,7 +59,12 @@ test('S3 and DynamoDB requests equal what the DAG implies', async () => {
   const ops = r.operations;
   // syrk(C, A, A) on the diagonal reads A twice: the executor fetches it once.
   assert.ok(distinctReads < reads);
-  assert.equal(ops['s3:GetObject'], distinctReads, 'one GetObject per distinct input block of a task');
+  // A Lambda executor runs two tasks at once, and two tasks reading a block at once share its
+  // GET (S3BlockStore): at most one per distinct block a task reads; exactly that with one task
+  // at a time (a process executor).
+  assert.ok(ops['s3:GetObject']! <= distinctReads && ops['s3:GetObject']! > 0.8 * distinctReads, `${ops['s3:GetObject']} GETs for ${distinctReads} distinct block reads`);
+  const one = await run(EMULATED_PROFILE);
+  assert.equal(one.operations['s3:GetObject'], distinctReads, 'one GetObject per distinct input block of a task');
   assert.equal(ops['s3:PutObject'], writes, 'one PutObject per output block');
   // One markEdge per child edge and per temporary input that other tasks read too (a block with
   // one reader needs no reader set), plus the job's end (finishJob); completeTask and putJob are

@@ -32,6 +32,12 @@ export interface AwsClients {
   counts(): CallCounts;
   /** Requests sent so far, per SDK command, e.g. `{ GetObjectCommand: 12 }` (a fresh copy). */
   commands(): Record<string, number>;
+  /**
+   * Requests sent so far per `service:Operation`, e.g. `{ 's3:GetObject': 12 }` (a fresh copy);
+   * SQS receives that brought no message (an empty long poll, or one cut short) count as
+   * `sqs:ReceiveMessage(empty)`, so the entries of a service sum to its count.
+   */
+  operations(): Record<string, number>;
   /** DynamoDB capacity units consumed so far, as DynamoDB reports them (a fresh copy). */
   capacity(): Capacity;
   destroy(): void;
@@ -50,14 +56,46 @@ interface Countable {
   };
 }
 
+/** The key of an SQS receive that brought no message in `operations()`. */
+export const EMPTY_RECEIVE = 'sqs:ReceiveMessage(empty)';
+
+interface Tally {
+  readonly counts: CallCounts;
+  readonly commands: Record<string, number>;
+  readonly operations: Record<string, number>;
+}
+
+const bump = (m: Record<string, number>, k: string): void => {
+  m[k] = (m[k] ?? 0) + 1;
+};
+
 /** Adds a per-request counter to `client` (after signing, so one count per HTTP request). */
-function countCalls(client: Countable, counts: CallCounts, commands: Record<string, number>, service: AwsService): void {
+function countCalls(client: Countable, tally: Tally, service: AwsService): void {
   client.middlewareStack.add(
     (next, context) => (args) => {
-      counts[service] += 1;
+      tally.counts[service] += 1;
       const name = context.commandName ?? 'unknown';
-      commands[name] = (commands[name] ?? 0) + 1;
-      return next(args);
+      bump(tally.commands, name);
+      const op = `${service}:${name.replace(/Command$/, '')}`;
+      bump(tally.operations, op);
+      if (op !== 'sqs:ReceiveMessage') return next(args);
+      // Whether a receive brought messages is known from its answer only (the deserialised
+      // output comes back through this step); one aborted or failed brought none. Counted as
+      // sent until then, so that the entries of a service always sum to its count.
+      const empty = (): void => {
+        tally.operations[op]! -= 1;
+        bump(tally.operations, EMPTY_RECEIVE);
+      };
+      return next(args).then(
+        (out) => {
+          if (((out as { output?: { Messages?: readonly unknown[] } }).output?.Messages?.length ?? 0) === 0) empty();
+          return out;
+        },
+        (e: unknown) => {
+          empty();
+          throw e;
+        },
+      );
     },
     { step: 'finalizeRequest', name: `lapwingCount_${service}`, priority: 'low' },
   );
@@ -80,10 +118,10 @@ export function createClients(config: AwsConfig): AwsClients {
   });
   const sqs = new SQSClient({ ...base, ...(config.endpoints.sqs ? { endpoint: config.endpoints.sqs } : {}) });
   const dynamodb = new DynamoDBClient({ ...base, ...(config.endpoints.dynamodb ? { endpoint: config.endpoints.dynamodb } : {}) });
-  const commands: Record<string, number> = {};
-  countCalls(s3 as unknown as Countable, counts, commands, 's3');
-  countCalls(sqs as unknown as Countable, counts, commands, 'sqs');
-  countCalls(dynamodb as unknown as Countable, counts, commands, 'dynamodb');
+  const tally: Tally = { counts, commands: {}, operations: {} };
+  countCalls(s3 as unknown as Countable, tally, 's3');
+  countCalls(sqs as unknown as Countable, tally, 'sqs');
+  countCalls(dynamodb as unknown as Countable, tally, 'dynamodb');
   let lambda: LambdaClient | undefined;
   let lambdaLoading: Promise<LambdaClient> | undefined;
   let destroyed = false;
@@ -95,14 +133,15 @@ export function createClients(config: AwsConfig): AwsClients {
     lambda: () =>
       (lambdaLoading ??= import('@aws-sdk/client-lambda').then(({ LambdaClient }) => {
         const c = new LambdaClient({ ...base, ...(config.endpoints.lambda ? { endpoint: config.endpoints.lambda } : {}) });
-        countCalls(c as unknown as Countable, counts, commands, 'lambda');
+        countCalls(c as unknown as Countable, tally, 'lambda');
         // A client asked for during destroy() would otherwise keep its sockets.
         if (destroyed) c.destroy();
         lambda = c;
         return c;
       })),
     counts: () => ({ ...counts }),
-    commands: () => ({ ...commands }),
+    commands: () => ({ ...tally.commands }),
+    operations: () => ({ ...tally.operations }),
     capacity: () => meter.total(),
     destroy: () => {
       s3.destroy();

@@ -59,6 +59,8 @@ export interface AwsBackend extends Backend {
   readonly heartbeats: HeartbeatMonitor;
   /** Requests sent per service by this process and by the process executors it started. */
   apiCalls(): Record<string, number>;
+  /** Requests per `service:Operation` (clients.ts `operations()`), by this process and its process executors. */
+  apiOperations(): Record<string, number>;
   /** DynamoDB capacity units consumed by this process and by the process executors it started. */
   dynamodbCapacity(): { wcu: number; rcu: number };
 }
@@ -88,7 +90,7 @@ export async function createAwsBackend(config: AwsConfig, options: AwsBackendOpt
     // SQS cannot list what is in flight; the executors' heartbeats can (speculation reads it).
     queue.leases = heartbeats.leases;
     const executors = options.executors ?? (config.emulated ? 'process' : 'lambda');
-    let launcher: ExecutorLauncher & { apiCalls?(): CallCounts; dynamodbCapacity?(): { wcu: number; rcu: number } };
+    let launcher: ExecutorLauncher & { apiCalls?(): CallCounts; apiOperations?(): Record<string, number>; dynamodbCapacity?(): { wcu: number; rcu: number } };
     if (executors === 'process') {
       launcher = new ProcessLauncher({
         // The queue URLs go along: each executor is spared four GetQueueUrl calls.
@@ -131,6 +133,11 @@ export async function createAwsBackend(config: AwsConfig, options: AwsBackendOpt
         const children = launcher.apiCalls?.();
         if (!children) return { ...own };
         return { s3: own.s3 + children.s3, sqs: own.sqs + children.sqs, dynamodb: own.dynamodb + children.dynamodb, lambda: own.lambda + children.lambda };
+      },
+      apiOperations(): Record<string, number> {
+        const sum = clients.operations();
+        for (const [k, v] of Object.entries(launcher.apiOperations?.() ?? {})) sum[k] = (sum[k] ?? 0) + v;
+        return sum;
       },
       async close(): Promise<void> {
         try {

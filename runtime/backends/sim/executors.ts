@@ -35,16 +35,26 @@ export class Cpu {
   }
 }
 
-/** One simulated executor's kill switch. */
+/**
+ * One simulated executor's kill switch, and its stop signal: `kill()` is a SIGKILL (its requests
+ * never leave, nothing is cleaned up), `stop()` a SIGTERM (it finishes its current task and
+ * exits as executor-main.ts does on SIGTERM).
+ */
 export class KillSwitch {
   killed = false;
   private fire: (() => void) | null = null;
   /** Resolves when the executor is killed. */
   readonly dead = new Promise<void>((r) => (this.fire = r));
+  private readonly stopping = new AbortController();
+  /** Aborted by `stop()`. */
+  readonly stopSignal: AbortSignal = this.stopping.signal;
   kill(): void {
     if (this.killed) return;
     this.killed = true;
     this.fire?.();
+  }
+  stop(): void {
+    this.stopping.abort();
   }
 }
 
@@ -83,6 +93,7 @@ export async function runSimExecutor(
 ): Promise<void> {
   const run = runExecutor(stores, {
     ...options,
+    signal: kill.stopSignal,
     runKernel: simKernelRunner(env, kill),
     // A killed executor stops at its next protocol step, as a dead process would.
     crash: () => {
@@ -147,7 +158,13 @@ export class SimHostLauncher implements ExecutorLauncher {
     return true;
   }
 
+  /** Stops every live executor as ProcessLauncher.close() does (SIGTERM: after the current task). */
   async close(): Promise<void> {
+    for (const k of this.live.values()) k.stop();
+  }
+
+  /** Kills every live executor at once (SIGKILL). */
+  killAll(): void {
     for (const k of this.live.values()) k.kill();
   }
 }

@@ -42,16 +42,37 @@ export class Meter {
 
   constructor(private readonly now: () => number) {}
 
+  /** Forgets everything counted so far (the set-up before a job). */
+  reset(): void {
+    for (const k of Object.keys(this.calls) as SimService[]) {
+      this.calls[k] = 0;
+      this.byOp[k].clear();
+    }
+    this.sqsBilled = this.sqsEmptyReceives = this.dynamoWru = this.dynamoRru = this.s3Get = this.s3Put = 0;
+    this.lambdaInvocations = this.lambdaMbMs = this.lambdaColdStarts = 0;
+    this.throttles.clear();
+  }
+
   call(service: SimService, op: string): void {
     this.calls[service]++;
     const m = this.byOp[service];
     m.set(op, (m.get(op) ?? 0) + 1);
   }
 
-  /** Requests per `service:operation`, sorted by name. */
+  /**
+   * Requests per `service:operation`, sorted by name, as the aws backend's clients count them
+   * (clients.ts `operations()`): receives that brought no message are `sqs:ReceiveMessage(empty)`.
+   */
   operations(): Record<string, number> {
     const out: [string, number][] = [];
-    for (const [service, m] of Object.entries(this.byOp)) for (const [op, n] of m) out.push([`${service}:${op}`, n]);
+    for (const [service, m] of Object.entries(this.byOp)) {
+      for (const [op, n] of m) {
+        if (service === 'sqs' && op === 'ReceiveMessage') {
+          if (n > this.sqsEmptyReceives) out.push(['sqs:ReceiveMessage', n - this.sqsEmptyReceives]);
+          if (this.sqsEmptyReceives > 0) out.push(['sqs:ReceiveMessage(empty)', this.sqsEmptyReceives]);
+        } else out.push([`${service}:${op}`, n]);
+      }
+    }
     return Object.fromEntries(out.sort((a, b) => (a[0] < b[0] ? -1 : 1)));
   }
 

@@ -194,7 +194,23 @@ const isMissing = (e: unknown): boolean => errorName(e) === 'NoSuchKey' || httpS
 export class SimBlockStore implements BlockStore {
   constructor(private readonly s3: S3Client, private readonly bucket: string, private readonly retry: RetryPolicy, private readonly keyPrefix = 'blocks', private readonly headerBytes = 32) {}
 
-  async get(key: string): Promise<Block> {
+  /** GETs in flight by key. */
+  private readonly reading = new Map<string, Promise<Block>>();
+
+  /**
+   * One GET per key in flight, as S3BlockStore does: a task that reads a block twice
+   * (syrk(C, A, A)) or two tasks that read it at once share one request.
+   */
+  get(key: string): Promise<Block> {
+    let p = this.reading.get(key);
+    if (!p) {
+      p = this.fetch(key).finally(() => this.reading.delete(key));
+      this.reading.set(key, p);
+    }
+    return p;
+  }
+
+  private async fetch(key: string): Promise<Block> {
     const Key = objectKey(this.keyPrefix, key);
     const what = `S3 GetObject s3://${this.bucket}/${Key}`;
     try {

@@ -18,7 +18,7 @@ import { bind, type Program } from '../../../lang/index.ts';
 import { loadKernels } from '../../../kernels/index.ts';
 import { LOCAL_TIMINGS, type Backend, type BlockStore, type SampleTrace, type StateStore, type TaskAttemptTrace } from '../../core/interfaces.ts';
 import { blockKey } from '../../core/keys.ts';
-import { countTasks, runJob, type JobResult } from '../../scheduling/driver.ts';
+import { countTasks, launchMissing, runJob, type JobResult } from '../../scheduling/driver.ts';
 import type { ScalePolicy } from '../../scheduling/autoscaler.ts';
 import type { SpeculationPolicy } from '../../scheduling/speculation.ts';
 import { dagCriticalPath } from '../../report/dag-path.ts';
@@ -335,6 +335,8 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
       const own = Object.create(shared) as typeof shared;
       Object.defineProperty(own, 'send', { value: (cmd: unknown) => (kill.killed ? new Promise<never>(() => undefined) : (shared.send as (c: unknown) => Promise<unknown>)(cmd)) });
       const beat = new HeartbeatWriter(own, stores.queue, { table: names.table, executorId: id, retry, intervalMs: DEFAULT_HEARTBEAT_MS, warn: () => undefined });
+      // Stopping also cuts a waiting lease short, as executor-main.ts does on SIGTERM.
+      kill.stopSignal.addEventListener('abort', () => stores.queue.interrupt(), { once: true });
       await Promise.race([Promise.all([beat.start(), first]), kill.dead]);
       try {
         if (!kill.killed) await runSimExecutor(execEnv, stores, settings, kill);
@@ -398,6 +400,9 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
     // SQS cannot list what is in flight; the heartbeats can (speculation reads it).
     driverStores.queue.leases = heartbeats.leases;
     stopHeartbeats = () => heartbeats.stop();
+    // The driver's own set-up (queue URLs) is the session's, before the job: the bench counts
+    // the job's requests only.
+    meter.reset();
     backend = { name: 'aws', ...driverStores, launcher, defaultWorkers: 1, timings: AWS_TIMINGS, close: () => launcher.close() };
   }
 
@@ -458,6 +463,9 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
         if (prefix === undefined) throw new Error(`job ${i + 1} (${j.program.name}) reads output ${isRef(m) ? `${m.output} of job ${m.phase + 1}` : name}, which no earlier job made`);
         inputs[name] = prefix;
       }
+      // As Lapwing.run does where the launcher cannot start executors as work arrives (and every
+      // `bench`): the pool is started right before each job, not waited for.
+      if (o.scale === undefined && !backend.launcher.launchOnDemand) await clock.run(launchMissing(backend.launcher, o.workers));
       callsBefore.push({ ...meter.calls });
       const driverStart = performance.now();
       const job = runJob(
@@ -469,8 +477,9 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
           keepState: false,
           ...(lapwingScale ? { scale: lapwingScale } : numpywren ? { scale: { min: 0, max: 0, pipelineWidth: 1, cooldownMs: 0 } } : {}),
           ...(o.speculate ? { speculate: o.speculate } : {}),
-          onSample: (s) => o.onTrace?.(s),
-          onProgress: () => undefined,
+          // A traced run samples the queue depth (GetQueueAttributes) as the real traced one
+          // does; an untraced, quiet one does not.
+          ...(o.onTrace ? { onSample: (s: SampleTrace) => o.onTrace!(s) } : {}),
         },
       );
       // The driver gives up when a store call exhausts its retries (a throttled state store):
@@ -500,8 +509,12 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
     if (result.status !== 'done') {
       stopped = true;
       for (const k of liveLambdas.values()) k.kill();
-      await host?.close();
+      host?.killAll();
     }
+    // Process executors are stopped when the session closes after its job (ProcessLauncher's
+    // close(): SIGTERM), as `bench … --emulate` does before it reads their request counts;
+    // Lambda executors idle out.
+    if (p.executors === 'process') await host?.close();
     if (p.executors === 'thread') await backend.close();
     else await clock.run(waitUntil(() => running() === 0 && (lambda?.queued() ?? 0) === 0), { limitMs: clock.now() + 3600_000 });
   } finally {

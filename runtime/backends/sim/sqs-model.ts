@@ -394,7 +394,10 @@ export class SqsModel {
       const woken = await new Promise<Message[] | null>((resolve, reject) => {
         // The caller gives up on its long poll (SqsTaskQueue.close): it ends empty-handed.
         const onAbort = (): void => {
-          if (q.waiters.delete(w)) reject(abortError());
+          if (!q.waiters.delete(w)) return;
+          // A poll cut short was sent and brought nothing: an empty receive.
+          this.meter.sqsEmptyReceives++;
+          reject(abortError());
         };
         const done = (got: Message[] | null): void => {
           signal?.removeEventListener('abort', onAbort);

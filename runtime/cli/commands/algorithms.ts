@@ -61,6 +61,8 @@ interface Prepared {
   save?(dir: string): Promise<string[]>;
   /** Figures of the result beyond the check (summary fields, and lines for the text form). */
   extra?(): { readonly fields: Record<string, number>; readonly lines: readonly string[] };
+  /** Store reads of the check that start before the job (they overlap the executors' start). */
+  readonly checkReads?: Promise<void>;
 }
 
 async function prepare(alg: Algorithm, lw: Lapwing, o: AlgorithmOptions, block: number): Promise<Prepared> {
@@ -73,7 +75,7 @@ async function prepare(alg: Algorithm, lw: Lapwing, o: AlgorithmOptions, block: 
       const n = a.rows;
       // The half of the check that reads only A runs now, while the executors start.
       const residual = choleskyResidualOf(a);
-      return { n, flops: n ** 3 / 3, run: () => lw.cholesky(a), residual };
+      return { n, flops: n ** 3 / 3, run: () => lw.cholesky(a), residual, checkReads: residual.started };
     }
     case 'gemm': {
       const a = o.a ? await lw.fromNpy(o.a, { block }) : await lw.random(size(), size(), { block, seed });
@@ -242,9 +244,13 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: 
     const measuring = extras.floor && o.backend === 'local' ? await (await import('../../../bench/floor.ts')).startFloor(p.flops, s.workers, s.kernels) : undefined;
     let out: BlockMatrix;
     let floor: Floor | undefined;
+    // Requests counted are the job's: the check's reads of the input go first.
+    if (s.apiCalls && p.checkReads) await p.checkReads;
     const callsBefore = s.apiCalls?.();
+    const opsBefore = s.apiOperations?.();
     const capacityBefore = s.dynamodbCapacity?.();
     let callsJob: Record<string, number> | undefined;
+    let opsJob: Record<string, number> | undefined;
     let capacityJob: { wcu: number; rcu: number } | undefined;
     // A benchmark times the job alone: executors are started (and warm) before it.
     if (extras.warm) await s.lw.start();
@@ -254,6 +260,8 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: 
       if (s.apiCalls) await s.lw.backend.launcher.close();
       const after = s.apiCalls?.();
       if (callsBefore && after) callsJob = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (callsBefore[k] ?? 0)]));
+      const opsAfter = s.apiOperations?.();
+      if (opsBefore && opsAfter) opsJob = Object.fromEntries(Object.entries(opsAfter).map(([k, v]): [string, number] => [k, v - (opsBefore[k] ?? 0)]).filter(([, v]) => v > 0).sort((a, b) => (a[0] < b[0] ? -1 : 1)));
       const capacityAfter = s.dynamodbCapacity?.();
       if (capacityBefore && capacityAfter) capacityJob = { wcu: capacityAfter.wcu - capacityBefore.wcu, rcu: capacityAfter.rcu - capacityBefore.rcu };
       // The reference is measured again right after the job: the floor is the mean of both.
@@ -288,6 +296,7 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: 
       ...extra?.fields,
       ...(floor ? floorFields(floor, last.wallS) : {}),
       ...(callsJob ? { api_calls: callsJob, api_calls_per_task: Object.fromEntries(Object.entries(callsJob).map(([k, v]) => [k, Math.round((100 * v) / Math.max(1, last.tasks)) / 100])) } : {}),
+      ...(opsJob ? { api_calls_by_op: opsJob } : {}),
       ...(capacityJob ? {
         dynamodb_capacity: {
           wcu: round(capacityJob.wcu, 1), rcu: round(capacityJob.rcu, 1),

@@ -182,6 +182,7 @@ export function summaryJson(label: string, n: number, block: number, r: SimResul
     utilisation: r.utilisation,
     cost_usd: r.costUsd,
     api_calls: r.apiCalls,
+    api_calls_by_op: r.operations,
     operations: r.operations,
     billed: r.billed,
     peak_concurrency: r.peakConcurrency,

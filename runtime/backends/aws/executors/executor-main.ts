@@ -74,7 +74,7 @@ async function main(): Promise<number> {
     if (m.type === 'crash-at') trigger.arm(m.spec === null ? null : parseCrashSpec(m.spec));
   });
   const report = (): Promise<void> =>
-    send({ type: 'api_calls', counts: backend.clients.counts(), commands: backend.clients.commands(), capacity: backend.clients.capacity() });
+    send({ type: 'api_calls', counts: backend.clients.counts(), commands: backend.clients.commands(), operations: backend.clients.operations(), capacity: backend.clients.capacity() });
   const timer = setInterval(() => void report(), 1000);
   timer.unref();
   const onTrace = process.env.LAPWING_TRACE === '1' ? (trace: TaskAttemptTrace) => void send({ type: 'trace', trace }) : undefined;
@@ -102,8 +102,13 @@ async function main(): Promise<number> {
     clearInterval(timer);
     await heartbeat.stop();
     await pool?.close();
-    await report();
-    await backend.close();
+    // Reported after close(): the requests it makes (messages held back go back to the queue,
+    // outstanding long polls end) are this executor's too.
+    try {
+      await backend.close();
+    } finally {
+      await report();
+    }
   }
   await send({ type: 'exit', reason, tasks, runtimeMs: Date.now() - start });
   return 0;

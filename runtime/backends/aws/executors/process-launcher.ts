@@ -27,7 +27,7 @@ export type ExecutorExitReason = 'idle' | 'max-runtime' | 'stopped';
 /** Messages an executor process sends to its launcher. */
 export type ExecutorIpcMessage =
   | { readonly type: 'ready' }
-  | { readonly type: 'api_calls'; readonly counts: CallCounts; readonly commands?: Readonly<Record<string, number>>; readonly capacity?: Capacity }
+  | { readonly type: 'api_calls'; readonly counts: CallCounts; readonly commands?: Readonly<Record<string, number>>; readonly operations?: Readonly<Record<string, number>>; readonly capacity?: Capacity }
   | { readonly type: 'trace'; readonly trace: TaskAttemptTrace }
   | { readonly type: 'exit'; readonly reason: ExecutorExitReason; readonly tasks: number; readonly runtimeMs: number };
 
@@ -89,6 +89,7 @@ interface Child {
   alive: boolean;
   counts: CallCounts;
   commands: Readonly<Record<string, number>>;
+  operations: Readonly<Record<string, number>>;
   capacity: Capacity;
   /** The crash it is armed with (by environment or IPC), if any. */
   armed: CrashSpec | null;
@@ -143,6 +144,7 @@ export class ProcessLauncher implements ExecutorLauncher {
       alive: true,
       counts: { s3: 0, sqs: 0, dynamodb: 0, lambda: 0 },
       commands: {},
+      operations: {},
       capacity: { rcu: 0, wcu: 0 },
       armed: crash,
       killed: false,
@@ -177,6 +179,7 @@ export class ProcessLauncher implements ExecutorLauncher {
       if (m.type === 'api_calls') {
         child.counts = m.counts;
         child.commands = m.commands ?? {};
+        child.operations = m.operations ?? {};
         if (m.capacity) child.capacity = m.capacity;
       }
       else if (m.type === 'trace') this.o.onTrace?.(m.trace);
@@ -261,6 +264,13 @@ export class ProcessLauncher implements ExecutorLauncher {
   apiCommands(): Record<string, number> {
     const sum: Record<string, number> = {};
     for (const c of this.children) for (const [k, v] of Object.entries(c.commands)) sum[k] = (sum[k] ?? 0) + v;
+    return sum;
+  }
+
+  /** API calls per `service:Operation` of every executor this launcher started (clients.ts `operations()`). */
+  apiOperations(): Record<string, number> {
+    const sum: Record<string, number> = {};
+    for (const c of this.children) for (const [k, v] of Object.entries(c.operations)) sum[k] = (sum[k] ?? 0) + v;
     return sum;
   }
 
