@@ -59,6 +59,11 @@ export interface DynamoProfile {
   readonly tableRcu: number;
   /** Extra milliseconds per KB returned or written (large items take longer to move). */
   readonly msPerKb: number;
+  /**
+   * Latency of one operation (e.g. `TransactWriteItems`), where it was measured apart; the
+   * others take `read` or `write`.
+   */
+  readonly ops?: Readonly<Partial<Record<string, Latency>>>;
 }
 
 const ITEM_LIMIT = 400 * 1024;
@@ -131,6 +136,7 @@ export class DynamoModel {
   private readonly tableRcu: TokenBucket;
   private readonly readLatency: () => number;
   private readonly writeLatency: () => number;
+  private readonly opLatency = new Map<string, () => number>();
 
   /** One clock reader shared by every partition's token buckets. */
   private readonly now: () => number;
@@ -142,6 +148,7 @@ export class DynamoModel {
     this.tableRcu = new TokenBucket(p.tableRcu, p.tableRcu, now);
     this.readLatency = sampler(p.read, clock.random);
     this.writeLatency = sampler(p.write, clock.random);
+    for (const [op, l] of Object.entries(p.ops ?? {})) if (l) this.opLatency.set(op, sampler(l, clock.random));
   }
 
   /** A client whose requests this model answers. */
@@ -214,7 +221,7 @@ export class DynamoModel {
     this.meter.call('dynamodb', op);
     // The request takes effect atomically when it arrives (one event per request: the
     // simulation's cost is its number of events); the caller sees the answer a latency later.
-    const lat = write ? this.writeLatency() : this.readLatency();
+    const lat = (this.opLatency.get(op) ?? (write ? this.writeLatency : this.readLatency))();
     let out: unknown;
     let err: unknown;
     let kb = 0;

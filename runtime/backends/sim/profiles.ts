@@ -179,6 +179,65 @@ export const LOCAL_PROFILE: SimProfile = {
   executor: { concurrency: 2, idleTimeoutMs: Number.POSITIVE_INFINITY, pollMs: 1000, visibilityMs: 60_000 },
 };
 
+/**
+ * The measured parts of a profile, as `lapwing bench services --json` prints them under
+ * `profile` (bench/services.ts): service latencies and bandwidths, an executor process's start.
+ */
+export interface ServiceProfile {
+  readonly s3?: Partial<Pick<S3Profile, 'getFirstByte' | 'put' | 'other' | 'downloadMBps' | 'uploadMBps'>>;
+  readonly sqs?: Partial<Pick<SqsProfile, 'send' | 'receive' | 'delete' | 'changeVisibility' | 'attributes'>>;
+  readonly dynamodb?: Partial<Pick<DynamoProfile, 'read' | 'write' | 'ops'>>;
+  readonly processStart?: Latency;
+}
+
+const isLatency = (x: unknown): x is Latency =>
+  typeof x === 'object' && x !== null && typeof (x as Latency).medianMs === 'number' && typeof (x as Latency).p90Ms === 'number' && (x as Latency).medianMs >= 0 && (x as Latency).p90Ms >= (x as Latency).medianMs;
+
+/**
+ * Checks a service profile read from JSON; throws an Error naming the first bad field.
+ * @example parseServiceProfile(JSON.parse(text).profile)
+ */
+export function parseServiceProfile(x: unknown): ServiceProfile {
+  if (typeof x !== 'object' || x === null) throw new Error('not an object');
+  const o = x as Record<string, unknown>;
+  const sections: Record<string, readonly string[]> = {
+    s3: ['getFirstByte', 'put', 'other', 'downloadMBps', 'uploadMBps'],
+    sqs: ['send', 'receive', 'delete', 'changeVisibility', 'attributes'],
+    dynamodb: ['read', 'write', 'ops'],
+  };
+  for (const key of Object.keys(o)) {
+    if (key === 'processStart') {
+      if (!isLatency(o[key])) throw new Error('processStart: expected {"medianMs": …, "p90Ms": …} with p90Ms ≥ medianMs');
+      continue;
+    }
+    const fields = sections[key];
+    if (!fields) throw new Error(`unknown section '${key}' (s3, sqs, dynamodb, processStart)`);
+    const sec = o[key];
+    if (typeof sec !== 'object' || sec === null) throw new Error(`${key}: not an object`);
+    for (const [f, v] of Object.entries(sec)) {
+      if (!fields.includes(f)) throw new Error(`${key}.${f}: unknown field (${fields.join(', ')})`);
+      if (f === 'downloadMBps' || f === 'uploadMBps') {
+        if (typeof v !== 'number' || !(v > 0)) throw new Error(`${key}.${f}: expected a positive number`);
+      } else if (f === 'ops') {
+        if (typeof v !== 'object' || v === null) throw new Error(`${key}.ops: not an object`);
+        for (const [op, l] of Object.entries(v)) if (!isLatency(l)) throw new Error(`${key}.ops.${op}: expected {"medianMs": …, "p90Ms": …} with p90Ms ≥ medianMs`);
+      } else if (!isLatency(v)) throw new Error(`${key}.${f}: expected {"medianMs": …, "p90Ms": …} with p90Ms ≥ medianMs`);
+    }
+  }
+  return o as ServiceProfile;
+}
+
+/** `p` with the measured figures of `m` in place of its own (DynamoDB's per-operation latencies merged). */
+export function withServiceProfile(p: SimProfile, m: ServiceProfile): SimProfile {
+  return {
+    ...p,
+    s3: { ...p.s3, ...m.s3 },
+    sqs: { ...p.sqs, ...m.sqs },
+    dynamodb: { ...p.dynamodb, ...m.dynamodb, ops: { ...p.dynamodb.ops, ...m.dynamodb?.ops } },
+    ...(m.processStart ? { processStart: m.processStart } : {}),
+  };
+}
+
 export function profileByName(name: string): SimProfile {
   switch (name) {
     case 'aws': return AWS_PROFILE;

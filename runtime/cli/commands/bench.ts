@@ -113,6 +113,21 @@ export function register(cli: Command): void {
       const { runStateBench } = await import('../../../bench/state.ts');
       await runStateBench(o);
     });
+  bench.command('services')
+    .description('emulated AWS backend: latency (median, p90) of every S3, SQS and DynamoDB operation the job sends, and an executor process\'s start; its "profile" is what `simulate --service-profile` takes')
+    .option('--reps <n>', 'timed S3 puts and gets per block size', '15')
+    .option('--starts <n>', 'executor processes started (each timed)', '3')
+    .option('--json', 'one JSON object on the last line')
+    .action(async (o: { reps: string; starts: string; json?: boolean }) => {
+      const { benchServices } = await import('../../../bench/services.ts');
+      const r = await benchServices({ repetitions: positiveInt(o.reps, '--reps'), processStarts: positiveInt(o.starts, '--starts') });
+      if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+      else {
+        process.stdout.write(`${'operation'.padEnd(36)}${'n'.padStart(6)}${'median ms'.padStart(12)}${'p90 ms'.padStart(10)}\n`);
+        for (const [op, t] of Object.entries(r.ops)) process.stdout.write(`${op.padEnd(36)}${String(t.n).padStart(6)}${t.median_ms.toFixed(2).padStart(12)}${t.p90_ms.toFixed(2).padStart(10)}\n`);
+        process.stdout.write(`${JSON.stringify(r.profile, null, 2)}\n`);
+      }
+    });
   bench.command('hybrid')
     .description('AWS backend: inline (DynamoDB) vs S3 block sharing latency by block size, against the emulators')
     .option('--json', 'one JSON object on the last line')

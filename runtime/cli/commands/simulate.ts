@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import type { SampleTrace, TaskAttemptTrace } from '../../core/interfaces.ts';
 import { simJob, SIM_ALGORITHMS } from '../../backends/sim/jobs.ts';
 import type { KernelProfile, KernelRow } from '../../backends/sim/kernel-rates.ts';
-import { PROFILE_NAMES, profileByName, type SimProfile } from '../../backends/sim/profiles.ts';
+import { parseServiceProfile, PROFILE_NAMES, profileByName, withServiceProfile, type ServiceProfile, type SimProfile } from '../../backends/sim/profiles.ts';
 import type { SimResult, SimulateOptions } from '../../backends/sim/simulate.ts';
 import { positiveInt, printSummary } from '../common.ts';
 import type { Algorithm, AlgorithmOptions, Summary } from './algorithms.ts';
@@ -36,6 +36,7 @@ interface SimulateFlags {
   json?: boolean;
   seed: string;
   kernelProfile?: string;
+  serviceProfile?: string;
   speculate?: boolean;
   set?: string[];
 }
@@ -75,6 +76,16 @@ export async function kernelProfile(path: string): Promise<KernelProfile> {
   const ok = Array.isArray(rows) && rows.every((r: unknown) => typeof r === 'object' && r !== null && typeof (r as KernelRow).kernel === 'string' && typeof (r as KernelRow).n === 'number' && typeof (r as KernelRow).gflops === 'number');
   if (!ok) throw new UserError(`--kernel-profile ${path}: expected rows like {"kernel":"gemm","backend":"openblas","n":512,"gflops":30}`);
   return { measured: path, command: 'lapwing bench kernels --json', machine: 'this machine', rows: rows as KernelRow[] };
+}
+
+/** Reads `lapwing bench services --json` output (its last line; its `profile`); one-line errors. */
+export async function serviceProfile(path: string): Promise<ServiceProfile> {
+  try {
+    const out = JSON.parse((await readFile(path, 'utf8')).trim().split('\n').at(-1) ?? '') as { profile?: unknown };
+    return parseServiceProfile(out.profile);
+  } catch (e) {
+    throw new UserError(`--service-profile ${path}: not the JSON object \`lapwing bench services --json\` prints (${errorMessage(e)})`);
+  }
 }
 
 /** Options of a simulation from CLI flags (shared with `--estimate`). */
@@ -121,7 +132,7 @@ export async function simulateOptions(what: string, f: SimulateFlags, onTrace?: 
     job,
     ...(then.length > 0 ? { then } : {}),
     workers,
-    profile: overrideProfile(profileByName(f.profile), f.set ?? []),
+    profile: overrideProfile(f.serviceProfile ? withServiceProfile(profileByName(f.profile), await serviceProfile(f.serviceProfile)) : profileByName(f.profile), f.set ?? []),
     memoryMb,
     arch: f.arch,
     seed: positiveInt(f.seed, '--seed'),
@@ -228,6 +239,7 @@ export function register(cli: Command): void {
     .option('--speculate', 'speculative backups of stragglers')
     .option('--set <section.field=value...>', 'override a service figure, e.g. dynamodb.partitionWcu=1e9 or lambda.concurrency=3000 (repeatable)')
     .option('--kernel-profile <file>', 'kernel rates: the output of `lapwing bench kernels --json` (default: the shipped profile)')
+    .option('--service-profile <file>', 'service latencies and executor start: the output of `lapwing bench services --json` (measured against the emulators; default: the profile\'s own figures)')
     .option('--seed <s>', 'random seed of latencies and faults', '1')
     .option('--trace <file>', 'write the simulated run as a trace (`lapwing report FILE` renders it)')
     .option('--json', 'one JSON object on the last line')

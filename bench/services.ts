@@ -1,0 +1,241 @@
+/**
+ * Service latencies of the emulated AWS backend (`lapwing bench services`): per-request latency
+ * (median, p90) of every operation the driver and executors send, against the emulators that
+ * `--emulate` starts on loopback (s3rver and local-aws-sqs in this process, DynamoDB Local in
+ * its JVM), and the start of one executor process (spawn → ready). Its `profile` is the part
+ * of the simulator's `emulated` profile these measure: `lapwing simulate --service-profile
+ * FILE` takes this JSON.
+ *
+ * How, Gillis-style (measure each layer, then predict):
+ *   S3        put and get of one block through S3BlockStore (encoding and checksum included, as
+ *             an executor pays them) at three sizes; the first-byte latency is the smallest
+ *             size's time, the bandwidth the slope between the smallest and the largest
+ *   SQS,      a small Cholesky job (4×4 blocks) run twice through the real driver and one
+ *   DynamoDB  executor in this process, every request timed by a middleware on the clients
+ *             (the second job's): the requests, items and conditions the job really sends.
+ *             Receives that waited (long polls) are left out: their time is the wait
+ *   process   ProcessLauncher.launch(1) → ready() (node, module load, kernels, first
+ *             heartbeat), less one PutItem (the heartbeat, which the simulation sends itself)
+ */
+import { performance } from 'node:perf_hooks';
+import type { Block, ExecutorLauncher } from '../runtime/core/interfaces.ts';
+import { createAwsBackend, type AwsBackend } from '../runtime/backends/aws/index.ts';
+import { configToEnv, loadAwsConfig, type AwsConfig } from '../runtime/backends/aws/config.ts';
+import { emulatorEnv, startEmulators } from '../runtime/backends/aws/dev/emulators.ts';
+import { createDataResources, destroyDataResources } from '../runtime/backends/aws/deploy/provision.ts';
+import { encodedBytes } from '../runtime/backends/aws/stores/block-codec.ts';
+import { S3BlockStore } from '../runtime/backends/aws/stores/s3-block-store.ts';
+import { ProcessLauncher } from '../runtime/backends/aws/executors/process-launcher.ts';
+import { runExecutor } from '../runtime/executor/executor.ts';
+import { lapwing } from '../runtime/library/session.ts';
+import { loadKernels } from '../kernels/index.ts';
+import type { Latency } from '../runtime/backends/sim/latency.ts';
+import type { ServiceProfile } from '../runtime/backends/sim/profiles.ts';
+
+/** One operation's latencies (ms). */
+export interface OpTiming {
+  readonly n: number;
+  readonly median_ms: number;
+  readonly p90_ms: number;
+}
+
+export interface ServicesBenchResult {
+  readonly bench: 'services';
+  /** ISO date of the measurement. */
+  readonly measured: string;
+  readonly command: string;
+  /** Per operation, e.g. `s3:GetObject 524320 B`, `sqs:SendMessageBatch`, `dynamodb:Query`, `process:start`. */
+  readonly ops: Readonly<Record<string, OpTiming>>;
+  readonly profile: ServiceProfile;
+}
+
+export interface ServicesBenchOptions {
+  /** Timed repetitions of each S3 size (after 3 warm-ups). Default 15. */
+  readonly repetitions?: number;
+  /** Executor processes started one after another (each timed). Default 3. */
+  readonly processStarts?: number;
+}
+
+const round = (x: number): number => Math.round(x * 100) / 100;
+
+function timing(xs: readonly number[]): OpTiming {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number): number => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0;
+  // The lower median for an even count, the 90th percentile by rank.
+  return { n: s.length, median_ms: round(q(0.5 - 1e-9)), p90_ms: round(q(0.9)) };
+}
+
+const latency = (t: OpTiming | undefined): Latency | undefined => (t ? { medianMs: t.median_ms, p90Ms: Math.max(t.median_ms, t.p90_ms) } : undefined);
+
+interface Timable {
+  middlewareStack: {
+    add(
+      mw: (next: (args: { input?: Record<string, unknown> }) => Promise<unknown>, context: { readonly commandName?: string }) => (args: { input?: Record<string, unknown> }) => Promise<unknown>,
+      options: { step: 'initialize'; name: string },
+    ): void;
+  };
+}
+
+/**
+ * Times every request of `client` (serialising, signing, the round trip and parsing: what the
+ * caller waits for) into `into` by `service:Operation` while `on()` holds.
+ */
+function timeRequests(client: unknown, service: string, into: Map<string, number[]>, on: () => boolean): void {
+  (client as Timable).middlewareStack.add(
+    (next, context) => async (args) => {
+      const t0 = performance.now();
+      const out = await next(args);
+      const op = `${service}:${(context.commandName ?? 'unknown').replace(/Command$/, '')}`;
+      // A long poll's time is its wait: only receives that did not wait are latencies.
+      if (on() && !(op === 'sqs:ReceiveMessage' && Number(args.input?.WaitTimeSeconds ?? 0) > 0)) {
+        const list = into.get(op) ?? [];
+        list.push(performance.now() - t0);
+        into.set(op, list);
+      }
+      return out;
+    },
+    { step: 'initialize', name: `lapwingTime_${service}` },
+  );
+}
+
+/** Executors in this process, on the benchmark's own backend (their requests are timed). */
+class InProcessLauncher implements ExecutorLauncher {
+  private readonly runs = new Set<Promise<unknown>>();
+  private seq = 0;
+  constructor(private readonly backend: AwsBackend) {}
+  async launch(count: number): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      const p = runExecutor(this.backend, { executorId: `bench-${++this.seq}`, idleTimeoutMs: 1500, pollMs: 1000, kernels: 'js' }).finally(() => this.runs.delete(p));
+      this.runs.add(p);
+    }
+  }
+  running(): number {
+    return this.runs.size;
+  }
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.runs]);
+  }
+}
+
+/** S3 put and get of blocks of three sizes through S3BlockStore. */
+async function timeS3(backend: AwsBackend, config: AwsConfig, reps: number, ops: Record<string, OpTiming>): Promise<ServiceProfile['s3']> {
+  const store = new S3BlockStore(backend.clients.s3, { bucket: config.names.bucket, keyPrefix: config.names.keyPrefix, retry: config.retry });
+  // 1 KB, a 256² block (the validation's) and a 512² block.
+  const shapes: [number, number][] = [[128, 1], [256, 256], [512, 512]];
+  const fits: { bytes: number; get: number; put: number }[] = [];
+  for (const [rows, cols] of shapes) {
+    const block: Block = { rows, cols, data: Float64Array.from({ length: rows * cols }, (_, i) => (i % 97) * 0.5) };
+    const puts: number[] = [];
+    const gets: number[] = [];
+    for (let i = -3; i < reps; i++) {
+      const key = `bench/services/${rows}x${cols}/${i + 3}`;
+      const t0 = performance.now();
+      await store.put(key, block);
+      const t1 = performance.now();
+      await store.get(key);
+      const t2 = performance.now();
+      if (i >= 0) {
+        puts.push(t1 - t0);
+        gets.push(t2 - t1);
+      }
+    }
+    const bytes = encodedBytes(rows, cols);
+    const get = timing(gets);
+    const put = timing(puts);
+    ops[`s3:GetObject ${bytes} B`] = get;
+    ops[`s3:PutObject ${bytes} B`] = put;
+    fits.push({ bytes, get: get.median_ms, put: put.median_ms });
+  }
+  const small = fits[0]!;
+  const large = fits.at(-1)!;
+  const mbps = (dBytes: number, dMs: number): number => round(dMs > 0 ? dBytes / 1e6 / (dMs / 1000) : 1e6);
+  const smallGet = ops[`s3:GetObject ${small.bytes} B`]!;
+  const smallPut = ops[`s3:PutObject ${small.bytes} B`]!;
+  return {
+    getFirstByte: latency(smallGet)!,
+    put: latency(smallPut)!,
+    downloadMBps: mbps(large.bytes - small.bytes, large.get - small.get),
+    uploadMBps: mbps(large.bytes - small.bytes, large.put - small.put),
+  };
+}
+
+/** A small job twice (the second timed): the SQS and DynamoDB requests of driver and executor. */
+async function timeJob(backend: AwsBackend, samples: Map<string, number[]>, setOn: (on: boolean) => void): Promise<void> {
+  const lw = await lapwing({ backend: { ...backend, launcher: new InProcessLauncher(backend) }, workers: 1, kernels: 'js' });
+  try {
+    for (let run = 0; run < 2; run++) {
+      const a = await lw.randomSpd(256, { block: 64, seed: run + 1 });
+      setOn(run === 1);
+      await lw.cholesky(a);
+      setOn(false);
+      await lw.backend.launcher.close();
+    }
+  } finally {
+    setOn(false);
+  }
+}
+
+/** Executor process starts: spawn → ready, one at a time. */
+async function timeProcessStart(backend: AwsBackend, config: AwsConfig, count: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const launcher = new ProcessLauncher({ env: configToEnv({ ...config, queueUrls: backend.queue.urls() }, true), executor: { idleTimeoutMs: 60_000 } });
+    const t0 = performance.now();
+    await launcher.launch(1);
+    await launcher.ready();
+    out.push(performance.now() - t0);
+    await launcher.close();
+  }
+  return out;
+}
+
+/**
+ * Measures every operation against fresh emulators and derives the profile.
+ * @example
+ * const r = await benchServices();
+ * console.log(r.profile.dynamodb?.ops?.TransactWriteItems);
+ */
+export async function benchServices(options: ServicesBenchOptions = {}): Promise<ServicesBenchResult> {
+  await loadKernels('js');
+  const emu = await startEmulators();
+  const config = loadAwsConfig(emulatorEnv(emu.endpoints), { stack: `bench-${Date.now().toString(36)}` });
+  let backend: AwsBackend | undefined;
+  const samples = new Map<string, number[]>();
+  let on = false;
+  try {
+    backend = await createAwsBackend(config, { executors: 'process', create: true });
+    timeRequests(backend.clients.sqs, 'sqs', samples, () => on);
+    timeRequests(backend.clients.dynamodb, 'dynamodb', samples, () => on);
+    const ops: Record<string, OpTiming> = {};
+    const s3 = await timeS3(backend, config, options.repetitions ?? 15, ops);
+    await timeJob(backend, samples, (x) => (on = x));
+    for (const [op, xs] of [...samples.entries()].sort((x, y) => (x[0] < y[0] ? -1 : 1))) ops[op] = timing(xs);
+    const starts = await timeProcessStart(backend, config, options.processStarts ?? 3);
+    ops['process:start'] = timing(starts);
+    const heartbeat = ops['dynamodb:PutItem']?.median_ms ?? 0;
+    const pick = (...names: string[]): Latency | undefined => latency(names.map((n) => ops[n]).find((t) => t !== undefined));
+    const ddbOps: Record<string, Latency> = {};
+    for (const [op, t] of Object.entries(ops)) if (op.startsWith('dynamodb:')) ddbOps[op.slice('dynamodb:'.length)] = latency(t)!;
+    const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+    const start = ops['process:start'];
+    const profile: ServiceProfile = {
+      s3: { ...s3, other: pick('s3:DeleteObjects', 's3:ListObjects') ?? s3!.getFirstByte! },
+      sqs: defined({
+        send: pick('sqs:SendMessageBatch', 'sqs:SendMessage'),
+        receive: pick('sqs:ReceiveMessage'),
+        delete: pick('sqs:DeleteMessageBatch', 'sqs:DeleteMessage'),
+        changeVisibility: pick('sqs:ChangeMessageVisibilityBatch', 'sqs:ChangeMessageVisibility'),
+        attributes: pick('sqs:GetQueueAttributes'),
+      }),
+      dynamodb: defined({ read: pick('dynamodb:GetItem'), write: pick('dynamodb:PutItem', 'dynamodb:UpdateItem'), ops: ddbOps }),
+      processStart: { medianMs: round(Math.max(0, start.median_ms - heartbeat)), p90Ms: round(Math.max(0, start.p90_ms - heartbeat)) },
+    };
+    return { bench: 'services', measured: new Date().toISOString(), command: 'lapwing bench services --json', ops, profile };
+  } finally {
+    if (backend) {
+      await backend.close().catch(() => undefined);
+      await destroyDataResources(backend.clients, config).catch(() => undefined);
+    }
+    await emu.stop();
+  }
+}
