@@ -8,7 +8,10 @@
  *             calls per service within 5%, wall within 25%)
  *
  * Each rep first measures the kernels (`bench kernels --json`), and the simulation takes that
- * profile (`--kernel-profile`), so prediction and measurement see the same machine state. The
+ * profile (`--kernel-profile`), so prediction and measurement see the same machine state; the
+ * emulated check also measures the emulators' latencies and an executor's start (`bench
+ * services --json`, taken with `--service-profile`), and prints the operations whose counts
+ * differ (`api_calls_by_op`). The
  * local check measures the kernels again after the job and simulates with the mean of both
  * profiles (`wall s`), and once more with the rates the job's kernels achieved, read from its
  * trace (`wall s in-run`): that row leaves out the machine's drift between the kernel bench and
@@ -16,8 +19,8 @@
  *
  *   node --import tsx bench/sim-validate.ts [--which local,emulated] [--reps 1]
  *
- * Prints one line per comparison (predicted, measured, ratio, within the goal or not); the last
- * line is a JSON array of those rows.
+ * Prints one line per comparison (predicted, measured, ratio, within the goal or not), with
+ * several reps their medians; the last line is a JSON array of those rows.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -107,6 +110,35 @@ async function traceRates(path: string): Promise<KernelRow[]> {
   return [...sums].map(([kernel, s]) => ({ kernel, backend: 'openblas', n: s.n, gflops: s.flops / (s.ms * 1e6) }));
 }
 
+/** API calls as `bench … --backend aws` and `simulate` print them. */
+interface Calls {
+  readonly api_calls?: Record<string, number>;
+  readonly api_calls_by_op?: Record<string, number>;
+}
+
+/** Prints the operations whose counts differ between prediction and measurement. */
+function operationsApart(predicted: Record<string, number>, measured: Record<string, number>): void {
+  const ops = [...new Set([...Object.keys(predicted), ...Object.keys(measured)])].sort();
+  const apart = ops.filter((op) => (predicted[op] ?? 0) !== (measured[op] ?? 0)).map((op) => `${op} ${predicted[op] ?? 0}/${measured[op] ?? 0}`);
+  process.stdout.write(`${''.padEnd(30)} operations apart (predicted/measured): ${apart.length > 0 ? apart.join(' · ') : 'none'}\n`);
+}
+
+/** Medians over the reps of every check and quantity (the machine's speed swings: one rep is noise). */
+function medians(all: readonly Row[]): void {
+  const groups = new Map<string, Row[]>();
+  for (const r of all) groups.set(`${r.check}\u0000${r.quantity}`, [...(groups.get(`${r.check}\u0000${r.quantity}`) ?? []), r]);
+  const mid = (xs: number[]): number => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 === 1 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  };
+  process.stdout.write(`medians over ${reps} rep(s):\n`);
+  for (const g of groups.values()) {
+    const ratio = mid(g.map((r) => r.ratio));
+    const { check, quantity, goal } = g[0]!;
+    process.stdout.write(`${check.padEnd(30)} ${quantity.padEnd(14)} predicted ${mid(g.map((r) => r.predicted)).toFixed(2).padStart(9)}  measured ${mid(g.map((r) => r.measured)).toFixed(2).padStart(9)}  ratio ${ratio.toFixed(3)}  ${Math.abs(ratio - 1) <= goal ? 'within' : 'OUTSIDE'} ±${goal * 100}%\n`);
+  }
+}
+
 const { values } = parseArgs({ options: { which: { type: 'string', default: 'local,emulated' }, reps: { type: 'string', default: '1' } } });
 const which = new Set(values.which.split(','));
 const reps = Number(values.reps);
@@ -136,17 +168,22 @@ try {
       compare('local cholesky 8192/512 ×2', rep, 'wall s in-run', simInRun.predicted_wall_s, measured.wall_s, 0.15);
     }
     if (which.has('emulated')) {
+      // The emulators' latencies and an executor process's start, measured in the same run.
+      const services = join(dir, `services-${rep}.json`);
+      await writeFile(services, await lapwing(['bench', 'services', '--json']));
       for (const n of ['1024', '2048']) {
         const shape = ['--n', n, '--block', '256', '--workers', '2'];
-        const measured = await json<{ wall_s: number; api_calls?: Record<string, number> }>(['bench', 'cholesky', ...shape, '--backend', 'aws', '--emulate', '--executors', 'process', '--json']);
-        const sim = await json<{ predicted_wall_s: number; api_calls: Record<string, number> }>(['simulate', 'cholesky', ...shape, '--profile', 'emulated', '--kernel-profile', profile, '--json']);
+        const measured = await json<Calls & { wall_s: number }>(['bench', 'cholesky', ...shape, '--backend', 'aws', '--emulate', '--executors', 'process', '--json']);
+        const sim = await json<Calls & { predicted_wall_s: number }>(['simulate', 'cholesky', ...shape, '--profile', 'emulated', '--kernel-profile', profile, '--service-profile', services, '--json']);
         const check = `emulated cholesky ${n}/256 ×2`;
         compare(check, rep, 'wall s', sim.predicted_wall_s, measured.wall_s, 0.25);
-        for (const service of ['s3', 'sqs', 'dynamodb']) compare(check, rep, `${service} calls`, sim.api_calls[service] ?? 0, measured.api_calls?.[service] ?? 0, 0.05);
+        for (const service of ['s3', 'sqs', 'dynamodb']) compare(check, rep, `${service} calls`, sim.api_calls?.[service] ?? 0, measured.api_calls?.[service] ?? 0, 0.05);
+        operationsApart(sim.api_calls_by_op ?? {}, measured.api_calls_by_op ?? {});
       }
     }
   }
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
+if (reps > 1) medians(rows);
 process.stdout.write(`${JSON.stringify(rows)}\n`);
