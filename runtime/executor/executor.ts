@@ -59,6 +59,7 @@ import { readyPriority } from '../scheduling/priority.ts';
 import { Attempt, clock, CRASH_POINTS, type AttemptHost, type CrashPoint, type JobContext, type KernelTimes } from './attempt.ts';
 export type { KernelTimes } from './attempt.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
+import { JobCache } from './job-cache.ts';
 import { errorMessage } from '../core/util.ts';
 
 export { CRASH_POINTS, type CrashPoint };
@@ -104,7 +105,16 @@ export interface ExecutorOptions {
    * slots overlap one task's store round trips with another's compute.
    */
   readonly concurrency?: number;
+  /**
+   * Jobs read by earlier executors of this process or container (default: this executor's
+   * own). A job's record never changes once written; its status is checked as ever.
+   */
+  readonly jobCache?: ExecutorJobCache;
 }
+
+/** The jobs executors share through {@link ExecutorOptions.jobCache}. */
+export type ExecutorJobCache = JobCache<Promise<JobContext | null>>;
+export { JobCache };
 
 /** Thrown by a crash hook: the executor stops at once, as if its process had died. */
 export class ExecutorCrash extends Error {
@@ -135,7 +145,7 @@ export async function runExecutor(backend: ExecutorBackend, options: ExecutorOpt
 }
 
 class Executor implements AttemptHost {
-  private readonly jobs = new Map<string, Promise<JobContext | null>>();
+  private readonly jobs: ExecutorJobCache;
   /** Acks on their way (see ackLater). */
   private readonly acks = new Set<Promise<void>>();
   /** Set when a crash hook stopped this executor. */
@@ -154,6 +164,7 @@ class Executor implements AttemptHost {
     this.visibilityMs = o.visibilityMs ?? 60_000;
     this.maxAttempts = o.maxAttempts ?? 5;
     this.checkBeforeWrite = o.checkBeforeWrite ?? false;
+    this.jobs = o.jobCache ?? new JobCache(Infinity);
     if (o.runKernel) this.runKernel = o.runKernel;
     this.keeper = new LeaseKeeper({
       queue: stores.queue,

@@ -29,7 +29,8 @@ import { DynamoBlockStore } from '../aws/stores/dynamo-block-store.ts';
 import { HybridBlockStore } from '../aws/stores/hybrid-block-store.ts';
 import { objectKey } from '../aws/stores/object-keys.ts';
 import { LambdaLauncher, lambdaInvoker, parseExecutorEvent } from '../aws/executors/lambda-launcher.ts';
-import { launchShare } from '../aws/executors/handler.ts';
+import { JOBS_PER_CONTAINER, launchShare } from '../aws/executors/handler.ts';
+import { JobCache, type ExecutorJobCache } from '../../executor/executor.ts';
 import { claimOnce, dynamoClaim } from '../aws/executors/launch-token.ts';
 import { DEFAULT_HEARTBEAT_MS, HeartbeatMonitor, HeartbeatWriter } from '../aws/executors/heartbeats.ts';
 import { AWS_TIMINGS } from '../aws/index.ts';
@@ -350,6 +351,8 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
     };
     let launcher: Backend['launcher'];
     const envStores = new Map<number, Awaited<ReturnType<typeof openStores>>>();
+    // The handler's jobs read and bound, per execution environment (as its module scope).
+    const envJobs = new Map<number, ExecutorJobCache>();
     if (onLambda) {
       const lambdaClient = (): ReturnType<LambdaModel['client']> => lambda!.client();
       lambda = new LambdaModel(clock, p.lambda, meter, memoryMb, async (payload: unknown, env: Environment) => {
@@ -374,7 +377,9 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
           // The handler's launch token: a repeated event runs nothing (one PutItem per executor).
           if (event.executorId !== undefined && !(await claimOnce(dynamoClaim(ddb.client(), names.table, retry), event.executorId, () => undefined))) return;
           const share = launchShare(event, lambdaInvoker(lambdaClient(), names.functionName, retry), () => undefined);
-          await runBeating(id, stores, kill, share, { executorId: id, ...executorSettings(p), concurrency: Math.max(p.executor.concurrency, threads), maxRuntimeMs: LAMBDA_TIMEOUT_MS - HANDLER_MARGIN_MS });
+          let jobCache = envJobs.get(env.id);
+          if (!jobCache) envJobs.set(env.id, (jobCache = new JobCache(JOBS_PER_CONTAINER)));
+          await runBeating(id, stores, kill, share, { executorId: id, jobCache, ...executorSettings(p), concurrency: Math.max(p.executor.concurrency, threads), maxRuntimeMs: LAMBDA_TIMEOUT_MS - HANDLER_MARGIN_MS });
         } finally {
           liveLambdas.delete(id);
           lambdaLifeMs += clock.now() - t0;

@@ -18,11 +18,13 @@
  * Kernels run on kernel threads, one per vCPU (kernel-pool.ts), with as many task slots, so the
  * lease keeper and the store calls of other tasks go on during a long kernel.
  *
- * The backend is built once per container and reused by warm invocations; the configuration
+ * The backend is built once per container and reused by warm invocations, and so are the jobs
+ * the container's executors have read (record and bound program: a warm invocation does not read
+ * the job's record again or generate its program's code again); the configuration
  * comes from the function's environment (set by `lapwing deploy`) and its execution role. The
  * function invokes itself (AWS_LAMBDA_FUNCTION_NAME, which Lambda sets; the policy allows it).
  */
-import { runExecutor, type KernelTimes } from '../../../executor/executor.ts';
+import { JobCache, runExecutor, type ExecutorJobCache, type KernelTimes } from '../../../executor/executor.ts';
 import { isRetryable } from '../../../core/errors.ts';
 import type { Attrs, Block } from '../../../../kernels/index.ts';
 import { createKernelPool, kernelThreadsFromEnv, type KernelPool } from './kernel-pool.ts';
@@ -61,6 +63,8 @@ export interface HandlerDeps {
 
 /** Time kept back from the function's timeout for the task in progress to finish. */
 const MARGIN_MS = 60_000;
+/** Jobs a container keeps read and bound (a container works for one job, or a few in a row). */
+export const JOBS_PER_CONTAINER = 8;
 /** Outages (retryable errors out of the executor loop) one invocation rides out. */
 const MAX_OUTAGES = 5;
 /** Pause after an outage before leasing again. */
@@ -92,6 +96,7 @@ export function createHandler(deps: HandlerDeps = {}): (raw: unknown, context?: 
   let backend: Promise<AwsBackend> | undefined;
   const threads = kernelThreadsFromEnv(env);
   let pool: KernelPool | null | undefined;
+  const jobs: ExecutorJobCache = new JobCache(JOBS_PER_CONTAINER);
   return async (raw, context) => {
     let event: Partial<ExecutorEvent> = {};
     try {
@@ -132,6 +137,7 @@ export function createHandler(deps: HandlerDeps = {}): (raw: unknown, context?: 
             ...options,
             maxAttempts: b.config.maxReceiveCount,
             executorId,
+            jobCache: jobs,
             ...(pool ? { runKernel: (name: string, inputs: readonly Block[], attrs: Attrs, ran?: KernelTimes) => pool!.run(name, inputs, attrs, ran), concurrency: Math.max(options.concurrency ?? 1, pool.threads) } : {}),
             ...(Number.isFinite(left) ? { maxRuntimeMs: left } : {}),
           });
