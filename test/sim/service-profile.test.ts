@@ -22,7 +22,7 @@ const slow: ServiceProfile = {
   s3: { getFirstByte: { medianMs: 40, p90Ms: 60 }, downloadMBps: 20 },
   sqs: { send: { medianMs: 30, p90Ms: 40 } },
   dynamodb: { ops: { TransactWriteItems: { medianMs: 200, p90Ms: 300 } } },
-  processStart: { medianMs: 3000, p90Ms: 3000 },
+  processStart: { medianMs: 6000, p90Ms: 6000 },
 };
 
 test('a service profile is checked field by field', () => {
@@ -42,7 +42,7 @@ test('measured figures replace the profile\'s own; DynamoDB operations merge', (
   assert.deepEqual(p.sqs.send, { medianMs: 30, p90Ms: 40 });
   assert.deepEqual(p.dynamodb.ops?.TransactWriteItems, { medianMs: 200, p90Ms: 300 });
   for (const [op, l] of Object.entries(EMULATED_PROFILE.dynamodb.ops ?? {})) if (op !== 'TransactWriteItems') assert.deepEqual(p.dynamodb.ops?.[op], l);
-  assert.deepEqual(p.processStart, { medianMs: 3000, p90Ms: 3000 });
+  assert.deepEqual(p.processStart, { medianMs: 6000, p90Ms: 6000 });
 });
 
 test('the simulation uses them: slower services and start, a slower prediction with the same calls', async () => {
@@ -51,7 +51,7 @@ test('the simulation uses them: slower services and start, a slower prediction w
   const slower = await simulate({ job, workers: 2, profile: withServiceProfile(EMULATED_PROFILE, slow), seed: 3 });
   assert.equal(base.status, 'done');
   assert.equal(slower.status, 'done');
-  // 20 tasks: one completion each (TransactWriteItems) at +200 ms, the start at 3 s.
+  // 20 tasks: one completion each (TransactWriteItems) at +200 ms; the start 6 s instead of ≈ 2.
   assert.ok(slower.predictedWallS > base.predictedWallS + 3 + 20 * 0.1, `${slower.predictedWallS} s vs ${base.predictedWallS} s`);
   assert.equal(slower.operations['dynamodb:TransactWriteItems'], base.operations['dynamodb:TransactWriteItems']);
   assert.equal(slower.apiCalls.s3, base.apiCalls.s3);

@@ -64,6 +64,11 @@ export interface DynamoProfile {
    * others take `read` or `write`.
    */
   readonly ops?: Readonly<Partial<Record<string, Latency>>>;
+  /**
+   * Extra milliseconds of the first request of an operation (DynamoDB Local loads and compiles
+   * its code for each kind of request on first use; AWS's service has no such start).
+   */
+  readonly firstCallMs?: Readonly<Partial<Record<string, number>>>;
 }
 
 const ITEM_LIMIT = 400 * 1024;
@@ -137,6 +142,8 @@ export class DynamoModel {
   private readonly readLatency: () => number;
   private readonly writeLatency: () => number;
   private readonly opLatency = new Map<string, () => number>();
+  /** Operations sent so far (for `firstCallMs`). */
+  private readonly seen = new Set<string>();
 
   /** One clock reader shared by every partition's token buckets. */
   private readonly now: () => number;
@@ -221,7 +228,11 @@ export class DynamoModel {
     this.meter.call('dynamodb', op);
     // The request takes effect atomically when it arrives (one event per request: the
     // simulation's cost is its number of events); the caller sees the answer a latency later.
-    const lat = (this.opLatency.get(op) ?? (write ? this.writeLatency : this.readLatency))();
+    let lat = (this.opLatency.get(op) ?? (write ? this.writeLatency : this.readLatency))();
+    if (!this.seen.has(op)) {
+      this.seen.add(op);
+      lat += this.p.firstCallMs?.[op] ?? 0;
+    }
     let out: unknown;
     let err: unknown;
     let kb = 0;

