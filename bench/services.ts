@@ -35,6 +35,7 @@ import { lapwing } from '../runtime/library/session.ts';
 import { loadKernels } from '../kernels/index.ts';
 import type { Latency } from '../runtime/backends/sim/latency.ts';
 import type { ServiceProfile } from '../runtime/backends/sim/profiles.ts';
+import { latencySummary } from '../runtime/core/util.ts';
 
 /** One operation's latencies (ms). */
 export interface OpTiming {
@@ -62,14 +63,10 @@ export interface ServicesBenchOptions {
 
 const round = (x: number): number => Math.round(x * 100) / 100;
 
-function timing(xs: readonly number[]): OpTiming {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number): number => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0;
-  // The lower median for an even count, the 90th percentile by rank.
-  return { n: s.length, median_ms: round(q(0.5 - 1e-9)), p90_ms: round(q(0.9)) };
-}
+const timing = (xs: readonly number[]): OpTiming => latencySummary(xs);
 
-const latency = (t: OpTiming | undefined): Latency | undefined => (t ? { medianMs: t.median_ms, p90Ms: Math.max(t.median_ms, t.p90_ms) } : undefined);
+/** A timing as the simulator's latency distribution (p90 at least the median). */
+export const latency = (t: OpTiming | undefined): Latency | undefined => (t ? { medianMs: t.median_ms, p90Ms: Math.max(t.median_ms, t.p90_ms) } : undefined);
 
 interface Timable {
   middlewareStack: {
@@ -103,6 +100,31 @@ function timeRequests(client: unknown, service: string, into: () => Map<string, 
     },
     { step: 'initialize', name: `lapwingTime_${service}` },
   );
+}
+
+/**
+ * A service profile from per-operation timings (`service:Operation` keys, as `ops` here and the
+ * bench JSON's `api_latency_by_op` have them), the S3 part given, and the executors' start
+ * (spawn → ready, less the heartbeat write the simulation sends itself).
+ */
+export function serviceProfileOf(ops: Readonly<Record<string, OpTiming>>, s3: NonNullable<ServiceProfile['s3']>, start: OpTiming, firstCallMs: Readonly<Partial<Record<string, number>>> = {}): ServiceProfile {
+  const pick = (...names: string[]): Latency | undefined => latency(names.map((n) => ops[n]).find((t) => t !== undefined));
+  const ddbOps: Record<string, Latency> = {};
+  for (const [op, t] of Object.entries(ops)) if (op.startsWith('dynamodb:') && !op.endsWith(' (first)')) ddbOps[op.slice('dynamodb:'.length)] = latency(t)!;
+  const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+  const heartbeat = (ops['dynamodb:PutItem'] ?? ops['dynamodb:UpdateItem'])?.median_ms ?? 0;
+  return {
+    s3,
+    sqs: defined({
+      send: pick('sqs:SendMessageBatch', 'sqs:SendMessage'),
+      receive: pick('sqs:ReceiveMessage'),
+      delete: pick('sqs:DeleteMessageBatch', 'sqs:DeleteMessage'),
+      changeVisibility: pick('sqs:ChangeMessageVisibilityBatch', 'sqs:ChangeMessageVisibility'),
+      attributes: pick('sqs:GetQueueAttributes'),
+    }),
+    dynamodb: defined({ read: pick('dynamodb:GetItem'), write: pick('dynamodb:PutItem', 'dynamodb:UpdateItem'), ops: ddbOps, firstCallMs }),
+    processStart: { medianMs: round(Math.max(0, start.median_ms - heartbeat)), p90Ms: round(Math.max(0, start.p90_ms - heartbeat)) },
+  };
 }
 
 /** Executors in this process, on the benchmark's own backend (their requests are timed). */
@@ -240,24 +262,7 @@ export async function benchServices(options: ServicesBenchOptions = {}): Promise
     const together = Math.max(1, Math.min(2, availableParallelism()));
     const starts = await timeProcessStart(backend, config, options.processStarts ?? 3, together);
     ops[`process:start (${together} at once)`] = timing(starts);
-    const heartbeat = (ops['dynamodb:PutItem'] ?? ops['dynamodb:UpdateItem'])?.median_ms ?? 0;
-    const pick = (...names: string[]): Latency | undefined => latency(names.map((n) => ops[n]).find((t) => t !== undefined));
-    const ddbOps: Record<string, Latency> = {};
-    for (const [op, t] of Object.entries(ops)) if (op.startsWith('dynamodb:') && !op.endsWith(' (first)')) ddbOps[op.slice('dynamodb:'.length)] = latency(t)!;
-    const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-    const start = ops[`process:start (${together} at once)`]!;
-    const profile: ServiceProfile = {
-      s3: { ...s3, other: pick('s3:DeleteObjects', 's3:ListObjects') ?? s3!.getFirstByte! },
-      sqs: defined({
-        send: pick('sqs:SendMessageBatch', 'sqs:SendMessage'),
-        receive: pick('sqs:ReceiveMessage'),
-        delete: pick('sqs:DeleteMessageBatch', 'sqs:DeleteMessage'),
-        changeVisibility: pick('sqs:ChangeMessageVisibilityBatch', 'sqs:ChangeMessageVisibility'),
-        attributes: pick('sqs:GetQueueAttributes'),
-      }),
-      dynamodb: defined({ read: pick('dynamodb:GetItem'), write: pick('dynamodb:PutItem', 'dynamodb:UpdateItem'), ops: ddbOps, firstCallMs }),
-      processStart: { medianMs: round(Math.max(0, start.median_ms - heartbeat)), p90Ms: round(Math.max(0, start.p90_ms - heartbeat)) },
-    };
+    const profile = serviceProfileOf(ops, { ...s3!, other: latency(ops['s3:DeleteObjects'] ?? ops['s3:ListObjects']) ?? s3!.getFirstByte! }, ops[`process:start (${together} at once)`]!, firstCallMs);
     return { bench: 'services', measured: new Date().toISOString(), command: 'lapwing bench services --json', ops, profile };
   } finally {
     if (backend) {

@@ -11,7 +11,9 @@
  * profile (`--kernel-profile`), so prediction and measurement see the same machine state; the
  * emulated check also measures the emulators' latencies and an executor's start (`bench
  * services --json`, taken with `--service-profile`), and prints the operations whose counts
- * differ (`api_calls_by_op`). The
+ * differ (`api_calls_by_op`); a second wall row (`wall s in-run`) simulates again with the
+ * latencies the measured job's own requests had and its executors' start (`api_latency_by_op`,
+ * `executor_start_ms` of the bench JSON). The
  * local check measures the kernels again after the job and simulates with the mean of both
  * profiles (`wall s`), and once more with the rates the job's kernels achieved, read from its
  * trace (`wall s in-run`): that row leaves out the machine's drift between the kernel bench and
@@ -28,6 +30,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { ServiceProfile } from '../runtime/backends/sim/profiles.ts';
+import { latency, serviceProfileOf, type OpTiming } from './services.ts';
 
 const CLI = fileURLToPath(new URL('../runtime/cli/lapwing.mjs', import.meta.url));
 
@@ -110,10 +114,29 @@ async function traceRates(path: string): Promise<KernelRow[]> {
   return [...sums].map(([kernel, s]) => ({ kernel, backend: 'openblas', n: s.n, gflops: s.flops / (s.ms * 1e6) }));
 }
 
-/** API calls as `bench … --backend aws` and `simulate` print them. */
+/** API calls as `bench … --backend aws` and `simulate` print them (the bench also their latencies). */
 interface Calls {
   readonly api_calls?: Record<string, number>;
   readonly api_calls_by_op?: Record<string, number>;
+  readonly api_latency_by_op?: Record<string, OpTiming>;
+  readonly executor_start_ms?: OpTiming;
+}
+
+/**
+ * The service profile of a measured run: its own requests' latencies (one block size: S3 GETs
+ * and PUTs take their measured time whole, transfer included), its executors' start, and the
+ * first-request costs of DynamoDB Local from `bench services` (a median leaves them out).
+ */
+function inRunProfile(services: { profile: ServiceProfile }, ops: Readonly<Record<string, OpTiming>>, start: OpTiming): ServiceProfile {
+  const base = services.profile;
+  const s3 = {
+    ...base.s3,
+    ...(ops['s3:GetObject'] ? { getFirstByte: latency(ops['s3:GetObject'])!, downloadMBps: 1e6 } : {}),
+    ...(ops['s3:PutObject'] ? { put: latency(ops['s3:PutObject'])!, uploadMBps: 1e6 } : {}),
+    ...(ops['s3:DeleteObjects'] ? { other: latency(ops['s3:DeleteObjects'])! } : {}),
+  };
+  const own = serviceProfileOf(ops, s3, start, base.dynamodb?.firstCallMs ?? {});
+  return { ...own, sqs: { ...base.sqs, ...own.sqs }, dynamodb: { ...base.dynamodb, ...own.dynamodb, ops: { ...base.dynamodb?.ops, ...own.dynamodb?.ops } } };
 }
 
 /** Prints the operations whose counts differ between prediction and measurement. */
@@ -179,6 +202,15 @@ try {
         compare(check, rep, 'wall s', sim.predicted_wall_s, measured.wall_s, 0.25);
         for (const service of ['s3', 'sqs', 'dynamodb']) compare(check, rep, `${service} calls`, sim.api_calls?.[service] ?? 0, measured.api_calls?.[service] ?? 0, 0.05);
         operationsApart(sim.api_calls_by_op ?? {}, measured.api_calls_by_op ?? {});
+        // The same simulation with the latencies the job's own requests had and its executors'
+        // start (the bench JSON's api_latency_by_op, executor_start_ms): what is left is the
+        // simulator's own error, the load of the job on its emulators taken out.
+        if (measured.api_latency_by_op && measured.executor_start_ms) {
+          const inRun = join(dir, `services-${rep}-${n}-in-run.json`);
+          await writeFile(inRun, JSON.stringify({ profile: inRunProfile(JSON.parse(await readFile(services, 'utf8')) as { profile: ServiceProfile }, measured.api_latency_by_op, measured.executor_start_ms) }));
+          const simInRun = await json<Calls & { predicted_wall_s: number }>(['simulate', 'cholesky', ...shape, '--profile', 'emulated', '--kernel-profile', profile, '--service-profile', inRun, '--json']);
+          compare(check, rep, 'wall s in-run', simInRun.predicted_wall_s, measured.wall_s, 0.25);
+        }
       }
     }
   }

@@ -54,6 +54,10 @@ export interface OpenedSession {
   readonly apiCalls?: () => Record<string, number>;
   /** Requests per `service:Operation` so far (aws backend only). */
   readonly apiOperations?: () => Record<string, number>;
+  /** Request latencies per `service:Operation` so far, this process's first (aws backend only). */
+  readonly apiLatencies?: () => Record<string, number[]>;
+  /** Spawn → ready ms of the process executors started so far (aws backend only). */
+  readonly executorStarts?: () => number[];
   /** DynamoDB capacity units consumed so far (aws backend only). */
   readonly dynamodbCapacity?: () => { wcu: number; rcu: number };
   /** Closes the session (executors, emulators started for the run). */
@@ -106,6 +110,8 @@ export async function openSession(o: JobOptions, label: string): Promise<OpenedS
     workers: running(),
     apiCalls: aws ? () => aws.backend.apiCalls() : undefined,
     apiOperations: aws ? () => aws.backend.apiOperations() : undefined,
+    apiLatencies: aws ? () => aws.backend.apiLatencies() : undefined,
+    executorStarts: aws ? () => aws.backend.executorStarts() : undefined,
     dynamodbCapacity: aws ? () => aws.backend.dynamodbCapacity() : undefined,
     finish: async (summary) => {
       if (finished) return;

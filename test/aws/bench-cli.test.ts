@@ -44,6 +44,14 @@ test('bench cholesky on the emulated AWS backend matches the local residual, wit
   assert.ok((ops['sqs:ReceiveMessage(empty)'] ?? 0) > 0, 'idle long polls and the ones cut short at exit are empty');
   assert.equal(ops['s3:PutObject'], 20, 'one output block per task');
   assert.equal(ops['dynamodb:TransactWriteItems'], 21, 'one completion per task, and the job record');
+  // Their latencies: every request that did not long-poll, per operation; the executors' start.
+  const lat = aws.api_latency_by_op as Record<string, { n: number; median_ms: number; p90_ms: number }>;
+  assert.equal(lat['dynamodb:TransactWriteItems']?.n, 21);
+  assert.equal(lat['s3:PutObject']?.n, 20);
+  for (const [op, t] of Object.entries(lat)) assert.ok(t.n > 0 && t.median_ms > 0 && t.p90_ms >= t.median_ms, `${op}: ${JSON.stringify(t)}`);
+  const start = aws.executor_start_ms as { n: number; median_ms: number };
+  assert.equal(start.n, 2, 'two executors started');
+  assert.ok(start.median_ms > 0);
   // The capacity DynamoDB reported for the job: at least a completion's 4 WCU per task (blocks
   // stored inline cost 1 WCU per KB on top).
   const cap = aws.dynamodb_capacity as Record<string, number>;

@@ -38,6 +38,11 @@ export interface AwsClients {
    * `sqs:ReceiveMessage(empty)`, so the entries of a service sum to its count.
    */
   operations(): Record<string, number>;
+  /**
+   * Milliseconds of every request so far per `service:Operation`, sent to answered (receives
+   * that long-polled are left out: their time is the wait); copies.
+   */
+  latencies(): Record<string, number[]>;
   /** DynamoDB capacity units consumed so far, as DynamoDB reports them (a fresh copy). */
   capacity(): Capacity;
   destroy(): void;
@@ -63,6 +68,7 @@ interface Tally {
   readonly counts: CallCounts;
   readonly commands: Record<string, number>;
   readonly operations: Record<string, number>;
+  readonly latencies: Record<string, number[]>;
 }
 
 const bump = (m: Record<string, number>, k: string): void => {
@@ -78,7 +84,12 @@ function countCalls(client: Countable, tally: Tally, service: AwsService): void 
       bump(tally.commands, name);
       const op = `${service}:${name.replace(/Command$/, '')}`;
       bump(tally.operations, op);
-      if (op !== 'sqs:ReceiveMessage') return next(args);
+      const t0 = performance.now();
+      const waits = op === 'sqs:ReceiveMessage' && Number((args as { input?: { WaitTimeSeconds?: number } }).input?.WaitTimeSeconds ?? 0) > 0;
+      const timed = (): void => {
+        if (!waits) (tally.latencies[op] ??= []).push(Math.round((performance.now() - t0) * 100) / 100);
+      };
+      if (op !== 'sqs:ReceiveMessage') return next(args).finally(timed);
       // Whether a receive brought messages is known from its answer only (the deserialised
       // output comes back through this step); one aborted or failed brought none. Counted as
       // sent until then, so that the entries of a service always sum to its count.
@@ -95,7 +106,7 @@ function countCalls(client: Countable, tally: Tally, service: AwsService): void 
           empty();
           throw e;
         },
-      );
+      ).finally(timed);
     },
     { step: 'finalizeRequest', name: `lapwingCount_${service}`, priority: 'low' },
   );
@@ -118,7 +129,7 @@ export function createClients(config: AwsConfig): AwsClients {
   });
   const sqs = new SQSClient({ ...base, ...(config.endpoints.sqs ? { endpoint: config.endpoints.sqs } : {}) });
   const dynamodb = new DynamoDBClient({ ...base, ...(config.endpoints.dynamodb ? { endpoint: config.endpoints.dynamodb } : {}) });
-  const tally: Tally = { counts, commands: {}, operations: {} };
+  const tally: Tally = { counts, commands: {}, operations: {}, latencies: {} };
   countCalls(s3 as unknown as Countable, tally, 's3');
   countCalls(sqs as unknown as Countable, tally, 'sqs');
   countCalls(dynamodb as unknown as Countable, tally, 'dynamodb');
@@ -142,6 +153,7 @@ export function createClients(config: AwsConfig): AwsClients {
     counts: () => ({ ...counts }),
     commands: () => ({ ...tally.commands }),
     operations: () => ({ ...tally.operations }),
+    latencies: () => Object.fromEntries(Object.entries(tally.latencies).map(([k, v]) => [k, [...v]])),
     capacity: () => meter.total(),
     destroy: () => {
       s3.destroy();

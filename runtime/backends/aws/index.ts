@@ -61,6 +61,10 @@ export interface AwsBackend extends Backend {
   apiCalls(): Record<string, number>;
   /** Requests per `service:Operation` (clients.ts `operations()`), by this process and its process executors. */
   apiOperations(): Record<string, number>;
+  /** Request latencies per `service:Operation` (clients.ts `latencies()`): this process's first, then its process executors'. */
+  apiLatencies(): Record<string, number[]>;
+  /** Spawn → ready milliseconds of the process executors started (empty for Lambda). */
+  executorStarts(): number[];
   /** DynamoDB capacity units consumed by this process and by the process executors it started. */
   dynamodbCapacity(): { wcu: number; rcu: number };
 }
@@ -90,7 +94,7 @@ export async function createAwsBackend(config: AwsConfig, options: AwsBackendOpt
     // SQS cannot list what is in flight; the executors' heartbeats can (speculation reads it).
     queue.leases = heartbeats.leases;
     const executors = options.executors ?? (config.emulated ? 'process' : 'lambda');
-    let launcher: ExecutorLauncher & { apiCalls?(): CallCounts; apiOperations?(): Record<string, number>; dynamodbCapacity?(): { wcu: number; rcu: number } };
+    let launcher: ExecutorLauncher & { apiCalls?(): CallCounts; apiOperations?(): Record<string, number>; apiLatencies?(): Record<string, number[]>; startTimes?(): number[]; dynamodbCapacity?(): { wcu: number; rcu: number } };
     if (executors === 'process') {
       launcher = new ProcessLauncher({
         // The queue URLs go along: each executor is spared four GetQueueUrl calls.
@@ -139,6 +143,12 @@ export async function createAwsBackend(config: AwsConfig, options: AwsBackendOpt
         for (const [k, v] of Object.entries(launcher.apiOperations?.() ?? {})) sum[k] = (sum[k] ?? 0) + v;
         return sum;
       },
+      apiLatencies(): Record<string, number[]> {
+        const all = clients.latencies();
+        for (const [k, v] of Object.entries(launcher.apiLatencies?.() ?? {})) (all[k] ??= []).push(...v);
+        return all;
+      },
+      executorStarts: () => launcher.startTimes?.() ?? [],
       async close(): Promise<void> {
         try {
           heartbeats.stop();

@@ -9,7 +9,7 @@ import type { Lapwing } from '../../library/session.ts';
 import { choleskyResidualOf } from '../../library/verify.ts';
 import { fmtS, openSession, positiveInt, printSummary, type JobOptions } from '../common.ts';
 import { UserError } from '../errors.ts';
-import { errorMessage } from '../../core/util.ts';
+import { errorMessage, latencySummary } from '../../core/util.ts';
 
 export type Algorithm = 'cholesky' | 'gemm' | 'trsm' | 'tsqr' | 'spd_solve' | 'lu' | 'lu_solve' | 'qr' | 'lstsq' | 'svd';
 export const ALGORITHMS: readonly Algorithm[] = ['cholesky', 'gemm', 'trsm', 'tsqr', 'lu', 'qr', 'lstsq', 'svd'];
@@ -248,9 +248,11 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: 
     if (s.apiCalls && p.checkReads) await p.checkReads;
     const callsBefore = s.apiCalls?.();
     const opsBefore = s.apiOperations?.();
+    const latenciesBefore = s.apiLatencies?.();
     const capacityBefore = s.dynamodbCapacity?.();
     let callsJob: Record<string, number> | undefined;
     let opsJob: Record<string, number> | undefined;
+    let latenciesJob: Record<string, ReturnType<typeof latencySummary>> | undefined;
     let capacityJob: { wcu: number; rcu: number } | undefined;
     // A benchmark times the job alone: executors are started (and warm) before it.
     if (extras.warm) await s.lw.start();
@@ -262,6 +264,11 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: 
       if (callsBefore && after) callsJob = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (callsBefore[k] ?? 0)]));
       const opsAfter = s.apiOperations?.();
       if (opsBefore && opsAfter) opsJob = Object.fromEntries(Object.entries(opsAfter).map(([k, v]): [string, number] => [k, v - (opsBefore[k] ?? 0)]).filter(([, v]) => v > 0).sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+      // This process's latencies come first, and the executors started after the snapshot.
+      const latenciesAfter = s.apiLatencies?.();
+      if (latenciesBefore && latenciesAfter) {
+        latenciesJob = Object.fromEntries(Object.entries(latenciesAfter).map(([k, v]): [string, number[]] => [k, v.slice(latenciesBefore[k]?.length ?? 0)]).filter(([, v]) => v.length > 0).sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, v]) => [k, latencySummary(v)]));
+      }
       const capacityAfter = s.dynamodbCapacity?.();
       if (capacityBefore && capacityAfter) capacityJob = { wcu: capacityAfter.wcu - capacityBefore.wcu, rcu: capacityAfter.rcu - capacityBefore.rcu };
       // The reference is measured again right after the job: the floor is the mean of both.
@@ -297,6 +304,8 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: 
       ...(floor ? floorFields(floor, last.wallS) : {}),
       ...(callsJob ? { api_calls: callsJob, api_calls_per_task: Object.fromEntries(Object.entries(callsJob).map(([k, v]) => [k, Math.round((100 * v) / Math.max(1, last.tasks)) / 100])) } : {}),
       ...(opsJob ? { api_calls_by_op: opsJob } : {}),
+      ...(latenciesJob ? { api_latency_by_op: latenciesJob } : {}),
+      ...((s.executorStarts?.().length ?? 0) > 0 ? { executor_start_ms: latencySummary(s.executorStarts!()) } : {}),
       ...(capacityJob ? {
         dynamodb_capacity: {
           wcu: round(capacityJob.wcu, 1), rcu: round(capacityJob.rcu, 1),

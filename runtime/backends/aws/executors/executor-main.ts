@@ -74,7 +74,7 @@ async function main(): Promise<number> {
     if (m.type === 'crash-at') trigger.arm(m.spec === null ? null : parseCrashSpec(m.spec));
   });
   const report = (): Promise<void> =>
-    send({ type: 'api_calls', counts: backend.clients.counts(), commands: backend.clients.commands(), operations: backend.clients.operations(), capacity: backend.clients.capacity() });
+    send({ type: 'api_calls', counts: backend.clients.counts(), commands: backend.clients.commands(), operations: backend.clients.operations(), latencies: backend.clients.latencies(), capacity: backend.clients.capacity() });
   const timer = setInterval(() => void report(), 1000);
   timer.unref();
   const onTrace = process.env.LAPWING_TRACE === '1' ? (trace: TaskAttemptTrace) => void send({ type: 'trace', trace }) : undefined;

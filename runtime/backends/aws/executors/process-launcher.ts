@@ -27,7 +27,7 @@ export type ExecutorExitReason = 'idle' | 'max-runtime' | 'stopped';
 /** Messages an executor process sends to its launcher. */
 export type ExecutorIpcMessage =
   | { readonly type: 'ready' }
-  | { readonly type: 'api_calls'; readonly counts: CallCounts; readonly commands?: Readonly<Record<string, number>>; readonly operations?: Readonly<Record<string, number>>; readonly capacity?: Capacity }
+  | { readonly type: 'api_calls'; readonly counts: CallCounts; readonly commands?: Readonly<Record<string, number>>; readonly operations?: Readonly<Record<string, number>>; readonly latencies?: Readonly<Record<string, readonly number[]>>; readonly capacity?: Capacity }
   | { readonly type: 'trace'; readonly trace: TaskAttemptTrace }
   | { readonly type: 'exit'; readonly reason: ExecutorExitReason; readonly tasks: number; readonly runtimeMs: number };
 
@@ -92,6 +92,9 @@ interface Child {
   counts: CallCounts;
   commands: Readonly<Record<string, number>>;
   operations: Readonly<Record<string, number>>;
+  latencies: Readonly<Record<string, readonly number[]>>;
+  /** Milliseconds from spawn to its `ready` message. */
+  readyMs?: number;
   capacity: Capacity;
   /** The crash it is armed with (by environment or IPC), if any. */
   armed: CrashSpec | null;
@@ -147,6 +150,7 @@ export class ProcessLauncher implements ExecutorLauncher {
       counts: { s3: 0, sqs: 0, dynamodb: 0, lambda: 0 },
       commands: {},
       operations: {},
+      latencies: {},
       capacity: { rcu: 0, wcu: 0 },
       armed: crash,
       killed: false,
@@ -182,10 +186,12 @@ export class ProcessLauncher implements ExecutorLauncher {
         child.counts = m.counts;
         child.commands = m.commands ?? {};
         child.operations = m.operations ?? {};
+        child.latencies = m.latencies ?? {};
         if (m.capacity) child.capacity = m.capacity;
       }
       else if (m.type === 'trace') this.o.onTrace?.(m.trace);
       else if (m.type === 'ready') {
+        child.readyMs ??= Date.now() - child.startedAt;
         isReady();
         this.o.onReady?.(id);
       }
@@ -277,6 +283,18 @@ export class ProcessLauncher implements ExecutorLauncher {
     const sum: Record<string, number> = {};
     for (const c of this.children) for (const [k, v] of Object.entries(c.operations)) sum[k] = (sum[k] ?? 0) + v;
     return sum;
+  }
+
+  /** Request latencies per `service:Operation` of every executor this launcher started (clients.ts `latencies()`). */
+  apiLatencies(): Record<string, number[]> {
+    const sum: Record<string, number[]> = {};
+    for (const c of this.children) for (const [k, v] of Object.entries(c.latencies)) (sum[k] ??= []).push(...v);
+    return sum;
+  }
+
+  /** Milliseconds from spawn to ready of every executor that became ready. */
+  startTimes(): number[] {
+    return this.children.flatMap((c) => (c.readyMs === undefined ? [] : [c.readyMs]));
   }
 
   /** DynamoDB capacity reported by every executor this launcher started (as apiCalls). */
