@@ -136,7 +136,8 @@ function inRunProfile(services: { profile: ServiceProfile }, ops: Readonly<Recor
     ...(ops['s3:DeleteObjects'] ? { other: latency(ops['s3:DeleteObjects'])! } : {}),
   };
   const own = serviceProfileOf(ops, s3, start, base.dynamodb?.firstCallMs ?? {});
-  return { ...own, sqs: { ...base.sqs, ...own.sqs }, dynamodb: { ...base.dynamodb, ...own.dynamodb, ops: { ...base.dynamodb?.ops, ...own.dynamodb?.ops } } };
+  // Measured under the job's own load: their queueing is in them already.
+  return { ...own, sqs: { ...base.sqs, ...own.sqs }, dynamodb: { ...base.dynamodb, ...own.dynamodb, ops: { ...base.dynamodb?.ops, ...own.dynamodb?.ops } }, services: 'remote' };
 }
 
 /** Prints the operations whose counts differ between prediction and measurement. */

@@ -75,3 +75,14 @@ test('simulate --service-profile reads `bench services --json` output; a bad fil
   assert.match(bad.stderr, /--service-profile .*bad\.json: .*sqs\.send: expected/);
   assert.equal(bad.stderr.trim().split('\n').length, 1);
 });
+
+test('emulators on the host queue their requests on its cores: slower than the same latencies served apart', async () => {
+  const { job } = simJob('cholesky', { n: 1024, block: 256 });
+  assert.deepEqual(parseServiceProfile({ services: 'remote' }), { services: 'remote' });
+  assert.throws(() => parseServiceProfile({ services: 'cloud' }), /services: expected 'host' or 'remote'/);
+  const host = await simulate({ job, workers: 2, profile: EMULATED_PROFILE, seed: 5 });
+  const apart = await simulate({ job, workers: 2, profile: withServiceProfile(EMULATED_PROFILE, { services: 'remote' }), seed: 5 });
+  assert.equal(EMULATED_PROFILE.services, 'host');
+  assert.ok(host.predictedWallS > apart.predictedWallS, `${host.predictedWallS} s on the host, ${apart.predictedWallS} s apart`);
+  assert.deepEqual(host.apiCalls.s3, apart.apiCalls.s3);
+});

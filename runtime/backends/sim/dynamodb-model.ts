@@ -43,7 +43,7 @@ import {
   type ExprContext,
   type Item,
 } from './dynamo-expressions.ts';
-import { sampler, type Latency } from './latency.ts';
+import { sampler, type Latency, type Serve } from './latency.ts';
 import type { Meter } from './meter.ts';
 import { TokenBucket } from './token-bucket.ts';
 import type { VirtualTime } from './virtual-time.ts';
@@ -148,7 +148,10 @@ export class DynamoModel {
   /** One clock reader shared by every partition's token buckets. */
   private readonly now: () => number;
 
-  constructor(private readonly clock: VirtualTime, private readonly p: DynamoProfile, private readonly meter: Meter) {
+  private readonly serve: Serve;
+
+  constructor(private readonly clock: VirtualTime, private readonly p: DynamoProfile, private readonly meter: Meter, serve?: Serve) {
+    this.serve = serve ?? ((ms) => clock.sleep(ms));
     const now = (): number => clock.now();
     this.now = now;
     this.tableWcu = new TokenBucket(p.tableWcu, p.tableWcu, now);
@@ -243,7 +246,7 @@ export class DynamoModel {
     } catch (e) {
       err = e;
     }
-    await this.clock.sleep(lat + kb * this.p.msPerKb);
+    await this.serve(lat + kb * this.p.msPerKb);
     if (err !== undefined) throw err;
     return out;
   }

@@ -23,10 +23,15 @@ export class Cpu {
   }
 
   async run(ms: number): Promise<void> {
+    return this.hold(() => this.clock.sleep(ms));
+  }
+
+  /** Runs `work` on one core (waiting for a free one first). */
+  async hold<T>(work: () => Promise<T>): Promise<T> {
     if (this.free > 0) this.free--;
     else await new Promise<void>((r) => this.waiting.push(r));
     try {
-      await this.clock.sleep(ms);
+      return await work();
     } finally {
       const next = this.waiting.shift();
       if (next) next();

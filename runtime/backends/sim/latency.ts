@@ -25,5 +25,11 @@ export function sampler(l: Latency, random: () => number): () => number {
   };
 }
 
+/**
+ * How a simulated service spends a request's time: by default it just passes (the service's
+ * own machines serve it); emulators on the simulated host serve it on the host's cores.
+ */
+export type Serve = (ms: number) => Promise<void>;
+
 /** A fixed latency. */
 export const fixed = (ms: number): Latency => ({ medianMs: ms, p90Ms: ms });

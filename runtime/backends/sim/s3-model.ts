@@ -22,7 +22,7 @@ import { StoreError, type Block, type BlockStore } from '../../core/interfaces.t
 import { errorName, httpStatus, withRetry } from '../aws/aws-errors.ts';
 import type { RetryPolicy } from '../aws/config.ts';
 import { blockKeyOf, listingPrefixes, objectKey } from '../aws/stores/object-keys.ts';
-import { sampler, type Latency } from './latency.ts';
+import { sampler, type Latency, type Serve } from './latency.ts';
 import type { Meter } from './meter.ts';
 import { placeholder } from './placeholder.ts';
 import { TokenBucket } from './token-bucket.ts';
@@ -79,7 +79,10 @@ export class S3Model {
   private readonly putLat: () => number;
   private readonly otherLat: () => number;
 
-  constructor(private readonly clock: VirtualTime, private readonly p: S3Profile, private readonly meter: Meter) {
+  private readonly serve: Serve;
+
+  constructor(private readonly clock: VirtualTime, private readonly p: S3Profile, private readonly meter: Meter, serve?: Serve) {
+    this.serve = serve ?? ((ms) => clock.sleep(ms));
     this.firstByte = sampler(p.getFirstByte, clock.random);
     this.putLat = sampler(p.put, clock.random);
     this.otherLat = sampler(p.other, clock.random);
@@ -124,17 +127,17 @@ export class S3Model {
       try {
         this.rate(key, 'get');
       } catch (e) {
-        await this.clock.sleep(first);
+        await this.serve(first);
         throw e;
       }
       this.meter.s3Get++;
       const o = this.objects.get(key);
       if (!o) {
-        await this.clock.sleep(first);
+        await this.serve(first);
         throw new S3ServiceException({ name: 'NoSuchKey', $fault: 'client', message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } });
       }
       // The first byte, then the body over the caller's link (one event per request).
-      await this.clock.sleep(Math.max(first, link.transfer(o.bytes, 'down', first)));
+      await this.serve(Math.max(first, link.transfer(o.bytes, 'down', first)));
       return { $metadata: meta, ContentLength: o.bytes, Metadata: { rows: String(o.rows), cols: String(o.cols) } };
     }
     if (cmd instanceof PutObjectCommand) {
@@ -144,7 +147,7 @@ export class S3Model {
       // The body goes up, then S3 answers; the rate limit refuses at once (SlowDown).
       this.rate(key, 'put');
       this.meter.s3Put++;
-      await this.clock.sleep(link.transfer(bytes, 'up') + this.putLat());
+      await this.serve(link.transfer(bytes, 'up') + this.putLat());
       const old = this.objects.get(key);
       this.objects.set(key, { bytes, rows: Number(cmd.input.Metadata?.rows ?? 0), cols: Number(cmd.input.Metadata?.cols ?? 0) });
       this.meter.storage(bytes - (old?.bytes ?? 0));
@@ -154,7 +157,7 @@ export class S3Model {
       this.meter.call('s3', 'DeleteObjects');
       const keys = (cmd.input.Delete?.Objects ?? []).map((o) => `${cmd.input.Bucket}/${o.Key}`);
       if (keys.length > 1000) throw new S3ServiceException({ name: 'MalformedXML', $fault: 'client', message: 'at most 1000 keys', $metadata: { httpStatusCode: 400 } });
-      await this.clock.sleep(this.otherLat());
+      await this.serve(this.otherLat());
       // DELETE is free; a DeleteObjects request counts against the prefix's write rate.
       if (keys[0] !== undefined) this.rate(keys[0], 'put');
       for (const k of keys) {
@@ -169,7 +172,7 @@ export class S3Model {
     if (cmd instanceof ListObjectsCommand) {
       this.meter.call('s3', 'ListObjects');
       this.meter.s3Put++; // LIST is billed in the PUT class
-      await this.clock.sleep(this.otherLat());
+      await this.serve(this.otherLat());
       const prefix = `${cmd.input.Bucket}/${cmd.input.Prefix ?? ''}`;
       const marker = cmd.input.Marker === undefined ? undefined : `${cmd.input.Bucket}/${cmd.input.Marker}`;
       const max = cmd.input.MaxKeys ?? 1000;

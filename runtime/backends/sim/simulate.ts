@@ -46,6 +46,7 @@ import { placeholder } from './placeholder.ts';
 import { SIM_PRICES, type SimPrices } from './prices.ts';
 import { lambdaThreads, lambdaVcpus, type SimProfile } from './profiles.ts';
 import { Link, S3Model, SimBlockStore } from './s3-model.ts';
+import type { Serve } from './latency.ts';
 import { SqsModel } from './sqs-model.ts';
 import { SimDeadlockError, VirtualTime } from './virtual-time.ts';
 import { errorMessage } from '../../core/util.ts';
@@ -273,10 +274,11 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
   const threads = onLambda ? lambdaThreads(memoryMb) : 1;
   const rates = new KernelRates(o.kernelProfile ?? DEFAULT_KERNEL_PROFILE, p.coreFactor * (onLambda && arch === 'arm64' ? 0.9 : 1), cores / threads);
   const acc: PhaseAcc = { read: 0, compute: 0, write: 0, mark: 0, finish: 0, attempts: 0, redelivered: 0, byKernel: new Map(), busyMs: 0 };
+  const hostCpu = onLambda ? undefined : new Cpu(clock, p.hostCores);
   const execEnv: SimExecutorEnv = {
     clock,
     rates,
-    ...(onLambda ? {} : { cpu: new Cpu(clock, p.hostCores) }),
+    ...(hostCpu ? { cpu: hostCpu } : {}),
     jitter: 0.05,
     onTrace: (t) => {
       accumulate(acc, t);
@@ -308,9 +310,14 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
       runSimExecutor(execEnv, stores, { executorId: id, ...executorSettings(p), checkBeforeWrite: true }, kill), 'local');
     backend = { name: 'local', blocks, queue, state, launcher: host, defaultWorkers: 1, timings: LOCAL_TIMINGS, close: () => host!.close() };
   } else {
-    const s3 = new S3Model(clock, p.s3, meter);
-    sqs = new SqsModel(clock, p.sqs, meter);
-    const ddb = new DynamoModel(clock, p.dynamodb, meter);
+    // Emulators on the host: s3rver and the SQS emulator share one thread of the driver's
+    // process, DynamoDB Local runs on any core; all of them on the cores the kernels use.
+    const onHost = p.services === 'host' && hostCpu !== undefined;
+    const loop = new Cpu(clock, 1);
+    const inLoop: Serve | undefined = onHost ? (ms) => loop.hold(() => hostCpu.run(ms)) : undefined;
+    const s3 = new S3Model(clock, p.s3, meter, inLoop);
+    sqs = new SqsModel(clock, p.sqs, meter, inLoop);
+    const ddb = new DynamoModel(clock, p.dynamodb, meter, onHost ? (ms) => hostCpu.run(ms) : undefined);
     for (const [prefix, m] of seeds) for (const b of inputBlocks(prefix, m)) s3.seed(`${names.bucket}/${objectKey(names.keyPrefix, b.key)}`, b.rows, b.cols);
     const sqsModel = sqs;
     // As the aws backend builds it: small blocks inline in DynamoDB through the real hybrid

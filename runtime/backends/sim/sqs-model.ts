@@ -23,7 +23,7 @@ import {
   SQSServiceException,
   type MessageAttributeValue,
 } from '@aws-sdk/client-sqs';
-import { sampler, type Latency } from './latency.ts';
+import { sampler, type Latency, type Serve } from './latency.ts';
 import type { Meter } from './meter.ts';
 import type { VirtualTime } from './virtual-time.ts';
 
@@ -192,7 +192,10 @@ export class SqsModel {
   private receiptSeq = 1;
   private readonly lat: Record<'send' | 'receive' | 'delete' | 'changeVisibility' | 'attributes', () => number>;
 
-  constructor(private readonly clock: VirtualTime, private readonly p: SqsProfile, private readonly meter: Meter) {
+  private readonly serve: Serve;
+
+  constructor(private readonly clock: VirtualTime, private readonly p: SqsProfile, private readonly meter: Meter, serve?: Serve) {
+    this.serve = serve ?? ((ms) => clock.sleep(ms));
     this.lat = {
       send: sampler(p.send, clock.random),
       receive: sampler(p.receive, clock.random),
@@ -316,7 +319,7 @@ export class SqsModel {
     } catch (e) {
       err = e;
     }
-    await this.clock.sleep(lat);
+    await this.serve(lat);
     if (err !== undefined) throw err;
     return out;
   }
@@ -383,7 +386,7 @@ export class SqsModel {
     const vis = input.VisibilityTimeout ?? 30;
     if (q.inFlightCount() >= this.p.inFlightLimit) {
       this.meter.throttled(`sqs in-flight limit (${q.name})`);
-      await this.clock.sleep(lat);
+      await this.serve(lat);
       throw new OverLimit({ message: 'Too many messages in flight', $metadata: { httpStatusCode: 403 } });
     }
     let got = q.take(max, vis, this.clock.now(), () => this.receipt());
@@ -418,7 +421,7 @@ export class SqsModel {
       got = woken;
     }
     if (got.length === 0) this.meter.sqsEmptyReceives++;
-    await this.clock.sleep(lat);
+    await this.serve(lat);
     return {
       $metadata: meta,
       Messages: got.map((m) => ({
