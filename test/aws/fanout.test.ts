@@ -15,6 +15,7 @@ import { fanoutChildren, fanoutDepth, planFanout, splitRange, type FanoutNode } 
 import {
   LambdaLauncher,
   MAX_FANOUT,
+  lambdaConcurrencyLimit,
   lambdaInvoker,
   parseExecutorEvent,
   rootEvents,
@@ -200,6 +201,58 @@ describe('a fan-out through the Lambda API (loopback endpoint)', () => {
     } finally {
       lambda.destroy();
     }
+  });
+});
+
+describe('launching within the concurrency Lambda allows', () => {
+  let server: Server;
+  let endpoint: string;
+  before(async () => {
+    // The concurrency a launcher reads: 'lw-reserved' has 3 reserved, the account 7 unreserved.
+    server = createServer((req, res) => {
+      const json = (v: unknown): void => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(v));
+      const c = /^\/2019-09-30\/functions\/([^/]+)\/concurrency$/.exec(req.url ?? '');
+      if (c && req.method === 'GET') return json(c[1] === 'lw-reserved' ? { ReservedConcurrentExecutions: 3 } : {});
+      if (req.url === '/2016-08-19/account-settings' && req.method === 'GET') return json({ AccountLimit: { ConcurrentExecutions: 10, UnreservedConcurrentExecutions: 7 } });
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((r) => server.close(() => r())));
+
+  it("reads the function's reserved concurrency, else the account's unreserved one; nothing when it cannot", async () => {
+    const lambda = new LambdaClient({ endpoint, region: 'us-east-1', credentials: EMULATOR_CREDENTIALS });
+    try {
+      assert.equal(await lambdaConcurrencyLimit(lambda, 'lw-reserved'), 3);
+      assert.equal(await lambdaConcurrencyLimit(lambda, 'lw-executor'), 7);
+    } finally {
+      lambda.destroy();
+    }
+    const nowhere = new LambdaClient({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: EMULATOR_CREDENTIALS, maxAttempts: 1 });
+    try {
+      assert.equal(await lambdaConcurrencyLimit(nowhere, 'lw-executor'), undefined);
+    } finally {
+      nowhere.destroy();
+    }
+  });
+
+  it('launches no more executors than can run at once, reading the limit once', async () => {
+    const invoked: ExecutorEvent[] = [];
+    let reads = 0;
+    const launcher = new LambdaLauncher(new LambdaClient({ region: 'us-east-1', credentials: EMULATOR_CREDENTIALS }), {
+      functionName: 'lw-executor', retry: TEST_RETRY, lifetimeMs: 60_000, branching: 4,
+      invoke: async (e) => void invoked.push(e),
+      concurrencyLimit: async () => (reads++, 5),
+    });
+    const executors = (): number => invoked.reduce((n, e) => n + (e.fanout?.count ?? 1), 0);
+    await launcher.launch(3);
+    assert.deepEqual([executors(), launcher.running()], [3, 3]);
+    await launcher.launch(10);
+    assert.deepEqual([executors(), launcher.running()], [5, 5], 'two more: the limit is 5');
+    await launcher.launch(1);
+    assert.equal(executors(), 5, 'none beyond the limit');
+    assert.equal(reads, 1);
   });
 });
 

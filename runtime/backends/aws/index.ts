@@ -106,10 +106,12 @@ export async function createAwsBackend(config: AwsConfig, options: AwsBackendOpt
     } else {
       const idle = options.executor?.idleTimeoutMs ?? 10_000;
       // Loaded only here: process executors (which build this backend too) never call Lambda.
-      const { LambdaLauncher } = await import('./executors/lambda-launcher.ts');
-      launcher = new LambdaLauncher(await clients.lambda(), {
+      const { LambdaLauncher, lambdaConcurrencyLimit } = await import('./executors/lambda-launcher.ts');
+      const lambda = await clients.lambda();
+      launcher = new LambdaLauncher(lambda, {
         functionName: names.functionName,
         retry,
+        concurrencyLimit: () => lambdaConcurrencyLimit(lambda, names.functionName),
         lifetimeMs: Math.min(options.executor?.maxRuntimeMs ?? 15 * 60_000, idle + 30_000),
         available: !config.emulated || config.endpoints.lambda !== undefined,
         heartbeats,

@@ -399,6 +399,8 @@ export async function simulate(o: SimulateOptions): Promise<SimResult> {
         lifetimeMs: Math.min(LAMBDA_TIMEOUT_MS, idle + 30_000),
         available: true,
         heartbeats,
+        // What the aws backend reads from Lambda (the function's or the account's concurrency).
+        concurrencyLimit: p.lambda.concurrency,
       });
     } else {
       host = new SimHostLauncher(clock, p.processStart, async (id, kill) => {

@@ -17,8 +17,15 @@
  * counting, one that exited deleted its heartbeat. Without a monitor it is an estimate: executors
  * launched less than `lifetimeMs` ago count as running. close() has nothing to stop: executors
  * exit when idle.
+ *
+ * Launches stop at the function's concurrency limit (`concurrencyLimit`; the backend reads the
+ * function's reserved concurrency, else the account's unreserved one): an invocation beyond it
+ * is not refused but waits in Lambda's queue, starts an executor whenever a slot frees — often
+ * after the work it was launched for is done — and, once past the start grace, no longer counts
+ * as starting, so the driver launches again. Simulated at 524288/4096 with 3,000 workers on a
+ * 1,000 account, that churn cost 309k invocations where 1,000 workers took 107k.
  */
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { GetAccountSettingsCommand, GetFunctionConcurrencyCommand, InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { randomBytes } from 'node:crypto';
 import type { ExecutorLauncher } from '../../../core/interfaces.ts';
 import { StoreError } from '../../../core/interfaces.ts';
@@ -63,6 +70,28 @@ export interface LambdaLauncherOptions {
   readonly startGraceMs?: number;
   /** How to invoke the function (default: Lambda's Invoke API through the client). */
   readonly invoke?: Invoke;
+  /**
+   * Executors that can run at once (see the header), or how to find out (once, at the first
+   * launch; undefined: no limit known). Default: no limit.
+   */
+  readonly concurrencyLimit?: number | (() => Promise<number | undefined>);
+}
+
+/**
+ * The most executors of `functionName` Lambda runs at once: its reserved concurrency if it has
+ * one, else the account's unreserved concurrency; undefined if neither can be read (the caller
+ * may not read them, the endpoint does not answer). One try each, no retries: a launch must not
+ * wait for a figure it can do without.
+ */
+export async function lambdaConcurrencyLimit(lambda: LambdaClient, functionName: string): Promise<number | undefined> {
+  try {
+    const fn = await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: functionName }));
+    if (fn.ReservedConcurrentExecutions !== undefined) return fn.ReservedConcurrentExecutions;
+    const account = await lambda.send(new GetAccountSettingsCommand({}));
+    return account.AccountLimit?.UnreservedConcurrentExecutions;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Default time a launched executor may take to write its first heartbeat. */
@@ -142,6 +171,7 @@ export class LambdaLauncher implements ExecutorLauncher {
   /** Executors launched and not seen beating yet → launch time (with heartbeats). */
   private readonly starting = new Map<string, number>();
   private readonly invoke: Invoke;
+  private limit: Promise<number | undefined> | undefined;
 
   constructor(lambda: LambdaClient, private readonly o: LambdaLauncherOptions) {
     this.invoke = o.invoke ?? lambdaInvoker(lambda, o.functionName, o.retry);
@@ -157,6 +187,10 @@ export class LambdaLauncher implements ExecutorLauncher {
     if (this.o.available === false) {
       throw new StoreError('CONFIG', 'Lambda executors need AWS (or AWS_ENDPOINT_URL_LAMBDA): with the emulators use --executors process');
     }
+    const known = this.o.concurrencyLimit;
+    this.limit ??= typeof known === 'function' ? known() : Promise.resolve(known);
+    const limit = await this.limit;
+    if (limit !== undefined) count = Math.min(count, limit - this.running());
     if (count <= 0) return;
     const base = `lambda-${randomBytes(4).toString('hex')}`;
     this.o.heartbeats?.start();
