@@ -116,7 +116,7 @@ export function register(cli: Command): void {
   bench.command('services')
     .description('emulated AWS backend: latency (median, p90) of every S3, SQS and DynamoDB operation the job sends, and an executor process\'s start; its "profile" is what `simulate --service-profile` takes')
     .option('--reps <n>', 'timed S3 puts and gets per block size', '15')
-    .option('--starts <n>', 'executor processes started (each timed)', '3')
+    .option('--starts <n>', 'rounds of two executor processes started at once (the first right after the emulators start)', '1')
     .option('--json', 'one JSON object on the last line')
     .action(async (o: { reps: string; starts: string; json?: boolean }) => {
       const { benchServices } = await import('../../../bench/services.ts');
