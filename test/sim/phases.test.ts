@@ -93,3 +93,9 @@ test('simulate and --estimate of the multi-program commands print one JSON objec
   assert.notEqual(trace.status, 0);
   assert.match(trace.stderr, /--trace records one job/);
 });
+
+test('a shape the command refuses is not simulated either', () => {
+  assert.throws(() => simJob('svd', { n: 2048, block: 512, vectors: true }), /svd --vectors: the short side of A \(2048x2048\) must fit in one block/);
+  assert.throws(() => simJob('qr', { n: 2048, block: 512, rows: 512, cols: 1024 }), /qr needs at least as many rows as columns/);
+  assert.throws(() => simJob('lstsq', { n: 2048, block: 512, rows: 512 }), /lstsq needs at least as many rows as columns/);
+});

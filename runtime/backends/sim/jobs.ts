@@ -10,6 +10,7 @@ import {
   choleskyPlan, gemmPlan, lstsqPlan, luPlan, luSolvePlan, qrPlan, spdSolvePlan, svdPlan, trsmPlan, tsqrPlan,
   type Phase, type Shape,
 } from '../../library/plans.ts';
+import { ShapeError } from '../../library/matrix.ts';
 import type { SimJob, SimMatrix, SimOutputRef } from './simulate.ts';
 
 export type SimAlgorithm = 'cholesky' | 'gemm' | 'trsm' | 'tsqr' | 'spd_solve' | 'lu' | 'lu_solve' | 'qr' | 'lstsq' | 'svd';
@@ -78,6 +79,8 @@ export function simJob(what: string, o: SimJobOptions): SimJobPlan {
   };
   const rows = o.rows ?? n, cols = o.cols ?? n;
   const householder = 2 * rows * cols * cols - (2 / 3) * cols ** 3;
+  // The commands' own checks, so that nothing is simulated that would not run.
+  if ((what === 'qr' || what === 'lstsq') && rows < cols) throw new ShapeError(`${what} needs at least as many rows as columns: A is ${rows}x${cols}`);
   switch (what) {
     case 'cholesky':
       return plan('cholesky', n ** 3 / 3, choleskyPlan(shape(n, n, b)));
@@ -100,6 +103,7 @@ export function simJob(what: string, o: SimJobOptions): SimJobPlan {
     }
     case 'svd': {
       const m = Math.max(rows, cols), k = Math.min(rows, cols);
+      if (o.vectors && k > b) throw new ShapeError(`svd --vectors: the short side of A (${rows}x${cols}) must fit in one block (--block ${b})`);
       return plan('svd', 4 * m * k * k - (4 / 3) * k ** 3, svdPlan(shape(rows, cols, b), { vectors: o.vectors === true }), m);
     }
     case 'tsqr': {
