@@ -36,3 +36,16 @@ export function latencySummary(xs: readonly number[]): { n: number; median_ms: n
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/**
+ * One request per key in flight: a caller asking for a key that is already being fetched gets
+ * the same promise (and so the same object); the entry is dropped once the fetch settles.
+ */
+export function singleFlight<T>(inFlight: Map<string, Promise<T>>, key: string, fetch: () => Promise<T>): Promise<T> {
+  let p = inFlight.get(key);
+  if (!p) {
+    p = fetch().finally(() => inFlight.delete(key));
+    inFlight.set(key, p);
+  }
+  return p;
+}

@@ -14,6 +14,7 @@ import { StoreError, TaskError } from '../core/errors.ts';
 import { blockKey, childNode, encodeMessage, readersNode, type TaskMessage } from '../core/keys.ts';
 import { readyPriority } from '../scheduling/priority.ts';
 import type { LeaseKeeper } from './lease-keeper.ts';
+import { singleFlight } from '../core/util.ts';
 
 /** The named steps of the protocol, in order; fault injection crashes the executor at one. */
 export const CRASH_POINTS = [
@@ -149,11 +150,7 @@ export class Attempt {
     // A block read twice (syrk(C, A, A)) is fetched once and passed as one object: one request
     // fewer, and kernels see the symmetry without comparing contents.
     const fetched = new Map<string, Promise<Block>>();
-    const fetch = (k: string): Promise<Block> => {
-      let p = fetched.get(k);
-      if (!p) fetched.set(k, (p = this.host.stores.blocks.get(k)));
-      return p;
-    };
+    const fetch = (k: string): Promise<Block> => singleFlight(fetched, k, () => this.host.stores.blocks.get(k));
     try {
       inputs = await Promise.all(keys.map((k, i) => fetch(k).catch((e: unknown) => {
         if (e instanceof StoreError && e.code === 'NOT_FOUND') missing.push(i);

@@ -27,6 +27,7 @@ import type { Meter } from './meter.ts';
 import { placeholder } from './placeholder.ts';
 import { TokenBucket } from './token-bucket.ts';
 import type { VirtualTime } from './virtual-time.ts';
+import { singleFlight } from '../../core/util.ts';
 
 export interface S3Profile {
   readonly getFirstByte: Latency;
@@ -205,12 +206,7 @@ export class SimBlockStore implements BlockStore {
    * (syrk(C, A, A)) or two tasks that read it at once share one request.
    */
   get(key: string): Promise<Block> {
-    let p = this.reading.get(key);
-    if (!p) {
-      p = this.fetch(key).finally(() => this.reading.delete(key));
-      this.reading.set(key, p);
-    }
-    return p;
+    return singleFlight(this.reading, key, () => this.fetch(key));
   }
 
   private async fetch(key: string): Promise<Block> {

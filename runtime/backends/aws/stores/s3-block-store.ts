@@ -28,6 +28,7 @@ import { decodeBlock, encodeBlock } from './block-codec.ts';
 import { errorName, httpStatus, withRetry } from '../aws-errors.ts';
 import { blockKeyOf, listingPrefixes, objectKey } from './object-keys.ts';
 import type { RetryPolicy } from '../config.ts';
+import { singleFlight } from '../../../core/util.ts';
 
 export interface S3BlockStoreOptions {
   readonly bucket: string;
@@ -61,12 +62,7 @@ export class S3BlockStore implements BlockStore {
    * the symmetry).
    */
   get(key: string): Promise<Block> {
-    let p = this.reading.get(key);
-    if (!p) {
-      p = this.fetch(key).finally(() => this.reading.delete(key));
-      this.reading.set(key, p);
-    }
-    return p;
+    return singleFlight(this.reading, key, () => this.fetch(key));
   }
 
   private async fetch(key: string): Promise<Block> {
