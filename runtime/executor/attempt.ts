@@ -14,7 +14,6 @@ import { StoreError, TaskError } from '../core/errors.ts';
 import { blockKey, childNode, encodeMessage, readersNode, type TaskMessage } from '../core/keys.ts';
 import { readyPriority } from '../scheduling/priority.ts';
 import type { LeaseKeeper } from './lease-keeper.ts';
-import { singleFlight } from '../core/util.ts';
 
 /** The named steps of the protocol, in order; fault injection crashes the executor at one. */
 export const CRASH_POINTS = [
@@ -148,14 +147,18 @@ export class Attempt {
     const missing: number[] = [];
     let inputs: Block[];
     // A block read twice (syrk(C, A, A)) is fetched once and passed as one object: one request
-    // fewer, and kernels see the symmetry without comparing contents.
-    const fetched = new Map<string, Promise<Block>>();
-    const fetch = (k: string): Promise<Block> => singleFlight(fetched, k, () => this.host.stores.blocks.get(k));
-    try {
-      inputs = await Promise.all(keys.map((k, i) => fetch(k).catch((e: unknown) => {
+    // fewer, and kernels see the symmetry without comparing contents. (A task reads a few
+    // blocks: indexOf beats a map here, on the path of every task.)
+    const fetches: Promise<Block>[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const first = keys.indexOf(keys[i]!);
+      fetches.push(first < i ? fetches[first]! : this.host.stores.blocks.get(keys[i]!).catch((e: unknown) => {
         if (e instanceof StoreError && e.code === 'NOT_FOUND') missing.push(i);
         throw e;
-      })));
+      }));
+    }
+    try {
+      inputs = await Promise.all(fetches);
     } catch (e) {
       if (!(e instanceof StoreError && e.code === 'NOT_FOUND')) throw e;
       if (await this.isDone()) {
@@ -165,7 +168,7 @@ export class Attempt {
       const names = missing.map((i) => `${blockToString(reads[i]!)} (${keys[i]!})`).join(', ');
       throw new TaskError('MISSING_INPUT', `input block ${names} of job ${record.id} does not exist`, { cause: e });
     }
-    for (const b of new Set(inputs)) this.bytesRead += b.data.byteLength;
+    for (let i = 0; i < inputs.length; i++) if (inputs.indexOf(inputs[i]!) === i) this.bytesRead += inputs[i]!.data.byteLength;
     this.times.read = clock();
     await this.host.crash('inputs-read', this.msg.task);
     return inputs;
