@@ -47,7 +47,9 @@ test('a job starts no more executors than it has tasks ready or running at the m
     assert.ok((await lw.residual.cholesky(A, L)) < 1e-12);
     assert.deepEqual(launches, [{ running: 1, tasks: 1 }]);
     // 4×4 blocks: up to 6 tasks ready at once; every launch had a task for it, within the limit.
-    const B = await lw.randomSpd(128, { block: 32 });
+    // Blocks of 256 run on the kernel threads (32×32 ones run inline, and a whole job of them
+    // can finish before the launcher next looks at the queue).
+    const B = await lw.randomSpd(1024, { block: 256 });
     await lw.cholesky(B);
     assert.ok(launches.length > 1 && launches.length <= LIMIT, JSON.stringify(launches));
     for (const l of launches) assert.ok(l.running <= l.tasks, JSON.stringify(launches));
