@@ -22,7 +22,6 @@
  * the job only.
  */
 import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { benchKernels } from './kernels.ts';
 import { blasSettings } from '../kernels/loader.ts';
@@ -65,7 +64,7 @@ export interface FloorMeasurement {
  * const f = await m.finish(); // f.floor_s ≈ 1.9 on 2 EPYC cores
  */
 export async function startFloor(flops: number, workers: number, kernels: string, windowMs = WINDOW_MS): Promise<FloorMeasurement> {
-  const paths = blasPaths();
+  const paths = await blasPaths();
   if (paths) {
     const threads = Math.max(1, Math.min(workers, availableParallelism()));
     const before = { single: await dgemmRate(paths, 1, windowMs), parallel: await dgemmRate(paths, threads, windowMs) };
@@ -92,22 +91,14 @@ export async function startFloor(flops: number, workers: number, kernels: string
   return { finish: () => Promise.resolve(floor) };
 }
 
-/** The BLAS library files the openblas backend would load, if one loads here. */
-function blasPaths(): readonly string[] | undefined {
-  return blasCandidates().find((set) => {
-    try {
-      const koffi = createRequire(import.meta.url)('koffi') as { load(p: string): { func(decl: string): unknown } };
-      koffi.load(set[0]!).func('void cblas_dgemm(int, int, int, int, int, int, double, double *, int, double *, int, double, double *, int)');
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
-function blasCandidates(): readonly (readonly string[])[] {
-  const configured = blasSettings().libs;
-  return configured ?? [['libopenblas.so.0'], ['libopenblas.so']];
+/** The BLAS library files the openblas backend loads here (none: it does not load). */
+async function blasPaths(): Promise<readonly string[] | undefined> {
+  try {
+    const ob = await import('../kernels/backends/openblas/index.ts');
+    return ob.loadBlasLibrary(blasSettings().libs ?? ob.DEFAULT_BLAS_LIBS).paths;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

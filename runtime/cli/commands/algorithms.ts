@@ -261,9 +261,9 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: 
       // Process executors report their request counts when they exit.
       if (s.apiCalls) await s.lw.backend.launcher.close();
       const after = s.apiCalls?.();
-      if (callsBefore && after) callsJob = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (callsBefore[k] ?? 0)]));
+      if (callsBefore && after) callsJob = countsSince(callsBefore, after);
       const opsAfter = s.apiOperations?.();
-      if (opsBefore && opsAfter) opsJob = Object.fromEntries(Object.entries(opsAfter).map(([k, v]): [string, number] => [k, v - (opsBefore[k] ?? 0)]).filter(([, v]) => v > 0).sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+      if (opsBefore && opsAfter) opsJob = Object.fromEntries(Object.entries(countsSince(opsBefore, opsAfter)).filter(([, v]) => v > 0).sort((a, b) => (a[0] < b[0] ? -1 : 1)));
       // This process's latencies come first, and the executors started after the snapshot.
       const latenciesAfter = s.apiLatencies?.();
       if (latenciesBefore && latenciesAfter) {
@@ -337,6 +337,11 @@ export async function runAlgorithm(alg: Algorithm, o: AlgorithmOptions, extras: 
     await s.finish();
     await s.close();
   }
+}
+
+/** Each counter's growth from `before` to `after`. */
+function countsSince(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
 }
 
 /** The JSON fields of a measured floor (4 significant digits). */
